@@ -1,0 +1,98 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "lumora",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lumora", targets: ["lumora"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // Domain types: slugs, plans, money, errors. No I/O.
+        .target(
+            name: "LumoraCore",
+            swiftSettings: swiftSettings
+        ),
+        // glibc extensions Swift does not import (closefrom for posix_spawn, pipe2).
+        .target(name: "CLumoraSystem"),
+        // PostgreSQL: configuration, own-cluster bootstrap, migrations, stores, TenantScope.
+        .target(
+            name: "LumoraDatabase",
+            dependencies: [
+                "LumoraCore",
+                "CLumoraSystem",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Resources/Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // Reproducible benchmarks behind `lumora bench …`.
+        .target(
+            name: "LumoraBenchmarks",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: argument parsing and role start-up only.
+        .executableTarget(
+            name: "lumora",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Shared by the test targets: a private PostgreSQL cluster per test run.
+        .target(
+            name: "LumoraTestSupport",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/LumoraTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraCoreTests",
+            dependencies: ["LumoraCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraDatabaseTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

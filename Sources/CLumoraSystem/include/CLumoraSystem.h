@@ -1,0 +1,14 @@
+#ifndef CLUMORA_SYSTEM_H
+#define CLUMORA_SYSTEM_H
+
+#include <spawn.h>
+
+/// glibc's GNU extensions, which Swift's Glibc module does not import.
+
+/// posix_spawn_file_actions_addclosefrom_np: close every descriptor >= from in the child.
+int lumora_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+/// pipe2(fds, O_CLOEXEC): a pipe no child inherits unless it is dup2'ed on purpose.
+int lumora_pipe_cloexec(int fds[2]);
+
+#endif

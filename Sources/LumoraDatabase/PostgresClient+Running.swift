@@ -1,0 +1,66 @@
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// Runs a pool for the duration of `body`: `PostgresClient` does nothing until its `run()`
+    /// is running. Long-lived roles add the client to their service group instead.
+    @discardableResult
+    public static func withRunning<Result: Sendable>(
+        _ configuration: PostgresClient.Configuration,
+        logger: Logger,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// `withTransaction`, but errors come out as thrown: a `LumoraError` thrown inside stays a
+    /// `LumoraError` instead of arriving wrapped in `PostgresTransactionError`.
+    public func transaction<Result: Sendable>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch {
+            throw error.unwrappingTransaction
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement whose rows (if any) do not matter, reading the result to its end: an
+    /// error raised while rows stream (a function that fails at run time, a statement
+    /// timeout) only surfaces when the rows are read.
+    public func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}
+
+extension PostgresRowSequence {
+    /// Reads every row (so the connection is free for the next statement) and decodes it.
+    public func collect<Row: Sendable>(_ type: Row.Type) async throws -> [Row] where Row: PostgresDecodable {
+        var rows: [Row] = []
+        for try await row in decode(Row.self) { rows.append(row) }
+        return rows
+    }
+
+    public func collect<each Column: PostgresDecodable & Sendable>(_ types: (repeat each Column).Type) async throws -> [(repeat each Column)] {
+        var rows: [(repeat each Column)] = []
+        for try await row in decode((repeat each Column).self) { rows.append(row) }
+        return rows
+    }
+
+    /// Whether the result has any row; reads them all.
+    public func hasRows() async throws -> Bool {
+        var found = false
+        for try await _ in self { found = true }
+        return found
+    }
+}

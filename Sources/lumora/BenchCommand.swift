@@ -1,0 +1,43 @@
+import ArgumentParser
+import LumoraBenchmarks
+import LumoraDatabase
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
+        subcommands: [Provision.self, Migrate.self]
+    )
+
+    struct Provision: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Store creation: psql DDL replay vs Lumora's replay, warm-pool refill and pooled signup.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores to create on each path.") var stores: Int = 1000
+        @Option(help: "Concurrent signups from the warm pool.") var concurrency: Int = 4
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await ProvisionBenchmark(server: database.url, stores: stores, signupConcurrency: concurrency, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "lumora migrate over many stores: a no-op run and a real one.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores to create first.") var stores: Int = 1000
+        @Option(help: "Store schemas migrated at once.") var concurrency: Int = 4
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await MigrateBenchmark(server: database.url, stores: stores, concurrency: concurrency, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+}

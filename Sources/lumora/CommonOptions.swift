@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Options every command that touches the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Lumora's data folder; its own PostgreSQL lives in <data-dir>/pg unless DATABASE_URL is set.")
+    var dataDirectory: String = ".lumora"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["LUMORA_LOG_LEVEL"] ?? "info"
+
+    var dataDirectoryURL: URL {
+        URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
+    }
+
+    func makeLogger(_ label: String) -> Logger {
+        LoggingBootstrap.once(level: Logger.Level(rawValue: logLevel) ?? .info)
+        return Logger(label: label)
+    }
+}
+
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+
+    /// Logs go to stderr so that stdout stays clean for output people read or pipe.
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `lumora`: one binary, a sub-command per role. Commands only parse arguments and start the
+/// libraries that do the work.
+@main
+struct Lumora: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lumora",
+        abstract: "A multi-tenant commerce platform: every store on its own domain, from one codebase.",
+        subcommands: [DevCommand.self, MigrateCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,53 @@
+import LumoraCore
+import Testing
+
+@Suite struct MoneyTests {
+    let usd = CurrencyCode.usd
+
+    @Test func formatsWithTheCurrencyExponent() throws {
+        #expect(Money(amount: 1999, currency: .usd).formatted == "$19.99")
+        #expect(Money(amount: 123_456_789, currency: .usd).formatted == "$1,234,567.89")
+        #expect(Money(amount: 5, currency: .usd).formatted == "$0.05")
+        #expect(Money(amount: 1200, currency: .jpy).formatted == "¥1,200")
+        #expect(Money(amount: 1250, currency: try CurrencyCode(validating: "KWD")).formatted == "KWD 1.250")
+        #expect(Money(amount: -300, currency: .eur).formatted == "-€3.00")
+        #expect(Money(amount: 0, currency: try CurrencyCode(validating: "CHF")).formatted == "CHF 0.00")
+        #expect(Money(amount: Int64.min, currency: .usd).formatted == "-$92,233,720,368,547,758.08")
+    }
+
+    @Test func knowsExponents() throws {
+        #expect(try CurrencyCode(validating: "JPY").exponent == 0)
+        #expect(try CurrencyCode(validating: "usd").exponent == 2)
+        #expect(try CurrencyCode(validating: "KWD").exponent == 3)
+        #expect(try CurrencyCode(validating: "BHD").exponent == 3)
+    }
+
+    @Test(arguments: ["", "US", "USDX", "XYZ", "12$", "dollar"])
+    func refusesUnknownCurrencies(_ raw: String) {
+        #expect(throws: LumoraError.self) { _ = try CurrencyCode(validating: raw) }
+    }
+
+    @Test func addsAndMultiplies() throws {
+        let price = Money(amount: 1999, currency: usd)
+        #expect(try price.multiplied(by: 3) == Money(amount: 5997, currency: usd))
+        #expect(try price.adding(Money(amount: 1, currency: usd)).amount == 2000)
+        #expect(try price.subtracting(Money(amount: 2000, currency: usd)).amount == -1)
+    }
+
+    @Test func overflowIsAnErrorNotATrap() {
+        let big = Money(amount: .max, currency: usd)
+        #expect { try big.adding(Money(amount: 1, currency: usd)) } throws: { ($0 as? LumoraError)?.code == "amount_overflow" }
+        #expect { try big.multiplied(by: 2) } throws: { ($0 as? LumoraError)?.code == "amount_overflow" }
+        #expect { try Money(amount: .min, currency: usd).subtracting(Money(amount: 1, currency: usd)) } throws: {
+            ($0 as? LumoraError)?.code == "amount_overflow"
+        }
+    }
+
+    @Test func refusesMixedCurrencies() {
+        #expect {
+            try Money(amount: 1, currency: .usd).adding(Money(amount: 1, currency: .eur))
+        } throws: { error in
+            (error as? LumoraError)?.code == "currency_mismatch" && (error as? LumoraError)?.httpStatusCode == 422
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import LumoraDatabase
+import PostgresNIO
+
+/// The PostgreSQL server a test run uses: `DATABASE_URL` when set, otherwise a private,
+/// ephemeral cluster booted once per test process from the installed binaries in a temporary
+/// folder. The cluster stops, and its folder is removed, when the test process exits.
+public enum TestPostgres {
+    public static let logger: Logger = {
+        var logger = Logger(label: "lumora.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["LUMORA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        return logger
+    }()
+
+    /// The server's URL (its maintenance database).
+    public static func serverURL() async throws -> DatabaseURL {
+        try await server.value.url
+    }
+
+    private struct Server: Sendable {
+        let url: DatabaseURL
+        /// Held for the life of the process: dropping it would not stop the server (only the
+        /// process exit closes its lifeline), but keeping it makes the ownership plain.
+        let cluster: LocalPostgres?
+    }
+
+    private static let server = Task<Server, any Error> {
+        if let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], !raw.isEmpty {
+            return Server(url: try DatabaseURL(string: raw), cluster: nil)
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-test-\(UUID().uuidString.prefix(8))")
+        let cluster = try await LocalPostgres.start(
+            dataDirectory: root.appendingPathComponent("pg"), ephemeral: true, removeOnExit: root, logger: logger)
+        return Server(url: cluster.url, cluster: cluster)
+    }
+}
+
+/// A database of its own for one test: created empty (or with the control schema migrated),
+/// dropped afterwards, so tests run in parallel without seeing each other.
+public struct TestDatabase: Sendable {
+    public let url: DatabaseURL
+    public let logger: Logger
+
+    public static func withFresh<Result: Sendable>(
+        controlSchema: Bool = true,
+        _ body: (TestDatabase) async throws -> Result
+    ) async throws -> Result {
+        let server = try await TestPostgres.serverURL()
+        let name = "test_" + String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20))
+        let admin = server.clientConfiguration(maximumConnections: 1)
+        try await PostgresClient.withRunning(admin, logger: TestPostgres.logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+        let database = TestDatabase(url: server.database(name), logger: TestPostgres.logger)
+        do {
+            if controlSchema {
+                try await database.withClient { client in
+                    try await ControlSchemaMigrator(client: client, migrations: try .control(), logger: database.logger).migrate()
+                }
+            }
+            let result = try await body(database)
+            try await drop(name, admin: admin)
+            return result
+        } catch {
+            try? await drop(name, admin: admin)
+            throw error
+        }
+    }
+
+    private static func drop(_ name: String, admin: PostgresClient.Configuration) async throws {
+        try await PostgresClient.withRunning(admin, logger: TestPostgres.logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        }
+    }
+
+    /// A running pool on this database for the duration of `body`.
+    @discardableResult
+    public func withClient<Result: Sendable>(
+        maximumConnections: Int = 10,
+        applicationName: String? = nil,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        var url = self.url
+        url.applicationName = applicationName
+        return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: maximumConnections), logger: logger, body)
+    }
+}
+
+extension PostgresClient {
+    /// The first column of the first row, for assertions. Reads the whole result: an
+    /// abandoned result keeps its pooled connection leased.
+    public func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value? {
+        try await self.query(query).collect(Value.self).first
+    }
+}
