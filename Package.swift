@@ -57,6 +57,7 @@ let package = Package(
         .executableTarget(
             name: "lumora",
             dependencies: [
+                "CLumoraSystem",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraBenchmarks",
@@ -86,6 +87,16 @@ let package = Package(
         ),
         .testTarget(
             name: "LumoraDatabaseTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraCLITests",
             dependencies: [
                 "LumoraCore",
                 "LumoraDatabase",

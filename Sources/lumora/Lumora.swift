@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLumoraSystem
 
 /// `lumora`: one binary, a sub-command per role. Commands only parse arguments and start the
 /// libraries that do the work.
@@ -9,4 +10,11 @@ struct Lumora: AsyncParsableCommand {
         abstract: "A multi-tenant commerce platform: every store on its own domain, from one codebase.",
         subcommands: [DevCommand.self, MigrateCommand.self, BenchCommand.self]
     )
+
+    static func main() async {
+        // Line-buffered even into a file or pipe: what `lumora dev` prints (URLs, tokens)
+        // must be readable while it runs, not when it exits.
+        lumora_line_buffer_stdout()
+        await main(nil)
+    }
 }

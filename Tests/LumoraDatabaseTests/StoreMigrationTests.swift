@@ -151,15 +151,3 @@ import Testing
         }
     }
 }
-
-/// Re-checks `condition` until it holds (at most `timeout`). For waiting on state another
-/// process changes, where there is no event to subscribe to.
-func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitTimeout() }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
-
-struct WaitTimeout: Error {}

@@ -11,4 +11,7 @@ int lumora_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, 
 /// pipe2(fds, O_CLOEXEC): a pipe no child inherits unless it is dup2'ed on purpose.
 int lumora_pipe_cloexec(int fds[2]);
 
+/// setvbuf(stdout, NULL, _IOLBF, 0): line-buffered stdout even into a file or pipe.
+void lumora_line_buffer_stdout(void);
+
 #endif
