@@ -14,6 +14,9 @@ extension PostgresClient {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            // Let run() begin before the first lease (PostgresNIO warns about leases that
+            // come first; they would still be served).
+            await Task.yield()
             return try await body(client)
         }
     }
