@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Domain types: slugs, plans, money, errors. No I/O.
@@ -42,6 +46,36 @@ let package = Package(
             resources: [.copy("Resources/Migrations")],
             swiftSettings: swiftSettings
         ),
+        // What every HTTP role shares: the error body, the JSON wire format, request signing.
+        .target(
+            name: "LumoraHTTP",
+            dependencies: [
+                "LumoraCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The commerce API (`lumora cell`): store and admin routes on per-store schemas.
+        .target(
+            name: "LumoraCell",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Reproducible benchmarks behind `lumora bench …`.
         .target(
             name: "LumoraBenchmarks",
@@ -60,8 +94,10 @@ let package = Package(
                 "CLumoraSystem",
                 "LumoraCore",
                 "LumoraDatabase",
+                "LumoraCell",
                 "LumoraBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -92,6 +128,19 @@ let package = Package(
                 "LumoraDatabase",
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraCellTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraHTTP",
+                "LumoraCell",
+                "LumoraTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -25,6 +25,8 @@ public struct LumoraError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Status
     public var code: String
     public var message: String
+    /// Machine-readable extras for the HTTP layer (such as `retry_after`); not part of the body.
+    public var details: [String: String] = [:]
 
     public init(_ status: Status, code: String, message: String) {
         self.status = status

@@ -102,6 +102,27 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
+    /// A single-connection configuration (for LISTEN, which must not hold a pool slot).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch tlsMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        configuration.options.additionalStartupParameters = startupParameters
+        return configuration
+    }
+
+    private var startupParameters: [(String, String)] {
+        var parameters: [(String, String)] = []
+        if let searchPath { parameters.append(("search_path", searchPath)) }
+        if let applicationName { parameters.append(("application_name", applicationName)) }
+        return parameters
+    }
+
     /// A pool configuration for this URL.
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
@@ -113,10 +134,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
-        var parameters: [(String, String)] = []
-        if let searchPath { parameters.append(("search_path", searchPath)) }
-        if let applicationName { parameters.append(("application_name", applicationName)) }
-        configuration.options.additionalStartupParameters = parameters
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
     }
 }

@@ -14,6 +14,10 @@ enum SQL {
         "SELECT set_config('search_path', \(schema.rawValue), true), set_config('statement_timeout', \(String(statementTimeoutMilliseconds)), true)"
     }
 
+    static func statementTimeout(milliseconds: Int) -> PostgresQuery {
+        "SELECT set_config('statement_timeout', \(String(milliseconds)), true)"
+    }
+
     static func enterSchema(_ schema: SchemaName) -> PostgresQuery {
         "SELECT set_config('search_path', \(schema.rawValue), true)"
     }
@@ -139,5 +143,29 @@ enum SQL {
 
     static func deleteStore(_ slug: StoreSlug) -> PostgresQuery {
         "DELETE FROM lumora.stores WHERE slug = \(slug.rawValue) RETURNING slug"
+    }
+
+    // MARK: Routing table
+
+    static let routingStores: PostgresQuery = """
+        SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores
+        """
+
+    static func routingStore(_ slug: StoreSlug) -> PostgresQuery {
+        "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores WHERE slug = \(slug.rawValue)"
+    }
+
+    static let routingDomains: PostgresQuery = "SELECT hostname, store_slug, kind, is_primary, status FROM lumora.domains"
+
+    static func routingDomains(of slug: StoreSlug) -> PostgresQuery {
+        "SELECT hostname, store_slug, kind, is_primary, status FROM lumora.domains WHERE store_slug = \(slug.rawValue)"
+    }
+
+    static let routingCells: PostgresQuery = "SELECT id, kind, endpoint, version, status FROM lumora.cells"
+
+    // MARK: Admin tokens
+
+    static func setAdminTokenHash(_ slug: StoreSlug, _ hash: String) -> PostgresQuery {
+        "UPDATE lumora.stores SET admin_token_hash = \(hash), updated_at = now() WHERE slug = \(slug.rawValue) RETURNING slug"
     }
 }

@@ -37,3 +37,13 @@ public struct SchemaName: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 }
+
+extension StoreSlug {
+    /// The store a `store_…` schema belongs to (`_` back to `-`; slugs never contain `_`).
+    public init?(schemaName: String) {
+        guard schemaName.hasPrefix("store_") else { return nil }
+        let raw = String(schemaName.dropFirst(6).map { $0 == "_" ? "-" : $0 })
+        guard let slug = try? StoreSlug(validating: raw) else { return nil }
+        self = slug
+    }
+}

@@ -14,8 +14,9 @@ import Testing
                 #expect(try await pool.available() == 2)
 
                 let pooled = try await directory.create(try NewStore(slug: slug("acme"), name: "  Acme Goods ", plan: .enterprise,
-                                                                     ownerEmail: EmailAddress(validating: "owner@acme.test"), currency: .eur))
+                                                                     ownerEmail: EmailAddress(validating: "owner@acme.test"), currency: .eur)).store
                 #expect(pooled.name == "Acme Goods")
+                #expect(pooled.ownerEmail == "owner@acme.test")
                 #expect(pooled.plan == .enterprise)
                 #expect(pooled.status == .active)
                 #expect(pooled.currency == .eur)
@@ -134,6 +135,28 @@ import Testing
                         .collect(Int64.self).first
                 }
                 #expect(id == 1)
+            }
+        }
+    }
+}
+
+@Suite struct AdminTokenTests {
+    @Test func tokensAreStoredOnlyAsHashesAndRotate() async throws {
+        try await TestDatabase.withFresh { db in
+            try await db.withClient { client in
+                let directory = try db.directory(client)
+                let created = try await directory.create(try NewStore(slug: slug("acme"), name: "Acme"))
+                #expect(created.adminToken.hasPrefix(AdminToken.prefix))
+                #expect(created.adminToken.count > 40)
+                let stored = try await client.scalar("SELECT admin_token_hash FROM lumora.stores WHERE slug = 'acme'", as: String.self)
+                #expect(stored != created.adminToken)
+                #expect(AdminToken.matches(created.adminToken, hash: stored))
+                #expect(!AdminToken.matches(created.adminToken + "x", hash: stored))
+
+                let rotated = try await directory.issueAdminToken(slug("acme"))
+                let after = try await client.scalar("SELECT admin_token_hash FROM lumora.stores WHERE slug = 'acme'", as: String.self)
+                #expect(AdminToken.matches(rotated, hash: after))
+                #expect(!AdminToken.matches(created.adminToken, hash: after))
             }
         }
     }

@@ -18,8 +18,9 @@ public struct StoreDirectory: Sendable {
 
     /// Creates the store: takes a pre-migrated schema from the warm pool and renames it
     /// (milliseconds), or, when the pool is empty, creates the schema and replays the store
-    /// migrations. Either way the schema, its settings and the control rows commit together.
-    public func create(_ store: NewStore) async throws -> StoreRecord {
+    /// migrations. Either way the schema, its settings, the control rows and the admin token's
+    /// hash commit together. The admin token itself is returned only here.
+    public func create(_ store: NewStore) async throws -> CreatedStore {
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard try await !connection.query(SQL.storeExists(store.slug), logger: logger).hasRows() else {
@@ -40,8 +41,10 @@ public struct StoreDirectory: Sendable {
                 try await connection.run(SQL.initialSettings(name: store.name, currency: store.currency), logger: logger)
                 let record = try await connection.query(SQL.insertStore(store), logger: logger).decodeStores()
                 try await connection.run(SQL.attachSchema(schema, to: store.slug), logger: logger)
+                let token = AdminToken.generate()
+                try await connection.run(SQL.setAdminTokenHash(store.slug, AdminToken.hash(token)), logger: logger)
                 guard let created = record.first else { throw LumoraError.internalError("store insert returned no row") }
-                return created
+                return CreatedStore(store: created, adminToken: token)
             }
         } catch where error.hasSQLState(.uniqueViolation) || error.hasSQLState(.duplicateSchema) {
             throw Self.alreadyExists(store.slug)
@@ -71,6 +74,15 @@ public struct StoreDirectory: Sendable {
     @discardableResult
     public func suspend(_ slug: StoreSlug) async throws -> StoreRecord {
         try await setStatus(slug, to: .suspended)
+    }
+
+    /// Replaces the store's admin token (the old one stops working at once) and returns the new one.
+    public func issueAdminToken(_ slug: StoreSlug) async throws -> String {
+        let token = AdminToken.generate()
+        guard try await client.query(SQL.setAdminTokenHash(slug, AdminToken.hash(token)), logger: logger).hasRows() else {
+            throw Self.notFound(slug)
+        }
+        return token
     }
 
     /// Drops the store's schema and its control rows (domains go with the store row).

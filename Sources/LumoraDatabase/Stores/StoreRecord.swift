@@ -38,3 +38,9 @@ public struct NewStore: Sendable {
         self.status = status
     }
 }
+
+/// A store just created, with its admin token (shown once; only its hash is kept).
+public struct CreatedStore: Sendable {
+    public let store: StoreRecord
+    public let adminToken: String
+}

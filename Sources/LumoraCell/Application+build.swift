@@ -1,0 +1,63 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import Logging
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import PostgresNIO
+
+/// Builds the cell: its database pool (shared: one pool for every store; dedicated: the
+/// store's `search_path` fixed on every connection), the routing table and response cache kept
+/// fresh by one LISTEN connection, and the routes. Tests build the same application.
+public func buildApplication(configuration: CellConfiguration, logger: Logger) -> some ApplicationProtocol {
+    let databaseURL: DatabaseURL
+    let scopeMode: TenantScope.Mode
+    switch configuration.mode {
+    case .shared:
+        databaseURL = configuration.database
+        scopeMode = .shared
+    case .dedicated(let slug):
+        databaseURL = TenantScope.dedicatedURL(configuration.database, for: slug)
+        scopeMode = .dedicated(slug)
+    }
+    var poolURL = databaseURL
+    poolURL.applicationName = poolURL.applicationName ?? "lumora-cell"
+    let client = PostgresClient(configuration: poolURL.clientConfiguration(maximumConnections: configuration.databaseConnections), backgroundLogger: logger)
+    let table = StoreRoutingTable(client: client, logger: logger)
+    let cache = ResponseCache(lifetime: configuration.cacheLifetime)
+    let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
+    let metrics = CellMetrics()
+    let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, logger: logger)
+
+    let catalog = CatalogRepository(scope: scope, logger: logger)
+    let carts = CartRepository(scope: scope, logger: logger)
+    let orders = OrderRepository(scope: scope, carts: carts, logger: logger)
+
+    let router = Router(context: CellRequestContext.self)
+    router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: ErrorMiddleware(translate: CellErrors.translate))
+    OperationsRoutes(client: client, table: table, metrics: metrics, configuration: configuration).add(to: router)
+
+    let limiter: StoreLimiter? = configuration.mode == .shared ? StoreLimiter(limits: configuration.limits) : nil
+    let resolution = StoreResolutionMiddleware(
+        signer: StoreRequestSigner(secret: configuration.signingSecret), table: table, mode: configuration.mode, limiter: limiter)
+    StoreRoutes(catalog: catalog, carts: carts, orders: orders, cache: cache, metrics: metrics, maximumBodySize: configuration.maximumBodySize)
+        .add(to: router.group("store").add(middleware: resolution))
+    AdminRoutes(catalog: catalog, orders: orders, maximumBodySize: configuration.maximumBodySize)
+        .add(to: router.group("admin").add(middleware: resolution).add(middleware: AdminAuthenticationMiddleware()))
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-cell"),
+        logger: logger)
+    app.addServices(client, feed)
+    app.beforeServerStarts {
+        // Serve once the routing table is loaded, or after a few seconds regardless (then
+        // /ready says why requests are refused).
+        _ = try? await withTimeout(.seconds(10)) { await feed.waitUntilListening() }
+    }
+    return app
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import LumoraCore
+import LumoraDatabase
+import PostgresNIO
+
+/// Carts of one store. A cart's id is its secret: 32 random bytes, unguessable; whoever holds
+/// it can use the cart (the edge keeps it in an HttpOnly cookie).
+struct CartRepository: Sendable {
+    let scope: TenantScope
+    let logger: Logger
+
+    static let maximumLines = 100
+
+    func create(_ store: StoreSlug, currency: CurrencyCode) async throws -> CartWire {
+        let id = Self.newCartID()
+        return try await scope.withStore(store) { connection in
+            try await connection.run(CellSQL.insertCart(id: id, currency: currency.code), logger: logger)
+            return try await cart(id: id, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    func get(_ store: StoreSlug, id: String) async throws -> CartWire {
+        try Self.checkID(id)
+        return try await scope.withStore(store) { connection in
+            try await cart(id: id, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    func addLine(_ store: StoreSlug, cartID: String, _ request: AddLineItemRequest) async throws -> CartWire {
+        try Self.checkID(cartID)
+        let quantity = try Validate.quantity(request.quantity)
+        let variantID = try ResourceID.variant.parse(request.variantId)
+        return try await scope.withStore(store) { connection in
+            let cart = try await openCart(cartID, on: connection)
+            guard let currency = try await connection.query(CellSQL.purchasableVariant(id: variantID), logger: logger).collect(String.self).first else {
+                throw ResourceID.variant.notFound(request.variantId)
+            }
+            guard currency == cart.currency else {
+                throw LumoraError(.unprocessable, code: "currency_mismatch", message: "the variant is priced in \(currency), the cart in \(cart.currency)")
+            }
+            let existing = cart.items.first { $0.variantId == request.variantId }
+            guard (existing?.quantity ?? 0) + quantity <= 1000 else {
+                throw LumoraError(.unprocessable, code: "quantity_limit", message: "at most 1000 of one variant per cart")
+            }
+            guard existing != nil || cart.items.count < Self.maximumLines else {
+                throw LumoraError(.unprocessable, code: "cart_full", message: "a cart holds at most \(Self.maximumLines) different variants")
+            }
+            try await connection.run(CellSQL.addLine(cartID: cartID, variantID: variantID, quantity: quantity), logger: logger)
+            try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
+            return try await self.cart(id: cartID, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    func updateLine(_ store: StoreSlug, cartID: String, lineID: String, _ request: UpdateLineItemRequest) async throws -> CartWire {
+        try Self.checkID(cartID)
+        let quantity = try Validate.quantity(request.quantity)
+        let line = try ResourceID.lineItem.parse(lineID)
+        return try await scope.withStore(store) { connection in
+            _ = try await openCart(cartID, on: connection)
+            guard try await connection.query(CellSQL.setLineQuantity(cartID: cartID, lineID: line, quantity: quantity), logger: logger).hasRows() else {
+                throw ResourceID.lineItem.notFound(lineID)
+            }
+            try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
+            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    func deleteLine(_ store: StoreSlug, cartID: String, lineID: String) async throws -> CartWire {
+        try Self.checkID(cartID)
+        let line = try ResourceID.lineItem.parse(lineID)
+        return try await scope.withStore(store) { connection in
+            _ = try await openCart(cartID, on: connection)
+            guard try await connection.query(CellSQL.deleteLine(cartID: cartID, lineID: line), logger: logger).hasRows() else {
+                throw ResourceID.lineItem.notFound(lineID)
+            }
+            try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
+            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    /// The cart, locked; refuses a completed one (its lines belong to an order now).
+    private func openCart(_ id: String, on connection: PostgresConnection) async throws -> CartWire {
+        let cart = try await cart(id: id, lockingForUpdate: true, on: connection)
+        guard cart.completedAt == nil else {
+            throw LumoraError.conflict("cart_completed", "this cart has been checked out; start a new cart")
+        }
+        return cart
+    }
+
+    /// Loads a cart with its lines and server-computed totals.
+    func cart(id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> CartWire {
+        let rows = try await connection.query(CellSQL.cart(id: id, forUpdate: lockingForUpdate), logger: logger)
+            .collect((String, String, String?, Date?, Date, Date).self)
+        guard let (cartID, currencyCode, email, completedAt, createdAt, updatedAt) = rows.first else {
+            throw LumoraError.notFound("cart_not_found", "no such cart")
+        }
+        let currency = try CurrencyCode(validating: currencyCode)
+        var items: [LineItemWire] = []
+        var subtotal = Money.zero(currency)
+        for (lineID, variantID, quantity, variantTitle, sku, price, priceCurrency, productID, productTitle, handle, images, available)
+            in try await connection.query(CellSQL.cartLines(cartID: cartID), logger: logger)
+            .collect((Int64, Int64, Int, String, String?, Int64, String, Int64, String, String, [String], Int64).self) {
+            let unit = Money(amount: price, currency: try CurrencyCode(validating: priceCurrency))
+            let total = try unit.multiplied(by: Int64(quantity))
+            subtotal = try subtotal.adding(total)
+            items.append(LineItemWire(
+                id: ResourceID.lineItem.format(lineID), variantId: ResourceID.variant.format(variantID),
+                productId: ResourceID.product.format(productID), productTitle: productTitle, productHandle: handle,
+                variantTitle: variantTitle, sku: sku, thumbnail: images.first, quantity: quantity,
+                unitPrice: unit, total: total, available: max(0, available)))
+        }
+        return CartWire(
+            id: cartID, currency: currency.code, email: email, items: items, itemCount: items.reduce(0) { $0 + $1.quantity },
+            subtotal: subtotal, shippingTotal: .zero(currency), taxTotal: .zero(currency), total: subtotal,
+            completedAt: completedAt, createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    static func newCartID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return "cart_" + String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    /// A cart id that cannot be one of ours finds nothing (without asking the database).
+    static func checkID(_ id: String) throws(LumoraError) {
+        guard id.hasPrefix("cart_"), id.count == 37, id.dropFirst(5).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw LumoraError.notFound("cart_not_found", "no such cart")
+        }
+    }
+}

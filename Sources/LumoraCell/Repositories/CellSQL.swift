@@ -1,0 +1,305 @@
+import LumoraCore
+import PostgresNIO
+
+/// Every statement the cell sends. They run inside `TenantScope`, so table names are
+/// unqualified and resolve to the store's schema; every value is a bind parameter.
+enum CellSQL {
+    // MARK: Catalog reads
+
+    static let productColumns = """
+        p.id, p.handle, p.title, p.description, p.status, p.images, p.created_at, p.updated_at,
+        c.id, c.handle, c.title, count(*) OVER ()
+        """
+
+    /// One page of products, newest first, with the total that matched.
+    static func products(publishedOnly: Bool, search: String?, collection: String?, limit: Int, offset: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: productColumns)
+        FROM products p LEFT JOIN collections c ON c.id = p.collection_id
+        WHERE (\(publishedOnly) = false OR p.status = 'published')
+          AND (\(search)::text IS NULL OR p.title ILIKE '%' || \(search) || '%' ESCAPE '\\')
+          AND (\(collection)::text IS NULL OR c.handle = \(collection))
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT \(limit) OFFSET \(offset)
+        """
+    }
+
+    static func product(handle: String, publishedOnly: Bool) -> PostgresQuery {
+        """
+        SELECT \(unescaped: productColumns)
+        FROM products p LEFT JOIN collections c ON c.id = p.collection_id
+        WHERE p.handle = \(handle) AND (\(publishedOnly) = false OR p.status = 'published')
+        """
+    }
+
+    static func product(id: Int64) -> PostgresQuery {
+        """
+        SELECT \(unescaped: productColumns)
+        FROM products p LEFT JOIN collections c ON c.id = p.collection_id
+        WHERE p.id = \(id)
+        """
+    }
+
+    static func variants(ofProducts ids: [Int64]) -> PostgresQuery {
+        """
+        SELECT v.id, v.product_id, v.title, v.sku, v.price_amount, v.currency,
+               COALESCE(i.stocked, 0), COALESCE(i.reserved, 0)
+        FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id
+        WHERE v.product_id = ANY(\(ids))
+        ORDER BY v.product_id, v.position, v.id
+        """
+    }
+
+    static let collections: PostgresQuery = "SELECT id, handle, title, count(*) OVER () FROM collections ORDER BY title, id"
+
+    static let settings: PostgresQuery = """
+        SELECT name, description, logo_url, primary_color, accent_color, currency, catalog_version FROM settings
+        """
+
+    // MARK: Catalog writes
+
+    static func collectionID(handle: String) -> PostgresQuery {
+        "SELECT id FROM collections WHERE handle = \(handle)"
+    }
+
+    static func insertProduct(handle: String, title: String, description: String, status: String, collectionID: Int64?, images: [String]) -> PostgresQuery {
+        """
+        INSERT INTO products (handle, title, description, status, collection_id, images)
+        VALUES (\(handle), \(title), \(description), \(status), \(collectionID), \(images))
+        RETURNING id
+        """
+    }
+
+    static func updateProduct(id: Int64, handle: String?, title: String?, description: String?, status: String?,
+                              setCollection: Bool, collectionID: Int64?, images: [String]?) -> PostgresQuery {
+        """
+        UPDATE products SET
+            handle = COALESCE(\(handle), handle),
+            title = COALESCE(\(title), title),
+            description = COALESCE(\(description), description),
+            status = COALESCE(\(status), status),
+            collection_id = CASE WHEN \(setCollection) THEN \(collectionID) ELSE collection_id END,
+            images = COALESCE(\(images), images),
+            updated_at = now()
+        WHERE id = \(id)
+        RETURNING id
+        """
+    }
+
+    static func deleteProduct(id: Int64) -> PostgresQuery {
+        "DELETE FROM products WHERE id = \(id) RETURNING id"
+    }
+
+    static func insertVariant(productID: Int64, title: String, sku: String?, price: Money, position: Int) -> PostgresQuery {
+        """
+        INSERT INTO variants (product_id, title, sku, price_amount, currency, position)
+        VALUES (\(productID), \(title), \(sku), \(price.amount), \(price.currency.code), \(position))
+        RETURNING id
+        """
+    }
+
+    static func nextVariantPosition(productID: Int64) -> PostgresQuery {
+        "SELECT COALESCE(max(position) + 1, 0)::int FROM variants WHERE product_id = \(productID)"
+    }
+
+    static func insertInventory(variantID: Int64, stocked: Int64) -> PostgresQuery {
+        "INSERT INTO inventory (variant_id, stocked) VALUES (\(variantID), \(stocked))"
+    }
+
+    static func updateVariant(productID: Int64, variantID: Int64, title: String?, sku: String?, price: Money?) -> PostgresQuery {
+        """
+        UPDATE variants SET
+            title = COALESCE(\(title), title),
+            sku = COALESCE(\(sku), sku),
+            price_amount = COALESCE(\(price?.amount), price_amount),
+            currency = COALESCE(\(price?.currency.code), currency)
+        WHERE id = \(variantID) AND product_id = \(productID)
+        RETURNING id
+        """
+    }
+
+    static func deleteVariant(productID: Int64, variantID: Int64) -> PostgresQuery {
+        "DELETE FROM variants WHERE id = \(variantID) AND product_id = \(productID) RETURNING id"
+    }
+
+    static func insertCollection(handle: String, title: String) -> PostgresQuery {
+        "INSERT INTO collections (handle, title) VALUES (\(handle), \(title)) RETURNING id, handle, title"
+    }
+
+    static func deleteCollection(id: Int64) -> PostgresQuery {
+        "DELETE FROM collections WHERE id = \(id) RETURNING id"
+    }
+
+    /// Changes the stocked quantity; refuses to go below zero or below what is reserved.
+    static func adjustInventory(variantID: Int64, by delta: Int64) -> PostgresQuery {
+        """
+        UPDATE inventory SET stocked = stocked + \(delta)
+        WHERE variant_id = \(variantID) AND stocked + \(delta) >= reserved AND stocked + \(delta) >= 0
+        RETURNING stocked, reserved
+        """
+    }
+
+    static func inventory(variantID: Int64) -> PostgresQuery {
+        "SELECT stocked, reserved FROM inventory WHERE variant_id = \(variantID)"
+    }
+
+    static func updateSettings(name: String?, description: String?, setLogo: Bool, logoURL: String?,
+                               primaryColor: String?, accentColor: String?) -> PostgresQuery {
+        """
+        UPDATE settings SET
+            name = COALESCE(\(name), name),
+            description = COALESCE(\(description), description),
+            logo_url = CASE WHEN \(setLogo) THEN \(logoURL) ELSE logo_url END,
+            primary_color = COALESCE(\(primaryColor), primary_color),
+            accent_color = COALESCE(\(accentColor), accent_color),
+            updated_at = now()
+        """
+    }
+
+    /// The store's name also lives in the control schema (the edge shows it before a cell is
+    /// asked); both change in the same transaction.
+    static func renameStore(_ slug: StoreSlug, name: String) -> PostgresQuery {
+        "UPDATE lumora.stores SET name = \(name), updated_at = now() WHERE slug = \(slug.rawValue)"
+    }
+
+    // MARK: Carts
+
+    static func insertCart(id: String, currency: String) -> PostgresQuery {
+        "INSERT INTO carts (id, currency) VALUES (\(id), \(currency))"
+    }
+
+    static func cart(id: String, forUpdate: Bool) -> PostgresQuery {
+        forUpdate
+            ? "SELECT id, currency, email, completed_at, created_at, updated_at FROM carts WHERE id = \(id) FOR UPDATE"
+            : "SELECT id, currency, email, completed_at, created_at, updated_at FROM carts WHERE id = \(id)"
+    }
+
+    static func cartLines(cartID: String) -> PostgresQuery {
+        """
+        SELECT l.id, l.variant_id, l.quantity, v.title, v.sku, v.price_amount, v.currency,
+               p.id, p.title, p.handle, p.images, COALESCE(i.stocked, 0) - COALESCE(i.reserved, 0)
+        FROM cart_line_items l
+        JOIN variants v ON v.id = l.variant_id
+        JOIN products p ON p.id = v.product_id
+        LEFT JOIN inventory i ON i.variant_id = v.id
+        WHERE l.cart_id = \(cartID)
+        ORDER BY l.id
+        """
+    }
+
+    /// Only variants of published products can be bought.
+    static func purchasableVariant(id: Int64) -> PostgresQuery {
+        """
+        SELECT v.currency FROM variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = \(id) AND p.status = 'published'
+        """
+    }
+
+    /// Adds to the quantity when the variant is already in the cart.
+    static func addLine(cartID: String, variantID: Int64, quantity: Int) -> PostgresQuery {
+        """
+        INSERT INTO cart_line_items (cart_id, variant_id, quantity) VALUES (\(cartID), \(variantID), \(quantity))
+        ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_line_items.quantity + EXCLUDED.quantity
+        RETURNING id
+        """
+    }
+
+    static func setLineQuantity(cartID: String, lineID: Int64, quantity: Int) -> PostgresQuery {
+        "UPDATE cart_line_items SET quantity = \(quantity) WHERE id = \(lineID) AND cart_id = \(cartID) RETURNING id"
+    }
+
+    static func deleteLine(cartID: String, lineID: Int64) -> PostgresQuery {
+        "DELETE FROM cart_line_items WHERE id = \(lineID) AND cart_id = \(cartID) RETURNING id"
+    }
+
+    static func touchCart(id: String) -> PostgresQuery {
+        "UPDATE carts SET updated_at = now() WHERE id = \(id)"
+    }
+
+    // MARK: Checkout and orders
+
+    static func orderID(cartID: String) -> PostgresQuery {
+        "SELECT id, request_hash FROM orders WHERE cart_id = \(cartID)"
+    }
+
+    static func orderID(idempotencyKey: String) -> PostgresQuery {
+        "SELECT id, request_hash FROM orders WHERE idempotency_key = \(idempotencyKey)"
+    }
+
+    /// Reserves stock for one line: succeeds only while enough is available.
+    static func reserve(variantID: Int64, quantity: Int) -> PostgresQuery {
+        """
+        UPDATE inventory SET reserved = reserved + \(quantity)
+        WHERE variant_id = \(variantID) AND stocked - reserved >= \(quantity)
+        RETURNING variant_id
+        """
+    }
+
+    static func insertOrder(cartID: String, email: String, shippingAddress: String, currency: String, subtotal: Int64,
+                            total: Int64, idempotencyKey: String?, requestHash: String) -> PostgresQuery {
+        """
+        INSERT INTO orders (cart_id, email, shipping_address, currency, subtotal_amount, total_amount, idempotency_key, request_hash)
+        VALUES (\(cartID), \(email), \(shippingAddress)::jsonb, \(currency), \(subtotal), \(total), \(idempotencyKey), \(requestHash))
+        RETURNING id
+        """
+    }
+
+    static func insertOrderLine(orderID: Int64, variantID: Int64, productTitle: String, variantTitle: String, sku: String?,
+                                quantity: Int, unitPrice: Int64, total: Int64) -> PostgresQuery {
+        """
+        INSERT INTO order_line_items (order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount)
+        VALUES (\(orderID), \(variantID), \(productTitle), \(variantTitle), \(sku), \(quantity), \(unitPrice), \(total))
+        """
+    }
+
+    static func completeCart(id: String, email: String) -> PostgresQuery {
+        "UPDATE carts SET completed_at = now(), email = \(email), updated_at = now() WHERE id = \(id)"
+    }
+
+    static let orderColumns = """
+        o.id, o.cart_id, o.email, o.shipping_address::text, o.currency, o.subtotal_amount, o.total_amount,
+        o.status, o.created_at, o.updated_at
+        """
+
+    static func order(id: Int64, forUpdate: Bool = false) -> PostgresQuery {
+        forUpdate
+            ? "SELECT \(unescaped: orderColumns) FROM orders o WHERE o.id = \(id) FOR UPDATE"
+            : "SELECT \(unescaped: orderColumns) FROM orders o WHERE o.id = \(id)"
+    }
+
+    static func orders(limit: Int, offset: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: orderColumns), count(*) OVER () FROM orders o
+        ORDER BY o.created_at DESC, o.id DESC LIMIT \(limit) OFFSET \(offset)
+        """
+    }
+
+    static func orderLines(orderIDs: [Int64]) -> PostgresQuery {
+        """
+        SELECT id, order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount
+        FROM order_line_items WHERE order_id = ANY(\(orderIDs)) ORDER BY order_id, id
+        """
+    }
+
+    static func setOrderStatus(id: Int64, status: String) -> PostgresQuery {
+        "UPDATE orders SET status = \(status), updated_at = now() WHERE id = \(id)"
+    }
+
+    /// Cancelling gives the reserved units back.
+    static func releaseReservation(orderID: Int64) -> PostgresQuery {
+        """
+        UPDATE inventory i SET reserved = i.reserved - l.quantity
+        FROM order_line_items l WHERE l.order_id = \(orderID) AND l.variant_id = i.variant_id
+        """
+    }
+
+    /// Fulfilling ships the reserved units: they leave both stocked and reserved.
+    static func shipReservation(orderID: Int64) -> PostgresQuery {
+        """
+        UPDATE inventory i SET reserved = i.reserved - l.quantity, stocked = i.stocked - l.quantity
+        FROM order_line_items l WHERE l.order_id = \(orderID) AND l.variant_id = i.variant_id
+        """
+    }
+
+    static let ping: PostgresQuery = "SELECT 1"
+}

@@ -1,0 +1,69 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import PostgresNIO
+
+/// `/health` (the process answers), `/ready` (the database answers and the routing table is
+/// loaded), `/metrics` (Prometheus text).
+struct OperationsRoutes: Sendable {
+    let client: PostgresClient
+    let table: StoreRoutingTable
+    let metrics: CellMetrics
+    let configuration: CellConfiguration
+
+    struct Status: Encodable {
+        let status: String
+        let version: String
+        let mode: String
+        let stores: Int?
+    }
+
+    func add(to router: Router<CellRequestContext>) {
+        router.get("health") { _, _ in
+            try JSONWire.response(Status(status: "ok", version: configuration.version, mode: modeName, stores: nil))
+        }
+        router.get("ready") { _, context in
+            do {
+                try await withTimeout(.seconds(2)) {
+                    _ = try await client.query(CellSQL.ping, logger: context.logger).collect(Int.self)
+                }
+            } catch {
+                throw LumoraError(.unavailable, code: "database_unavailable", message: "the database does not answer")
+            }
+            guard table.isLoaded else {
+                throw LumoraError(.unavailable, code: "not_ready", message: "the routing table is not loaded yet")
+            }
+            return try JSONWire.response(Status(status: "ready", version: configuration.version, mode: modeName, stores: table.stores.count))
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+    }
+
+    private var modeName: String {
+        switch configuration.mode {
+        case .shared: return "shared"
+        case .dedicated(let slug): return "dedicated:\(slug)"
+        }
+    }
+}
+
+struct TimeoutError: Error {}
+
+/// Runs `body`, giving up after `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimeoutError()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

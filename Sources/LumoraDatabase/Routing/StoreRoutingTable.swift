@@ -1,0 +1,205 @@
+import Logging
+import LumoraCore
+import PostgresNIO
+import Synchronization
+
+/// A store as the routers (edge and cells) see it.
+public struct StoreRoute: Sendable, Equatable {
+    public let slug: StoreSlug
+    public let name: String
+    public let plan: Plan
+    public let status: StoreStatus
+    public let cellID: String?
+    public let currency: CurrencyCode
+    /// SHA-256 (hex) of the store's admin token.
+    public let adminTokenHash: String?
+    public let domains: [DomainRoute]
+
+    /// The host a store's canonical links use: its primary verified domain, if any.
+    public var primaryDomain: DomainRoute? {
+        domains.first { $0.isPrimary && $0.status == .verified }
+    }
+}
+
+public struct DomainRoute: Sendable, Equatable {
+    public enum Kind: String, Sendable { case platform, custom }
+    public enum Status: String, Sendable { case pending, verified, failed }
+
+    public let hostname: String
+    public let kind: Kind
+    public let isPrimary: Bool
+    public let status: Status
+}
+
+public struct CellRoute: Sendable, Equatable {
+    public let id: String
+    public let kind: String
+    public let endpoint: String?
+    public let version: String
+    public let status: String
+}
+
+/// The control schema's routing data in memory: stores by slug and by verified hostname, and
+/// cells by id. Loaded when the change feed first connects, kept current from
+/// `lumora_control` notifications (each names the store or cell that changed).
+public final class StoreRoutingTable: ChangeSubscriber {
+    public let channels = ["lumora_control"]
+
+    private struct State {
+        var stores: [StoreSlug: StoreRoute] = [:]
+        var hosts: [String: StoreSlug] = [:]
+        var cells: [String: CellRoute] = [:]
+        var loaded = false
+    }
+
+    private let client: PostgresClient
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let listeners = Mutex<[UInt64: AsyncStream<StoreSlug>.Continuation]>([:])
+    private let nextListener = Mutex<UInt64>(0)
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func store(_ slug: StoreSlug) -> StoreRoute? {
+        state.withLock { $0.stores[slug] }
+    }
+
+    /// The store a verified domain belongs to (hostnames are compared in lowercase).
+    public func store(host: String) -> StoreRoute? {
+        state.withLock { state in state.hosts[host.lowercased()].flatMap { state.stores[$0] } }
+    }
+
+    public func cell(_ id: String) -> CellRoute? {
+        state.withLock { $0.cells[id] }
+    }
+
+    public var stores: [StoreRoute] {
+        state.withLock { Array($0.stores.values) }
+    }
+
+    public var isLoaded: Bool { state.withLock { $0.loaded } }
+
+    /// Slugs of stores that changed, as they change (for caches keyed by store).
+    public func changes() -> AsyncStream<StoreSlug> {
+        let (stream, continuation) = AsyncStream<StoreSlug>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let id = nextListener.withLock { value -> UInt64 in
+            value += 1
+            return value
+        }
+        listeners.withLock { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.listeners.withLock { $0.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    // MARK: ChangeSubscriber
+
+    public func notified(channel: String, payload: String) async {
+        do {
+            if payload.hasPrefix("store:"), let slug = try? StoreSlug(validating: String(payload.dropFirst(6))) {
+                try await reload(slug)
+            } else if payload.hasPrefix("cell:") {
+                try await reloadCells()
+            } else {
+                try await reloadAll()
+            }
+        } catch {
+            logger.error("routing table reload failed", metadata: ["payload": "\(payload)", "error": "\(error.databaseMessage)"])
+        }
+    }
+
+    public func resynchronize() async {
+        do {
+            try await reloadAll()
+        } catch {
+            logger.error("routing table load failed", metadata: ["error": "\(error.databaseMessage)"])
+        }
+    }
+
+    // MARK: Loading
+
+    public func reloadAll() async throws {
+        let stores = try await loadStores(SQL.routingStores, domains: SQL.routingDomains)
+        let cells = try await loadCells()
+        let slugs = state.withLock { state -> Set<StoreSlug> in
+            let changed = Set(state.stores.keys).union(stores.keys)
+            state.stores = stores
+            state.hosts = Self.hostIndex(stores.values)
+            state.cells = cells
+            state.loaded = true
+            return changed
+        }
+        announce(slugs)
+    }
+
+    public func reload(_ slug: StoreSlug) async throws {
+        let fresh = try await loadStores(SQL.routingStore(slug), domains: SQL.routingDomains(of: slug))
+        state.withLock { state in
+            if let store = fresh[slug] {
+                state.stores[slug] = store
+            } else {
+                state.stores.removeValue(forKey: slug)
+            }
+            state.hosts = state.hosts.filter { $0.value != slug }
+            for domain in fresh[slug]?.domains ?? [] where domain.status == .verified {
+                state.hosts[domain.hostname] = slug
+            }
+        }
+        announce([slug])
+    }
+
+    private func reloadCells() async throws {
+        let cells = try await loadCells()
+        state.withLock { $0.cells = cells }
+    }
+
+    private func announce(_ slugs: Set<StoreSlug>) {
+        let continuations = listeners.withLock { Array($0.values) }
+        for continuation in continuations {
+            for slug in slugs { continuation.yield(slug) }
+        }
+    }
+
+    private static func hostIndex(_ stores: some Sequence<StoreRoute>) -> [String: StoreSlug] {
+        var hosts: [String: StoreSlug] = [:]
+        for store in stores {
+            for domain in store.domains where domain.status == .verified {
+                hosts[domain.hostname] = store.slug
+            }
+        }
+        return hosts
+    }
+
+    private func loadStores(_ storeQuery: PostgresQuery, domains domainQuery: PostgresQuery) async throws -> [StoreSlug: StoreRoute] {
+        try await client.transaction(logger: logger) { connection in
+            var domains: [String: [DomainRoute]] = [:]
+            for (hostname, slug, kind, primary, status) in try await connection.query(domainQuery, logger: logger)
+                .collect((String, String, String, Bool, String).self) {
+                guard let kind = DomainRoute.Kind(rawValue: kind), let status = DomainRoute.Status(rawValue: status) else { continue }
+                domains[slug, default: []].append(DomainRoute(hostname: hostname, kind: kind, isPrimary: primary, status: status))
+            }
+            var stores: [StoreSlug: StoreRoute] = [:]
+            for (slug, name, plan, status, cell, currency, tokenHash) in try await connection.query(storeQuery, logger: logger)
+                .collect((String, String, String, String, String?, String, String?).self) {
+                guard let slug = try? StoreSlug(validating: slug), let plan = Plan(rawValue: plan),
+                      let status = StoreStatus(rawValue: status), let currency = try? CurrencyCode(validating: currency) else { continue }
+                stores[slug] = StoreRoute(slug: slug, name: name, plan: plan, status: status, cellID: cell, currency: currency,
+                                          adminTokenHash: tokenHash, domains: domains[slug.rawValue] ?? [])
+            }
+            return stores
+        }
+    }
+
+    private func loadCells() async throws -> [String: CellRoute] {
+        var cells: [String: CellRoute] = [:]
+        for (id, kind, endpoint, version, status) in try await client.query(SQL.routingCells, logger: logger)
+            .collect((String, String, String?, String, String).self) {
+            cells[id] = CellRoute(id: id, kind: kind, endpoint: endpoint, version: version, status: status)
+        }
+        return cells
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import LumoraCore
+
+/// Lumora's wire format: JSON with snake_case keys (Swift properties in lowerCamelCase, `Id` not
+/// `ID`, so names round-trip), ISO 8601 dates.
+public enum JSONWire {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// A JSON response with the given status.
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Decodes a JSON body of at most `limit` bytes, turning every failure into a clear 4xx.
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw LumoraError.badRequest("invalid_json", "the request needs a JSON body")
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            // A well-formed body with a wrong value (1.5 for an integer) is reported without
+            // a coding path by some decoders; tell it apart from broken JSON.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               (try? JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed])) != nil {
+                throw LumoraError.badRequest("invalid_field", "a value has the wrong type: \(context.debugDescription)")
+            }
+            throw LumoraError.badRequest(Self.code(for: error), Self.message(for: error))
+        } catch let error as LumoraError {
+            throw error  // a validating initializer refused a value
+        }
+    }
+
+    static func code(for error: DecodingError) -> String {
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty { return "invalid_json" }
+        return "invalid_field"
+    }
+
+    static func message(for error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let names = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? "the body" : names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "the request body is not valid JSON"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)) is not valid: \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])) is required"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)) must be \(Self.describe(type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)) must be \(Self.describe(type)), not null"
+        @unknown default:
+            return "the request body does not match the expected shape"
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        case is Double.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            return name.hasPrefix("Array") ? "an array" : name.hasPrefix("Dictionary") ? "an object" : "an object"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import LumoraCore
+
+/// The one place a `LumoraError` becomes an HTTP response: its status, and the body
+/// `{"error":{"code","message"}}`.
+extension LumoraError: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatusCode) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if status == .tooManyRequests || status == .serviceUnavailable, let retryAfter = retryAfterSeconds {
+            headers[.retryAfter] = String(retryAfter)
+        }
+        let data = (try? JSONWire.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"error"}}"#.utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension LumoraError {
+    /// 429 with a `Retry-After` header.
+    public static func tooManyRequests(retryAfter seconds: Int, message: String) -> LumoraError {
+        var error = LumoraError(.tooManyRequests, code: "rate_limited", message: message)
+        error.retryAfterSeconds = max(1, seconds)
+        return error
+    }
+
+    /// Seconds to wait, carried in the message-independent `details` of 429 and 503 errors.
+    public var retryAfterSeconds: Int? {
+        get { details["retry_after"].flatMap(Int.init) }
+        set { details["retry_after"] = newValue.map(String.init) }
+    }
+}
