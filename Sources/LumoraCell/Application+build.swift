@@ -31,6 +31,34 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger) -
     let metrics = CellMetrics()
     let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, logger: logger)
 
+    let router = buildRouter(configuration: configuration, client: client, table: table, cache: cache, metrics: metrics, scope: scope, logger: logger)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-cell"),
+        logger: logger)
+    app.addServices(client, feed)
+    app.beforeServerStarts {
+        // Serve once the routing table is loaded, or after a few seconds regardless (then
+        // /ready says why requests are refused).
+        _ = try? await withTimeout(.seconds(10)) { await feed.waitUntilListening() }
+    }
+    return app
+}
+
+/// Every route the cell serves, as `METHOD /path` (the OpenAPI document must list them all).
+public func cellRouteDescriptions(configuration: CellConfiguration, logger: Logger) -> [String] {
+    let client = PostgresClient(configuration: configuration.database.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
+    let table = StoreRoutingTable(client: client, logger: logger)
+    let router = buildRouter(configuration: configuration, client: client, table: table, cache: ResponseCache(lifetime: .seconds(1)),
+                             metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), logger: logger)
+    return router.routes.map { "\($0.method.rawValue) \($0.path)" }.sorted()
+}
+
+func buildRouter(
+    configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: ResponseCache,
+    metrics: CellMetrics, scope: TenantScope, logger: Logger
+) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
     let orders = OrderRepository(scope: scope, carts: carts, logger: logger)
@@ -48,16 +76,5 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger) -
         .add(to: router.group("store").add(middleware: resolution))
     AdminRoutes(catalog: catalog, orders: orders, maximumBodySize: configuration.maximumBodySize)
         .add(to: router.group("admin").add(middleware: resolution).add(middleware: AdminAuthenticationMiddleware()))
-
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-cell"),
-        logger: logger)
-    app.addServices(client, feed)
-    app.beforeServerStarts {
-        // Serve once the routing table is loaded, or after a few seconds regardless (then
-        // /ready says why requests are refused).
-        _ = try? await withTimeout(.seconds(10)) { await feed.waitUntilListening() }
-    }
-    return app
+    return router
 }
