@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LumoraBenchmarks
 import LumoraDatabase
 
@@ -6,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -36,6 +37,23 @@ struct BenchCommand: AsyncParsableCommand {
             let logger = options.makeLogger("lumora.bench")
             let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
                 try await MigrateBenchmark(server: database.url, stores: stores, concurrency: concurrency, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+
+    struct Cell: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A shared cell's product list: 1 store vs 1000 stores, cache on and off, and a noisy neighbour (needs wrk and hey).")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores with the same catalog.") var stores: Int = 1000
+        @Option(help: "Seconds per measured run.") var seconds: Int = 15
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await CellBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds, logger: logger).run()
             }
             print(table)
         }

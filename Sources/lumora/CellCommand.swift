@@ -31,6 +31,8 @@ struct CellCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight per store (shared mode).") var storeConcurrency: Int = 16
     @Option(help: "Per-transaction statement timeout, in milliseconds.") var statementTimeout: Int = 5000
     @Option(help: "Database connections in the pool.") var databaseConnections: Int = 16
+    @Option(help: "Seconds a cached storefront response may live without a change notification (0 turns the cache off).")
+    var cacheSeconds: Int = 60
 
     func validate() throws {
         guard shared != (store != nil) else {
@@ -54,7 +56,8 @@ struct CellCommand: AsyncParsableCommand {
             limits: .init(requestsPerSecond: storeRate, burst: storeBurst, concurrency: storeConcurrency),
             statementTimeout: .milliseconds(statementTimeout),
             databaseConnections: databaseConnections,
-            version: environment["LUMORA_VERSION"] ?? LumoraVersion.current)
+            version: environment["LUMORA_VERSION"] ?? LumoraVersion.current,
+            cacheLifetime: .seconds(cacheSeconds))
         do {
             try await buildApplication(configuration: configuration, logger: logger).runService()
         } catch {

@@ -48,7 +48,11 @@ final class ResponseCache: ChangeSubscriber {
         self.maximumEntriesPerStore = maximumEntriesPerStore
     }
 
+    /// A lifetime of zero turns the cache off (benchmarks of the database path).
+    var isEnabled: Bool { lifetime > .zero }
+
     func lookup(_ store: StoreSlug, key: String) -> ByteBuffer? {
+        guard isEnabled else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
             guard let entry = state.stores[store]?.entries[key] else { return nil }
@@ -66,6 +70,7 @@ final class ResponseCache: ChangeSubscriber {
     }
 
     func insert(_ store: StoreSlug, key: String, body: ByteBuffer, token: Token) {
+        guard isEnabled else { return }
         let now = ContinuousClock.now
         state.withLock { state in
             guard token == Token(epoch: state.epoch, generation: state.stores[store]?.generation ?? 0) else { return }

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import PostgresNIO
+
+/// `lumora bench cell`: one shared cell (a real `lumora cell` process) serving the product list
+/// of 1000 stores with the same catalog; wrk on loopback drives it with all traffic on one
+/// store, then spread at random over all of them — with the response cache (as deployed) and
+/// without (every request in the database, `search_path` switching per transaction). Then a
+/// noisy neighbour: hey sends one store 20× the rate of each quiet store, and the quiet
+/// stores' p99 is compared with their p99 when the noisy store is silent.
+public struct CellBenchmark: Sendable {
+    public let server: DatabaseURL
+    public let binary: URL
+    public let stores: Int
+    public let seconds: Int
+    public let logger: Logger
+
+    public init(server: DatabaseURL, binary: URL, stores: Int = 1000, seconds: Int = 15, logger: Logger) {
+        self.server = server
+        self.binary = binary
+        self.stores = stores
+        self.seconds = seconds
+        self.logger = logger
+    }
+
+    static let secret = "bench-secret"
+    static let path = "/store/products?limit=20"
+
+    public func run() async throws -> String {
+        try await ScratchDatabase.with(on: server, logger: logger) { scratch in
+            let slugs = try (1...stores).map { try StoreSlug(validating: String(format: "bench-%04d", $0)) }
+            let machine = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
+                try await seed(client, slugs: slugs)
+                return try await MachineDescription.read(client: client)
+            }
+
+            var rows: [[String]] = []
+            var throughput: [String: Double] = [:]
+            for cached in [true, false] {
+                let label = cached ? "cache on" : "cache off"
+                let cell = try await CellProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
+                                                       extra: ["--store-rate", "1000000000", "--store-burst", "1000000000",
+                                                               "--store-concurrency", "100000", "--cache-seconds", cached ? "60" : "0"])
+                defer { cell.stop() }
+                for (name, targets) in [("1 store", [slugs[0]]), ("\(stores) stores, random", slugs)] {
+                    let script = try WrkScript.make(stores: targets, path: Self.path, secret: Self.secret)
+                    defer { try? FileManager.default.removeItem(at: script) }
+                    _ = try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: 3)  // warm up
+                    let result = try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: seconds)
+                    throughput["\(label) \(name)"] = result.requestsPerSecond
+                    rows.append([label, name, String(format: "%.0f", result.requestsPerSecond),
+                                 String(format: "%.2f ms", result.p50.milliseconds), String(format: "%.2f ms", result.p99.milliseconds),
+                                 "\(result.non2xx + result.errors)", String(format: "%.0f MB", LoadTools.residentMegabytes(cell.pid))])
+                }
+                await cell.terminate()
+            }
+            func ratio(_ label: String) -> String {
+                let single = throughput["\(label) 1 store"] ?? 0
+                let spread = throughput["\(label) \(stores) stores, random"] ?? 0
+                return String(format: "%.2f×", single > 0 ? spread / single : 0)
+            }
+
+            let noisy = try await noisyNeighbour(scratch.url, slugs: slugs)
+            return """
+                lumora bench cell --stores \(stores)
+                \(machine.text)
+                wrk -t2 -c64 -d\(seconds)s, GET \(Self.path) (20 products with 3 variants each), one shared cell, 16 database connections
+
+                \(markdownTable(["cell", "traffic", "requests/s", "p50", "p99", "non-2xx", "cell RSS"], rows))
+
+                spread ÷ single store: cache on \(ratio("cache on")), cache off \(ratio("cache off"))
+
+                \(noisy)
+                """
+        }
+    }
+
+    /// Quiet stores at a steady rate each; then the same with one store at 20× that rate.
+    private func noisyNeighbour(_ url: DatabaseURL, slugs: [StoreSlug]) async throws -> String {
+        let quiet = Array(slugs[1...10])
+        let noisy = slugs[0]
+        let quietRate = 10, noisyRate = quietRate * 20
+        let cell = try await CellProcess.start(binary: binary, database: url, secret: Self.secret,
+                                               extra: ["--store-rate", "50", "--store-burst", "50", "--store-concurrency", "8", "--cache-seconds", "0"])
+        defer { cell.stop() }
+        let signer = StoreRequestSigner(secret: Self.secret)
+
+        func load(includeNoisy: Bool) async throws -> (quiet: [Double], noisyStatuses: [Int]) {
+            try await withThrowingTaskGroup(of: (Bool, [(latency: Double, status: Int)]).self) { group in
+                for store in quiet {
+                    group.addTask {
+                        (false, try await LoadTools.hey(url: cell.baseURL + Self.path, headers: signer.headers(store: store.rawValue, method: "GET", path: Self.path),
+                                                        perSecond: quietRate, workers: 1, seconds: seconds))
+                    }
+                }
+                if includeNoisy {
+                    group.addTask {
+                        (true, try await LoadTools.hey(url: cell.baseURL + Self.path, headers: signer.headers(store: noisy.rawValue, method: "GET", path: Self.path),
+                                                       perSecond: noisyRate / 10, workers: 10, seconds: seconds))
+                    }
+                }
+                var quietLatencies: [Double] = []
+                var noisyStatuses: [Int] = []
+                for try await (isNoisy, results) in group {
+                    if isNoisy { noisyStatuses += results.map(\.status) } else { quietLatencies += results.filter { $0.status == 200 }.map(\.latency) }
+                }
+                return (quietLatencies, noisyStatuses)
+            }
+        }
+        _ = try await load(includeNoisy: false)  // warm up
+        let alone = try await load(includeNoisy: false)
+        let together = try await load(includeNoisy: true)
+        await cell.terminate()
+        let aloneP99 = alone.quiet.percentile(99), togetherP99 = together.quiet.percentile(99)
+        let limited = together.noisyStatuses.filter { $0 == 429 }.count
+        let rows = [
+            ["quiet stores alone", "\(quiet.count) × \(quietRate)/s", "\(alone.quiet.count)",
+             String(format: "%.2f ms", alone.quiet.percentile(50) * 1000), String(format: "%.2f ms", aloneP99 * 1000), "—"],
+            ["with a noisy store", "\(quiet.count) × \(quietRate)/s + 1 × \(noisyRate)/s", "\(together.quiet.count)",
+             String(format: "%.2f ms", together.quiet.percentile(50) * 1000), String(format: "%.2f ms", togetherP99 * 1000),
+             "\(limited) of \(together.noisyStatuses.count) noisy requests got 429"],
+        ]
+        return """
+            Noisy neighbour (cache off; per-store limit 50 requests/s, burst 50, 8 in flight; hey -q, \(seconds) s):
+
+            \(markdownTable(["run", "offered load", "quiet requests", "quiet p50", "quiet p99", "noisy store"], rows))
+
+            quiet p99 with the noisy store ÷ without: \(String(format: "%.2f×", aloneP99 > 0 ? togetherP99 / aloneP99 : 0))
+            """
+    }
+
+    /// The same catalog in every store: 2 collections, 20 published products, 3 variants each.
+    private func seed(_ client: PostgresClient, slugs: [StoreSlug]) async throws {
+        try await ControlSchemaMigrator(client: client, migrations: try .control(), logger: logger).migrate()
+        let migrations = try MigrationSet.store()
+        logger.info("creating stores", metadata: ["stores": "\(slugs.count)"])
+        try await SchemaPool(client: client, migrations: migrations, logger: logger).refill(to: slugs.count)
+        let directory = StoreDirectory(client: client, migrations: migrations, logger: logger)
+        let scope = TenantScope(client: client, logger: logger)
+        for slug in slugs {
+            _ = try await directory.create(try NewStore(slug: slug, name: "Bench \(slug)"))
+            try await scope.withStore(slug) { connection in
+                for statement in Self.catalogSQL {
+                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+            }
+        }
+    }
+
+    static let catalogSQL = [
+        "INSERT INTO collections (handle, title) VALUES ('featured', 'Featured'), ('basics', 'Basics')",
+        """
+        INSERT INTO products (handle, title, description, status, collection_id, images)
+        SELECT 'product-' || n, 'Product ' || n, 'A well made product, number ' || n || ', for every day.', 'published',
+               (SELECT id FROM collections WHERE handle = CASE WHEN n % 2 = 0 THEN 'featured' ELSE 'basics' END),
+               ARRAY['https://cdn.example/products/' || n || '.jpg']
+        FROM generate_series(1, 20) AS n
+        """,
+        """
+        INSERT INTO variants (product_id, title, sku, price_amount, currency, position)
+        SELECT p.id, s.size, p.handle || '-' || s.size, 1000 + p.id * 100, 'USD', s.position
+        FROM products p CROSS JOIN (VALUES ('S', 0), ('M', 1), ('L', 2)) AS s(size, position)
+        """,
+        "INSERT INTO inventory (variant_id, stocked) SELECT id, 100 FROM variants",
+    ]
+}
+
+/// A `lumora cell --shared` child process on a free port.
+struct CellProcess: Sendable {
+    let process: ChildProcess
+    let baseURL: String
+    var pid: pid_t { process.pid }
+
+    static func start(binary: URL, database: DatabaseURL, secret: String, extra: [String]) async throws -> CellProcess {
+        let port = try FreePort.pick()
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = database.string
+        environment["LUMORA_LOG_LEVEL"] = "error"
+        let process = try ChildProcess.spawn(
+            [binary.path, "cell", "--shared", "--port", String(port), "--secret", secret] + extra,
+            environment: environment, standardOutput: .null, standardError: .inherit)
+        let cell = CellProcess(process: process, baseURL: "http://127.0.0.1:\(port)")
+        try await LoadTools.waitForOK(cell.baseURL + "/ready")
+        return cell
+    }
+
+    func terminate() async {
+        process.signal(SIGTERM)
+        await process.waitForExit()
+    }
+
+    /// For `defer`: makes sure the child is gone even when the benchmark throws.
+    func stop() {
+        process.signal(SIGKILL)
+    }
+}
+
+/// A wrk Lua script that signs each request for a store picked at random from `stores`
+/// (signatures made now, valid for the tolerance window — long enough for one run).
+enum WrkScript {
+    static func make(stores: [StoreSlug], path: String, secret: String) throws -> URL {
+        let signer = StoreRequestSigner(secret: secret)
+        let entries = stores.map { store -> String in
+            let headers = signer.headers(store: store.rawValue, method: "GET", path: path)
+            return "{\"\(headers[0].value)\",\"\(headers[1].value)\",\"\(headers[2].value)\"}"
+        }
+        let script = """
+            local entries = {\(entries.joined(separator: ","))}
+            local count = #entries
+            function init(args)
+              math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+            end
+            function request()
+              local e = entries[math.random(count)]
+              return wrk.format("GET", "\(path)", {["x-store-id"] = e[1], ["x-lumora-timestamp"] = e[2], ["x-lumora-signature"] = e[3]})
+            end
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-wrk-\(UUID().uuidString).lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}
