@@ -152,6 +152,9 @@ let package = Package(
             dependencies: [
                 "LumoraCore",
                 "LumoraDatabase",
+                "LumoraHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
