@@ -5,20 +5,19 @@ import HummingbirdCore
 import NIOCore
 import LumoraCore
 
-/// Lumora's wire format: JSON with snake_case keys (Swift properties in lowerCamelCase, `Id` not
-/// `ID`, so names round-trip), ISO 8601 dates.
+/// Lumora's wire format: JSON with snake_case keys, spelled out in each wire type's
+/// `CodingKeys` (a key strategy converts every key of every response again, which costs
+/// more than the rest of the encoding), ISO 8601 dates.
 public enum JSONWire {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
 
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()

@@ -13,6 +13,8 @@ struct ProductWire: Encodable, Sendable {
     var variants: [VariantWire]
     let createdAt: Date
     let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey { case id, handle, title, description, status, collection, images, thumbnail, variants, createdAt = "created_at", updatedAt = "updated_at" }
 }
 
 struct VariantWire: Encodable, Sendable {
@@ -26,6 +28,8 @@ struct VariantWire: Encodable, Sendable {
     /// Admin API only.
     let stocked: Int64?
     let reserved: Int64?
+
+    enum CodingKeys: String, CodingKey { case id, title, sku, price, available, inStock = "in_stock", stocked, reserved }
 }
 
 struct CollectionWire: Encodable, Sendable {
@@ -42,6 +46,8 @@ struct SettingsWire: Encodable, Sendable {
     let accentColor: String
     let currency: String
     let catalogVersion: Int64
+
+    enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color", currency, catalogVersion = "catalog_version" }
 }
 
 struct InventoryWire: Encodable {
@@ -49,4 +55,6 @@ struct InventoryWire: Encodable {
     let stocked: Int64
     let reserved: Int64
     let available: Int64
+
+    enum CodingKeys: String, CodingKey { case variantId = "variant_id", stocked, reserved, available }
 }

@@ -14,6 +14,8 @@ struct CartWire: Encodable, Sendable {
     let completedAt: Date?
     let createdAt: Date
     let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey { case id, currency, email, items, itemCount = "item_count", subtotal, shippingTotal = "shipping_total", taxTotal = "tax_total", total, completedAt = "completed_at", createdAt = "created_at", updatedAt = "updated_at" }
 }
 
 struct LineItemWire: Encodable, Sendable {
@@ -29,6 +31,8 @@ struct LineItemWire: Encodable, Sendable {
     let unitPrice: Money
     let total: Money
     let available: Int64
+
+    enum CodingKeys: String, CodingKey { case id, variantId = "variant_id", productId = "product_id", productTitle = "product_title", productHandle = "product_handle", variantTitle = "variant_title", sku, thumbnail, quantity, unitPrice = "unit_price", total, available }
 }
 
 struct OrderWire: Encodable, Sendable {
@@ -46,6 +50,8 @@ struct OrderWire: Encodable, Sendable {
     let total: Money
     let createdAt: Date
     let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey { case id, displayId = "display_id", cartId = "cart_id", email, shippingAddress = "shipping_address", status, currency, items, subtotal, shippingTotal = "shipping_total", taxTotal = "tax_total", total, createdAt = "created_at", updatedAt = "updated_at" }
 }
 
 struct OrderLineWire: Encodable, Sendable {
@@ -57,6 +63,8 @@ struct OrderLineWire: Encodable, Sendable {
     let quantity: Int
     let unitPrice: Money
     let total: Money
+
+    enum CodingKeys: String, CodingKey { case id, variantId = "variant_id", productTitle = "product_title", variantTitle = "variant_title", sku, quantity, unitPrice = "unit_price", total }
 }
 
 /// Where an order ships. Field names follow Medusa (`address_1`, `country_code`).
@@ -71,23 +79,9 @@ struct ShippingAddress: Codable, Sendable, Equatable {
     var province: String?
     var phone: String?
 
-    // The wire says `address_1`; the snake-case key strategies turn that into `address1` on
-    // the way in but leave `address1` alone on the way out, so encoding spells it out.
-    private enum EncodingKeys: String, CodingKey {
-        case firstName, lastName, address1 = "address_1", address2 = "address_2", city, postalCode, countryCode, province, phone
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: EncodingKeys.self)
-        try container.encode(firstName, forKey: .firstName)
-        try container.encode(lastName, forKey: .lastName)
-        try container.encode(address1, forKey: .address1)
-        try container.encodeIfPresent(address2, forKey: .address2)
-        try container.encode(city, forKey: .city)
-        try container.encode(postalCode, forKey: .postalCode)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(province, forKey: .province)
-        try container.encodeIfPresent(phone, forKey: .phone)
+    enum CodingKeys: String, CodingKey {
+        case firstName = "first_name", lastName = "last_name", address1 = "address_1", address2 = "address_2", city,
+             postalCode = "postal_code", countryCode = "country_code", province, phone
     }
 
     /// Trims every field and checks lengths and the country code.

@@ -57,6 +57,8 @@ struct AdjustInventoryRequest: Decodable {
 struct AddLineItemRequest: Decodable {
     var variantId: String
     var quantity: Int
+
+    enum CodingKeys: String, CodingKey { case variantId = "variant_id", quantity }
 }
 
 struct UpdateLineItemRequest: Decodable {
@@ -66,6 +68,8 @@ struct UpdateLineItemRequest: Decodable {
 struct CompleteCartRequest: Decodable {
     var email: String
     var shippingAddress: ShippingAddress
+
+    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address" }
 }
 
 /// Absent fields stay as they are; `"logo_url": null` removes the logo.
@@ -76,7 +80,7 @@ struct UpdateSettingsRequest: Decodable {
     var primaryColor: String?
     var accentColor: String?
 
-    private enum CodingKeys: String, CodingKey { case name, description, logoUrl, primaryColor, accentColor }
+    private enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color" }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
