@@ -30,7 +30,8 @@ public struct CellBenchmark: Sendable {
     static let path = "/store/products?limit=20"
 
     public func run() async throws -> String {
-        try await ScratchDatabase.with(on: server, logger: logger) { scratch in
+        guard stores >= 2 else { throw BenchmarkError(message: "the cell benchmark needs at least 2 stores") }
+        return try await ScratchDatabase.with(on: server, logger: logger) { scratch in
             let slugs = try (1...stores).map { try StoreSlug(validating: String(format: "bench-%04d", $0)) }
             let machine = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
                 try await seed(client, slugs: slugs)
@@ -45,15 +46,25 @@ public struct CellBenchmark: Sendable {
                                                        extra: ["--store-rate", "1000000000", "--store-burst", "1000000000",
                                                                "--store-concurrency", "100000", "--cache-seconds", cached ? "60" : "0"])
                 defer { cell.stop() }
-                for (name, targets) in [("1 store", [slugs[0]]), ("\(stores) stores, random", slugs)] {
-                    let script = try WrkScript.make(stores: targets, path: Self.path, secret: Self.secret)
-                    defer { try? FileManager.default.removeItem(at: script) }
-                    _ = try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: 3)  // warm up
-                    let result = try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: seconds)
-                    throughput["\(label) \(name)"] = result.requestsPerSecond
-                    rows.append([label, name, String(format: "%.0f", result.requestsPerSecond),
-                                 String(format: "%.2f ms", result.p50.milliseconds), String(format: "%.2f ms", result.p99.milliseconds),
-                                 "\(result.non2xx + result.errors)", String(format: "%.0f MB", LoadTools.residentMegabytes(cell.pid))])
+                // Two alternating rounds of each traffic shape, averaged: run-to-run noise on
+                // a 2-core machine is ±10%, and order effects (warm-up) are cancelled out.
+                let shapes: [(String, [StoreSlug])] = [("1 store", [slugs[0]]), ("\(stores) stores, random", slugs)]
+                var results: [String: [LoadTools.WrkResult]] = [:]
+                for round in 0..<2 {
+                    for (name, targets) in shapes {
+                        let script = try WrkScript.make(stores: targets, path: Self.path, secret: Self.secret)
+                        defer { try? FileManager.default.removeItem(at: script) }
+                        if round == 0 { _ = try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: 3) }  // warm up
+                        results[name, default: []].append(try await LoadTools.wrk(url: cell.baseURL, script: script, seconds: seconds))
+                    }
+                }
+                for (name, _) in shapes {
+                    let runs = results[name] ?? []
+                    let rate = runs.map(\.requestsPerSecond).reduce(0, +) / Double(max(runs.count, 1))
+                    throughput["\(label) \(name)"] = rate
+                    rows.append([label, name, String(format: "%.0f (%@)", rate, runs.map { String(format: "%.0f", $0.requestsPerSecond) }.joined(separator: ", ")),
+                                 String(format: "%.2f ms", runs.map(\.p50.milliseconds).max() ?? 0), String(format: "%.2f ms", runs.map(\.p99.milliseconds).max() ?? 0),
+                                 "\(runs.map { $0.non2xx + $0.errors }.reduce(0, +))", String(format: "%.0f MB", LoadTools.residentMegabytes(cell.pid))])
                 }
                 await cell.terminate()
             }
@@ -69,7 +80,7 @@ public struct CellBenchmark: Sendable {
                 \(machine.text)
                 wrk -t2 -c64 -d\(seconds)s, GET \(Self.path) (20 products with 3 variants each), one shared cell, 16 database connections
 
-                \(markdownTable(["cell", "traffic", "requests/s", "p50", "p99", "non-2xx", "cell RSS"], rows))
+                \(markdownTable(["cell", "traffic", "requests/s (mean of 2 runs)", "p50 (worse run)", "p99 (worse run)", "non-2xx", "cell RSS after"], rows))
 
                 spread ÷ single store: cache on \(ratio("cache on")), cache off \(ratio("cache off"))
 
@@ -80,7 +91,7 @@ public struct CellBenchmark: Sendable {
 
     /// Quiet stores at a steady rate each; then the same with one store at 20× that rate.
     private func noisyNeighbour(_ url: DatabaseURL, slugs: [StoreSlug]) async throws -> String {
-        let quiet = Array(slugs[1...10])
+        let quiet = Array(slugs.dropFirst().prefix(10))
         let noisy = slugs[0]
         let quietRate = 10, noisyRate = quietRate * 20
         let cell = try await CellProcess.start(binary: binary, database: url, secret: Self.secret,

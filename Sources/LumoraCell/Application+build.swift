@@ -26,7 +26,7 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger) -
     poolURL.applicationName = poolURL.applicationName ?? "lumora-cell"
     let client = PostgresClient(configuration: poolURL.clientConfiguration(maximumConnections: configuration.databaseConnections), backgroundLogger: logger)
     let table = StoreRoutingTable(client: client, logger: logger)
-    let cache = ResponseCache(lifetime: configuration.cacheLifetime)
+    let cache = StoreResponseCache(lifetime: configuration.cacheLifetime)
     let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
     let metrics = CellMetrics()
     let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, logger: logger)
@@ -50,13 +50,13 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger) -
 public func cellRouteDescriptions(configuration: CellConfiguration, logger: Logger) -> [String] {
     let client = PostgresClient(configuration: configuration.database.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
     let table = StoreRoutingTable(client: client, logger: logger)
-    let router = buildRouter(configuration: configuration, client: client, table: table, cache: ResponseCache(lifetime: .seconds(1)),
+    let router = buildRouter(configuration: configuration, client: client, table: table, cache: StoreResponseCache(lifetime: .seconds(1)),
                              metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), logger: logger)
     return router.routes.map { "\($0.method.rawValue) \($0.path)" }.sorted()
 }
 
 func buildRouter(
-    configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: ResponseCache,
+    configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: StoreResponseCache,
     metrics: CellMetrics, scope: TenantScope, logger: Logger
 ) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, logger: logger)

@@ -59,7 +59,7 @@ struct CellCommand: AsyncParsableCommand {
             version: environment["LUMORA_VERSION"] ?? LumoraVersion.current,
             cacheLifetime: .seconds(cacheSeconds))
         do {
-            try await buildApplication(configuration: configuration, logger: logger).runService()
+            try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger), logger: logger)
         } catch {
             await database.close()
             throw error

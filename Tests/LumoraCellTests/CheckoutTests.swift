@@ -46,6 +46,10 @@ import Testing
             #expect(order["shipping_address"]["country_code"].string == "GB")
             #expect(order["status"].string == "pending")
 
+            // The cart's holder can read the order it became.
+            let viaCart = try await cell.request(.get, "/store/carts/\(cartID)/order", store: "acme").json["order"]
+            #expect(viaCart["id"].string == order["id"].string)
+
             // The cart is spent: a second complete returns the same order, changes are refused.
             let again = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: Self.complete())
             #expect(again.status == .ok)

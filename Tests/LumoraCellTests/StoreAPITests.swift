@@ -77,7 +77,8 @@ import Testing
             }
             let second = try await cell.request(.get, "/store/products", store: "acme")
             #expect(second.headers[HTTPField.Name("x-lumora-cache")!] == "hit")
-            #expect(second.text == first.text)
+            #expect(try second.json["products"][0]["id"].string == first.json["products"][0]["id"].string)
+            #expect(try second.json["count"].int == 1)
 
             let variant = try #require(product["variants"][0]["id"].string)
             try await cell.request(.post, "/admin/inventory/\(variant)", store: "acme", admin: "acme", json: #"{"adjust":-3}"#)

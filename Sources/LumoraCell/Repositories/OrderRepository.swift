@@ -31,7 +31,8 @@ struct OrderRepository: Sendable {
             throw LumoraError.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters")
         }
         let addressJSON = String(decoding: try JSONWire.encoder.encode(address), as: UTF8.self)
-        let requestHash = Self.hash("\(cartID)\n\(email)\n\(addressJSON)")
+        // From the fields, not the JSON text: the encoder does not promise a key order.
+        let requestHash = Self.hash(([cartID, email] + address.canonicalFields).joined(separator: "\u{1F}"))
 
         return try await scope.withStore(store) { connection in
             if let idempotencyKey,
@@ -76,6 +77,16 @@ struct OrderRepository: Sendable {
             }
             try await connection.run(CellSQL.completeCart(id: cartID, email: email), logger: logger)
             return Completion(order: try await order(id: orderID, on: connection), created: true)
+        }
+    }
+
+    func order(ofCart cartID: String, store: StoreSlug) async throws -> OrderWire {
+        try CartRepository.checkID(cartID)
+        return try await scope.withStore(store) { connection in
+            guard let (orderID, _) = try await connection.query(CellSQL.orderID(cartID: cartID), logger: logger).collect((Int64, String?).self).first else {
+                throw LumoraError.notFound("order_not_found", "this cart has not been checked out")
+            }
+            return try await order(id: orderID, on: connection)
         }
     }
 

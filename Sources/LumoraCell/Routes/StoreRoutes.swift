@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import LumoraCore
+import LumoraDatabase
 import LumoraHTTP
 
 /// The store API — what a storefront calls. Catalog reads are served from the response cache
@@ -11,7 +12,7 @@ struct StoreRoutes: Sendable {
     let catalog: CatalogRepository
     let carts: CartRepository
     let orders: OrderRepository
-    let cache: ResponseCache
+    let cache: StoreResponseCache
     let metrics: CellMetrics
     let maximumBodySize: Int
 
@@ -26,6 +27,7 @@ struct StoreRoutes: Sendable {
         group.post("carts/:id/line-items/:line", use: updateLine)
         group.delete("carts/:id/line-items/:line", use: deleteLine)
         group.post("carts/:id/complete", use: complete)
+        group.get("carts/:id/order", use: cartOrder)
     }
 
     @Sendable func listProducts(_ request: Request, context: CellRequestContext) async throws -> Response {
@@ -95,6 +97,13 @@ struct StoreRoutes: Sendable {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         let completion = try await orders.complete(store.slug, cartID: try context.parameters.decoded("id"), body, idempotencyKey: key)
         return try JSONWire.response(Single(key: "order", value: completion.order), status: completion.created ? .created : .ok)
+    }
+
+    /// The order a completed cart became (the cart id is the shopper's secret, so this is how a
+    /// storefront shows the confirmation).
+    @Sendable func cartOrder(_ request: Request, context: CellRequestContext) async throws -> Response {
+        let store = try context.requireStore()
+        return try JSONWire.response(Single(key: "order", value: try await orders.order(ofCart: try context.parameters.decoded("id"), store: store.slug)))
     }
 
     /// Serves the encoded response from the cache, or computes, caches and serves it.

@@ -84,6 +84,11 @@ struct ShippingAddress: Codable, Sendable, Equatable {
              postalCode = "postal_code", countryCode = "country_code", province, phone
     }
 
+    /// Every field in a fixed order (for hashing a request).
+    var canonicalFields: [String] {
+        [firstName, lastName, address1, address2 ?? "", city, postalCode, countryCode, province ?? "", phone ?? ""]
+    }
+
     /// Trims every field and checks lengths and the country code.
     func validated() throws(LumoraError) -> ShippingAddress {
         func field(_ value: String, _ name: String, required: Bool = true) throws(LumoraError) -> String {

@@ -76,6 +76,10 @@ public final class StoreRoutingTable: ChangeSubscriber {
         state.withLock { $0.cells[id] }
     }
 
+    public var cells: [CellRoute] {
+        state.withLock { Array($0.cells.values).sorted { $0.id < $1.id } }
+    }
+
     public var stores: [StoreRoute] {
         state.withLock { Array($0.stores.values) }
     }

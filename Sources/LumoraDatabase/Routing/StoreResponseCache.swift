@@ -1,14 +1,10 @@
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
 import NIOCore
 import LumoraCore
-import LumoraDatabase
 import Synchronization
 
-/// Encoded storefront responses (product lists and pages, collections, settings) per store,
-/// so hot reads skip the database — spreading traffic over many schemas costs PostgreSQL
-/// dearly, a dictionary lookup costs nothing.
+/// Encoded responses per store (a cell's storefront JSON, an edge's rendered pages), so hot
+/// reads skip the database and the rendering — spreading traffic over many schemas costs
+/// PostgreSQL dearly, a dictionary lookup costs nothing.
 ///
 /// Entries are dropped when the store's data changes: triggers in every store schema announce
 /// catalog, stock and settings changes on `lumora_catalog`, and store changes arrive on
@@ -16,10 +12,10 @@ import Synchronization
 /// has a generation, taken before the read and checked on insert. Entries also expire, a
 /// safety net for a notification lost with the listening connection (which triggers a full
 /// flush on reconnect anyway).
-final class ResponseCache: ChangeSubscriber {
-    let channels = ["lumora_catalog", "lumora_control"]
+public final class StoreResponseCache: ChangeSubscriber {
+    public let channels = ["lumora_catalog", "lumora_control"]
 
-    struct Token: Equatable, Sendable {
+    public struct Token: Equatable, Sendable {
         fileprivate let epoch: UInt64
         fileprivate let generation: UInt64
     }
@@ -43,15 +39,15 @@ final class ResponseCache: ChangeSubscriber {
     private let lifetime: Duration
     private let maximumEntriesPerStore: Int
 
-    init(lifetime: Duration, maximumEntriesPerStore: Int = 256) {
+    public init(lifetime: Duration, maximumEntriesPerStore: Int = 256) {
         self.lifetime = lifetime
         self.maximumEntriesPerStore = maximumEntriesPerStore
     }
 
     /// A lifetime of zero turns the cache off (benchmarks of the database path).
-    var isEnabled: Bool { lifetime > .zero }
+    public var isEnabled: Bool { lifetime > .zero }
 
-    func lookup(_ store: StoreSlug, key: String) -> ByteBuffer? {
+    public func lookup(_ store: StoreSlug, key: String) -> ByteBuffer? {
         guard isEnabled else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
@@ -65,11 +61,11 @@ final class ResponseCache: ChangeSubscriber {
     }
 
     /// Take before reading from the database; pass to ``insert(_:key:body:token:)``.
-    func token(_ store: StoreSlug) -> Token {
+    public func token(_ store: StoreSlug) -> Token {
         state.withLock { Token(epoch: $0.epoch, generation: $0.stores[store]?.generation ?? 0) }
     }
 
-    func insert(_ store: StoreSlug, key: String, body: ByteBuffer, token: Token) {
+    public func insert(_ store: StoreSlug, key: String, body: ByteBuffer, token: Token) {
         guard isEnabled else { return }
         let now = ContinuousClock.now
         state.withLock { state in
@@ -81,7 +77,7 @@ final class ResponseCache: ChangeSubscriber {
         }
     }
 
-    func invalidate(_ store: StoreSlug) {
+    public func invalidate(_ store: StoreSlug) {
         state.withLock { state in
             var entries = state.stores[store] ?? StoreEntries()
             entries.generation &+= 1
@@ -90,7 +86,7 @@ final class ResponseCache: ChangeSubscriber {
         }
     }
 
-    func notified(channel: String, payload: String) async {
+    public func notified(channel: String, payload: String) async {
         if channel == "lumora_catalog", let store = StoreSlug(schemaName: payload) {
             invalidate(store)
         } else if payload.hasPrefix("store:"), let store = try? StoreSlug(validating: String(payload.dropFirst(6))) {
@@ -98,7 +94,7 @@ final class ResponseCache: ChangeSubscriber {
         }
     }
 
-    func resynchronize() async {
+    public func resynchronize() async {
         state.withLock { state in
             state.epoch &+= 1
             state.stores.removeAll()

@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// Builds the edge: the routing table (hosts → stores → cells) and page cache kept fresh by one
+/// LISTEN connection, an HTTP client to the cells, the storefront, the API proxy and the
+/// landing page, behind the host-resolving, path-rewriting responder. Tests build the same
+/// application.
+public func buildApplication(configuration: EdgeConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    var databaseURL = configuration.database
+    databaseURL.applicationName = "lumora-edge"
+    let client = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)
+    let table = StoreRoutingTable(client: client, logger: logger)
+    let cache = StoreResponseCache(lifetime: configuration.pageCacheLifetime)
+    let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
+    let http = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(
+            timeout: .init(connect: .seconds(2), read: .seconds(30)),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128),
+            decompression: .disabled))
+    let pages = try await PageRenderer.load(version: configuration.version)
+    let csrf = CSRFTokens(secret: configuration.signingSecret)
+    let cells = CellClient(http: http, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
+                           sharedCellURL: configuration.sharedCellURL)
+
+    let router = Router(context: EdgeRequestContext.self)
+    router.get("_platform/health") { _, _ in "ok" }
+    PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load()).add(to: router)
+    StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize).add(to: router)
+    APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize).add(to: router)
+
+    let responder = EdgeResponder(
+        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages),
+        pages: pages, version: configuration.version, logger: logger)
+    var app = Application(
+        responder: responder,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-edge"),
+        logger: logger)
+    app.addServices(client, feed, HTTPClientService(client: http))
+    app.beforeServerStarts {
+        _ = try? await withEdgeTimeout(.seconds(10)) { await feed.waitUntilListening() }
+    }
+    return app
+}
+
+/// The outermost responder: maps every error once (an HTML page for people, the JSON error body
+/// under `/api/`), and puts the security and version headers on every response.
+struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == EdgeRequestContext {
+    let site: Inner
+    let pages: PageRenderer
+    let version: String
+    let logger: Logger
+
+    static var contentSecurityPolicy: String {
+        "default-src 'none'; img-src 'self' https: data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    }
+
+    func respond(to request: Request, context: EdgeRequestContext) async throws -> Response {
+        var response: Response
+        do {
+            response = try await site.respond(to: request, context: context)
+        } catch {
+            response = try render(error, request: request, context: context)
+        }
+        response.headers[HTTPField.Name("x-lumora-version")!] = version
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "strict-origin-when-cross-origin"
+        if response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+            response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        }
+        return response
+    }
+
+    private func render(_ error: any Error, request: Request, context: EdgeRequestContext) throws -> Response {
+        let lumora: LumoraError
+        switch error {
+        case let error as LumoraError: lumora = error
+        case let error as HTTPError:
+            lumora = LumoraError(LumoraError.Status(rawValue: Int(error.status.code)) ?? .internalError,
+                                 code: error.status == .notFound ? "not_found" : "http_error", message: error.body ?? error.status.reasonPhrase)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            lumora = LumoraError.internalError("something went wrong")
+        }
+        if request.uri.path.hasPrefix("/api/") {
+            return try lumora.response(from: request, context: context)
+        }
+        let status = HTTPResponse.Status(code: lumora.httpStatusCode)
+        let title: String
+        switch lumora.httpStatusCode {
+        case 404: title = "Page not found"
+        case 403: title = "Not allowed"
+        case 502, 503, 504: title = "The store is busy"
+        case 500: title = "Something went wrong"
+        default: title = "That did not work"
+        }
+        return try pages.errorPage(status, title: title, message: lumora.message, context: context)
+    }
+}
+
+/// Shuts the HTTP client down with the application.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}
+
+struct EdgeTimeout: Error {}
+
+func withEdgeTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw EdgeTimeout()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

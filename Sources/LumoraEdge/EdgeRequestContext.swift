@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import LumoraDatabase
+import LumoraHTTP
+import NIOCore
+
+/// Per-request state: the site the host resolved to and how the visitor reached us.
+public struct EdgeRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    var site: Site = .unknown
+    /// The host the visitor typed (after trusted `x-forwarded-host`).
+    var host: String = ""
+    /// "https" behind a trusted TLS-terminating proxy, else "http".
+    var scheme: String = "http"
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    public var responseEncoder: JSONEncoder { JSONWire.encoder }
+    public var requestDecoder: JSONDecoder { JSONWire.decoder }
+
+    /// The store this request is for; store routes always have one.
+    var store: StoreRoute? {
+        if case .store(let route, _) = site { return route }
+        return nil
+    }
+
+    var canonicalHost: String? {
+        if case .store(_, let host) = site { return host }
+        return nil
+    }
+
+    var isSecure: Bool { scheme == "https" }
+}

@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import LumoraCore
+
+/// The visitor's cookies on a store's host: `lumora_session` (random, binds CSRF tokens) and
+/// `lumora_cart` (the cart's secret id). Both `HttpOnly`, `SameSite=Lax`, host-only (no
+/// `Domain`), `Secure` behind HTTPS — so a cart made on one store's host is never sent to
+/// another's.
+struct Session {
+    static let sessionCookie = "lumora_session"
+    static let cartCookie = "lumora_cart"
+
+    let id: String
+    let isNew: Bool
+    let cartID: String?
+
+    init(request: Request) {
+        let cookies = request.cookies
+        if let value = cookies[Self.sessionCookie]?.value, value.count == 32, value.allSatisfy(\.isHexDigit) {
+            id = value
+            isNew = false
+        } else {
+            id = Self.randomHex(16)
+            isNew = true
+        }
+        if let cart = cookies[Self.cartCookie]?.value, cart.hasPrefix("cart_"), cart.count == 37,
+           cart.dropFirst(5).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            cartID = cart
+        } else {
+            cartID = nil
+        }
+    }
+
+    static func cookie(_ name: String, _ value: String, secure: Bool, maxAge: Int = 60 * 60 * 24 * 30) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+    }
+
+    /// Adds the session cookie when this visitor had none.
+    func stamp(_ response: inout Response, secure: Bool) {
+        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Self.cookie(Self.sessionCookie, id, secure: secure))) }
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }.joined()
+    }
+}
+
+/// CSRF tokens: an HMAC of the host and the session id with the edge's secret. A form posted
+/// from another site cannot know it; a token from one store's host is useless on another's.
+struct CSRFTokens: Sendable {
+    private let key: SymmetricKey
+    /// Rendered into cached pages and replaced per visitor when served.
+    static let placeholder = "__LUMORA_CSRF__"
+
+    init(secret: String) {
+        key = SymmetricKey(data: Data(("csrf|" + secret).utf8))
+    }
+
+    func token(host: String, session: Session) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data("\(host)|\(session.id)".utf8), using: key)
+            .prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    func verify(_ presented: String?, host: String, session: Session) throws(LumoraError) {
+        guard !session.isNew, let presented, presented == token(host: host, session: session) else {
+            throw LumoraError(.forbidden, code: "invalid_csrf", message: "This form has expired. Please go back, reload the page and try again.")
+        }
+    }
+}

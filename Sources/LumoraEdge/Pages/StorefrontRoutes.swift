@@ -1,0 +1,437 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import NIOCore
+
+/// The storefront: every page of every store, routed as `/_sites/:site/…` after the host was
+/// resolved. Catalog pages (home, product list, product page, robots.txt, sitemap.xml,
+/// theme.css) are cached per store and dropped when the store's catalog changes; cart and
+/// checkout pages are per visitor.
+struct StorefrontRoutes: Sendable {
+    let cells: CellClient
+    let pages: PageRenderer
+    let cache: StoreResponseCache
+    let csrf: CSRFTokens
+    let maximumBodySize: Int
+
+    static let pageSize = 12
+
+    func add(to router: Router<EdgeRequestContext>) {
+        let site = router.group("_sites/:site")
+        site.get(use: home)
+        site.get("products", use: products)
+        site.get("products/:handle", use: product)
+        site.get("cart", use: cart)
+        site.post("cart/add", use: addToCart)
+        site.post("cart/update", use: updateCart)
+        site.post("cart/remove", use: removeFromCart)
+        site.get("checkout", use: checkoutForm)
+        site.post("checkout", use: checkout)
+        site.get("order/confirmation", use: confirmation)
+        site.get("robots.txt", use: robots)
+        site.get("sitemap.xml", use: sitemap)
+        site.get("theme.css", use: theme)
+        site.get("favicon.ico", use: favicon)
+        site.get("favicon.svg", use: faviconSVG)
+    }
+
+    // MARK: Catalog pages (cached)
+
+    @Sendable func home(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await cachedPage(request, context) { store in
+            let settings = try await settings(store)
+            let page = try await cells.json(ProductPage.self, .GET, "/store/products?limit=8", store: store)
+            let view = StoreView.from(settings, route: store)
+            return try pages.render("home", HomePage(
+                meta: meta(context, path: "/", title: view.name, description: Presentable.summary(settings.description, fallback: "Shop \(view.name) online."),
+                           image: page.products.first?.thumbnail, settings: settings),
+                store: view, featured: page.products.map(Presentable.card), hasProducts: !page.products.isEmpty))
+        }
+    }
+
+    @Sendable func products(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let pageNumber = parameters.get("page").map { Int($0) ?? -1 } ?? 1
+        let collection = parameters.get("collection").flatMap { $0.isEmpty ? nil : $0 }
+        guard pageNumber >= 1, pageNumber <= 1000, collection.map({ $0.count <= 100 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) ?? true else {
+            return try pages.errorPage(.notFound, title: "No such page", message: "This page of products does not exist.", context: context)
+        }
+        return try await cachedPage(request, context) { store in
+            let settings = try await settings(store)
+            var query = "/store/products?limit=\(Self.pageSize)&offset=\((pageNumber - 1) * Self.pageSize)"
+            if let collection { query += "&collection=\(collection)" }
+            async let pageReply = cells.json(ProductPage.self, .GET, query, store: store)
+            async let collectionsReply = cells.json(CollectionList.self, .GET, "/store/collections", store: store)
+            let (page, collections) = try await (pageReply, collectionsReply)
+            let pages = max(1, (page.count + Self.pageSize - 1) / Self.pageSize)
+            func url(_ number: Int) -> String {
+                var items: [String] = []
+                if let collection { items.append("collection=\(collection)") }
+                if number > 1 { items.append("page=\(number)") }
+                return "/products" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+            }
+            let view = StoreView.from(settings, route: store)
+            let heading = collection.flatMap { handle in collections.collections.first { $0.handle == handle }?.title } ?? "All products"
+            return try self.pages.render("products", ProductsPage(
+                meta: meta(context, path: url(pageNumber), title: "\(heading) — \(view.name)",
+                           description: "\(heading) at \(view.name): \(page.count) products.", image: nil, settings: settings),
+                store: view, heading: heading, products: page.products.map(Presentable.card), hasProducts: !page.products.isEmpty,
+                collections: collections.collections.map { CollectionLink(handle: $0.handle, title: $0.title, selected: $0.handle == collection) },
+                hasCollections: !collections.collections.isEmpty, allSelected: collection == nil,
+                page: pageNumber, pages: pages,
+                previousURL: pageNumber > 1 ? url(pageNumber - 1) : nil, nextURL: pageNumber < pages ? url(pageNumber + 1) : nil))
+        }
+    }
+
+    @Sendable func product(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let handle = try context.parameters.decoded("handle")
+        guard handle.count <= 100, handle.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+            return try pages.errorPage(.notFound, title: "Product not found", message: "There is no such product.", context: context)
+        }
+        return try await cachedPage(request, context) { store in
+            let settings = try await settings(store)
+            let product = try await cells.json(Wrapped<Product>.self, .GET, "/store/products/\(handle)", store: store).value
+            let view = StoreView.from(settings, route: store)
+            let firstInStock = product.variants.first { $0.inStock }?.id
+            return try pages.render("product", ProductPageView(
+                meta: meta(context, path: "/products/\(handle)", title: "\(product.title) — \(view.name)",
+                           description: Presentable.summary(product.description, fallback: "\(product.title) at \(view.name)."),
+                           image: product.thumbnail, settings: settings, type: "product"),
+                store: view, title: product.title, description: product.description,
+                collection: product.collection.map { CollectionLink(handle: $0.handle, title: $0.title, selected: false) },
+                images: product.images.compactMap(Presentable.url).nonEmpty ?? [Presentable.placeholderImage],
+                price: Presentable.priceLabel(product.variants),
+                variants: product.variants.map { VariantOption(id: $0.id, title: $0.title, price: $0.price.formatted, inStock: $0.inStock,
+                                                               checked: $0.id == firstInStock, availability: Presentable.availability($0)) },
+                purchasable: firstInStock != nil, csrf: CSRFTokens.placeholder))
+        }
+    }
+
+    @Sendable func robots(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
+        let text = "User-agent: *\nDisallow: /cart\nDisallow: /checkout\nDisallow: /order/\nDisallow: /api/\nSitemap: \(origin)/sitemap.xml\n"
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    @Sendable func sitemap(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await cachedResponse(request, context, contentType: "application/xml; charset=utf-8") { store in
+            let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
+            var locations = ["\(origin)/", "\(origin)/products"]
+            var offset = 0
+            while offset < 5000 {
+                let page = try await cells.json(ProductPage.self, .GET, "/store/products?limit=100&offset=\(offset)", store: store)
+                locations += page.products.map { "\(origin)/products/\($0.handle)" }
+                offset += page.products.count
+                if page.products.isEmpty || offset >= page.count { break }
+            }
+            let urls = locations.map { "  <url><loc>\(Self.xmlEscape($0))</loc></url>" }.joined(separator: "\n")
+            return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\(urls)\n</urlset>\n"
+        }
+    }
+
+    @Sendable func theme(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await cachedResponse(request, context, contentType: "text/css; charset=utf-8") { store in
+            let settings = try await settings(store)
+            let primary = Presentable.color(settings.primaryColor, fallback: "#1f2937")
+            let accent = Presentable.color(settings.accentColor, fallback: "#2563eb")
+            return ":root { --primary: \(primary); --accent: \(accent); }\n"
+        }
+    }
+
+    @Sendable func favicon(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        guard let store = context.store else { throw LumoraError.notFound("not_found", "no store") }
+        if let logo = Presentable.url(try await settings(store).logoUrl) {
+            return Response(status: .found, headers: [.location: logo, .cacheControl: "public, max-age=3600"])
+        }
+        return try await faviconSVG(request, context: context)
+    }
+
+    @Sendable func faviconSVG(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await cachedResponse(request, context, contentType: "image/svg+xml") { store in
+            let settings = try await settings(store)
+            let initial = Self.xmlEscape(String((settings.name.isEmpty ? store.name : settings.name).prefix(1)).uppercased())
+            let color = Presentable.color(settings.primaryColor, fallback: "#1f2937")
+            return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"12\" fill=\"\(color)\"/><text x=\"32\" y=\"44\" font-size=\"36\" font-family=\"sans-serif\" text-anchor=\"middle\" fill=\"#fff\">\(initial)</text></svg>"
+        }
+    }
+
+    // MARK: Cart and checkout (per visitor)
+
+    @Sendable func cart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        return try await cartPage(store, context: context, session: session, cart: try await currentCart(store, session: session), notice: nil)
+    }
+
+    @Sendable func addToCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        let form = try await FormFields(request, limit: maximumBodySize)
+        try csrf.verify(form["csrf"], host: context.host, session: session)
+        let line = AddLine(variantId: form["variant_id"] ?? "", quantity: Int(form["quantity"] ?? "") ?? 0)
+        var cartID = session.cartID
+        var response: Response
+        do {
+            cartID = try await withCart(store, cartID: cartID) { id in
+                _ = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts/\(id)/line-items", store: store, body: line)
+            }
+            response = Response(status: .seeOther, headers: [.location: "/cart"])
+        } catch let error as LumoraError where error.httpStatusCode < 500 {
+            response = try await cartPage(store, context: context, session: session, cart: try? await currentCart(store, session: session),
+                                          notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
+        }
+        if let cartID, cartID != session.cartID {
+            response.headers.append(HTTPField(name: .setCookie, value: Session.cookie(Session.cartCookie, cartID, secure: context.isSecure)))
+        }
+        return response
+    }
+
+    @Sendable func updateCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await changeLine(request, context) { store, cartID, form in
+            let body = ["quantity": Int(form["quantity"] ?? "") ?? 0]
+            _ = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts/\(cartID)/line-items/\(form["line_id"] ?? "")", store: store, body: body)
+        }
+    }
+
+    @Sendable func removeFromCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await changeLine(request, context) { store, cartID, form in
+            _ = try await cells.json(Wrapped<Cart>.self, .DELETE, "/store/carts/\(cartID)/line-items/\(form["line_id"] ?? "")", store: store)
+        }
+    }
+
+    @Sendable func checkoutForm(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        guard let cart = try await currentCart(store, session: session), !cart.items.isEmpty else {
+            return Response(status: .seeOther, headers: [.location: "/cart"])
+        }
+        return try await checkoutPage(store, context: context, session: session, cart: cart, form: CheckoutForm(), notice: nil)
+    }
+
+    @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        let fields = try await FormFields(request, limit: maximumBodySize)
+        try csrf.verify(fields["csrf"], host: context.host, session: session)
+        guard let cartID = session.cartID, let cart = try await currentCart(store, session: session), !cart.items.isEmpty else {
+            return Response(status: .seeOther, headers: [.location: "/cart"])
+        }
+        let form = CheckoutForm(
+            email: fields["email"] ?? "", firstName: fields["first_name"] ?? "", lastName: fields["last_name"] ?? "",
+            address1: fields["address_1"] ?? "", city: fields["city"] ?? "", postalCode: fields["postal_code"] ?? "",
+            countryCode: fields["country_code"] ?? "")
+        let body = CompleteBody(email: form.email, shippingAddress: .init(
+            firstName: form.firstName, lastName: form.lastName, address1: form.address1, city: form.city,
+            postalCode: form.postalCode, countryCode: form.countryCode))
+        do {
+            // Submitting twice (a double click, a retry) completes the cart once.
+            _ = try await cells.json(Wrapped<Order>.self, .POST, "/store/carts/\(cartID)/complete", store: store, body: body,
+                                     headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(form))")])
+            return Response(status: .seeOther, headers: [.location: "/order/confirmation"])
+        } catch let error as LumoraError where error.httpStatusCode < 500 {
+            let fresh = (try? await currentCart(store, session: session)) ?? cart
+            return try await checkoutPage(store, context: context, session: session, cart: fresh, form: form,
+                                          notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
+        }
+    }
+
+    @Sendable func confirmation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        guard let cartID = session.cartID,
+              let order = try? await cells.json(Wrapped<Order>.self, .GET, "/store/carts/\(cartID)/order", store: store).value else {
+            return Response(status: .seeOther, headers: [.location: "/cart"])
+        }
+        let settings = try await settings(store)
+        let view = StoreView.from(settings, route: store)
+        var response = try pages.html("confirmation", ConfirmationPage(
+            meta: meta(context, path: nil, title: "Order confirmed — \(view.name)", description: "Your order at \(view.name).", image: nil, settings: settings),
+            store: view, number: order.displayId, email: order.email,
+            items: order.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },
+            total: order.total.formatted, name: "\(order.shippingAddress.firstName) \(order.shippingAddress.lastName)",
+            address: order.shippingAddress.address1, city: order.shippingAddress.city, postalCode: order.shippingAddress.postalCode,
+            country: order.shippingAddress.countryCode))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    // MARK: Helpers
+
+    private func requireStore(_ context: EdgeRequestContext) throws -> StoreRoute {
+        guard let store = context.store else { throw LumoraError.notFound("not_found", "no store") }
+        return store
+    }
+
+    private func settings(_ store: StoreRoute) async throws -> StoreSettings {
+        try await cells.json(Wrapped<StoreSettings>.self, .GET, "/store/settings", store: store).value
+    }
+
+    private func meta(_ context: EdgeRequestContext, path: String?, title: String, description: String, image: String?,
+                      settings: StoreSettings, type: String = "website") -> PageMeta {
+        let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
+        let picture = Presentable.url(image).map { $0.hasPrefix("/") ? origin + $0 : $0 }
+        let logo = Presentable.url(settings.logoUrl)
+        return PageMeta(title: title, description: description, canonicalURL: path.map { origin + $0 }, siteName: settings.name,
+                        image: picture, ogType: type, iconURL: logo ?? "/favicon.svg", themed: true)
+    }
+
+    /// Serves a cached page (or renders and caches it), then personalises it: the visitor's
+    /// CSRF token goes where the placeholder is, and a new visitor gets a session cookie.
+    private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (StoreRoute) async throws -> String) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        let key = "\(context.scheme) \(request.uri.description)"
+        let html: String
+        let hit: Bool
+        if let cached = cache.lookup(store.slug, key: key) {
+            html = String(buffer: cached)
+            hit = true
+        } else {
+            hit = false
+            let token = cache.token(store.slug)
+            do {
+                html = try await render(store)
+            } catch let error as LumoraError where error.status == .notFound {
+                return try pages.errorPage(.notFound, title: "Not found", message: error.message, context: context)
+            }
+            cache.insert(store.slug, key: key, body: ByteBuffer(string: html), token: token)
+        }
+        var response = PageRenderer.htmlResponse(html.replacingOccurrences(of: CSRFTokens.placeholder, with: csrf.token(host: context.host, session: session)))
+        response.headers[.cacheControl] = "no-cache"
+        response.headers[HTTPField.Name("x-lumora-page-cache")!] = hit ? "hit" : "miss"
+        session.stamp(&response, secure: context.isSecure)
+        return response
+    }
+
+    /// A cached non-HTML response (sitemap, theme, icon): the same for every visitor.
+    private func cachedResponse(_ request: Request, _ context: EdgeRequestContext, contentType: String,
+                                render: (StoreRoute) async throws -> String) async throws -> Response {
+        let store = try requireStore(context)
+        let key = "\(context.scheme) \(request.uri.description)"
+        let body: ByteBuffer
+        if let cached = cache.lookup(store.slug, key: key) {
+            body = cached
+        } else {
+            let token = cache.token(store.slug)
+            body = ByteBuffer(string: try await render(store))
+            cache.insert(store.slug, key: key, body: body, token: token)
+        }
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: body))
+    }
+
+    private func currentCart(_ store: StoreRoute, session: Session) async throws -> Cart? {
+        guard let cartID = session.cartID else { return nil }
+        do {
+            let cart = try await cells.json(Wrapped<Cart>.self, .GET, "/store/carts/\(cartID)", store: store).value
+            return cart.completedAt == nil ? cart : nil
+        } catch let error as LumoraError where error.code == "cart_not_found" {
+            return nil
+        }
+    }
+
+    /// Runs `body` with the visitor's cart, making a new cart when there is none (or it is
+    /// spent); returns the cart id used.
+    private func withCart(_ store: StoreRoute, cartID: String?, _ body: (String) async throws -> Void) async throws -> String {
+        if let cartID {
+            do {
+                try await body(cartID)
+                return cartID
+            } catch let error as LumoraError where error.code == "cart_not_found" || error.code == "cart_completed" {}
+        }
+        let fresh = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts", store: store).value.id
+        try await body(fresh)
+        return fresh
+    }
+
+    private func changeLine(_ request: Request, _ context: EdgeRequestContext,
+                            _ change: (StoreRoute, String, FormFields) async throws -> Void) async throws -> Response {
+        let store = try requireStore(context)
+        let session = Session(request: request)
+        let form = try await FormFields(request, limit: maximumBodySize)
+        try csrf.verify(form["csrf"], host: context.host, session: session)
+        guard let cartID = session.cartID else { return Response(status: .seeOther, headers: [.location: "/cart"]) }
+        do {
+            try await change(store, cartID, form)
+            return Response(status: .seeOther, headers: [.location: "/cart"])
+        } catch let error as LumoraError where error.httpStatusCode < 500 {
+            return try await cartPage(store, context: context, session: session, cart: try? await currentCart(store, session: session),
+                                      notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
+        }
+    }
+
+    private func cartPage(_ store: StoreRoute, context: EdgeRequestContext, session: Session, cart: Cart?, notice: String?,
+                          status: HTTPResponse.Status = .ok) async throws -> Response {
+        let settings = try await settings(store)
+        let view = StoreView.from(settings, route: store)
+        let token = csrf.token(host: context.host, session: session)
+        let items = (cart?.items ?? []).map { line in
+            CartLineView(id: line.id, title: line.productTitle, variant: line.variantTitle, url: "/products/\(line.productHandle)",
+                         image: Presentable.url(line.thumbnail) ?? Presentable.placeholderImage, quantity: line.quantity,
+                         unitPrice: line.unitPrice.formatted, total: line.total.formatted, csrf: token)
+        }
+        var response = try pages.html("cart", CartPage(
+            meta: meta(context, path: nil, title: "Cart — \(view.name)", description: "Your cart at \(view.name).", image: nil, settings: settings),
+            store: view, items: items, hasItems: !items.isEmpty, total: cart?.total.formatted ?? "", notice: notice), status: status)
+        response.headers[.cacheControl] = "no-store"
+        session.stamp(&response, secure: context.isSecure)
+        return response
+    }
+
+    private func checkoutPage(_ store: StoreRoute, context: EdgeRequestContext, session: Session, cart: Cart, form: CheckoutForm,
+                              notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let settings = try await settings(store)
+        let view = StoreView.from(settings, route: store)
+        var response = try pages.html("checkout", CheckoutPage(
+            meta: meta(context, path: nil, title: "Checkout — \(view.name)", description: "Checkout at \(view.name).", image: nil, settings: settings),
+            store: view, items: cart.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },
+            total: cart.total.formatted, form: form, notice: notice, csrf: csrf.token(host: context.host, session: session)), status: status)
+        response.headers[.cacheControl] = "no-store"
+        session.stamp(&response, secure: context.isSecure)
+        return response
+    }
+
+    /// What a shopper is told when the store refuses something.
+    static func notice(for error: LumoraError) -> String {
+        switch error.code {
+        case "out_of_stock": return "Sorry — something in your cart is no longer available in that quantity. " + error.message
+        case "invalid_quantity": return "Please choose a quantity from 1 to 1000."
+        case "variant_not_found": return "Please choose an option that is still for sale."
+        case "invalid_email": return "Please enter a valid e-mail address."
+        case "invalid_address": return "Please complete the shipping address: " + error.message
+        case "cart_empty": return "Your cart is empty."
+        default: return error.message
+        }
+    }
+
+    static func fingerprint(_ form: CheckoutForm) -> String {
+        var hasher = FNV1a()
+        for field in [form.email, form.firstName, form.lastName, form.address1, form.city, form.postalCode, form.countryCode] {
+            hasher.combine(field)
+        }
+        return String(hasher.value, radix: 16)
+    }
+
+    static func xmlEscape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// A stable (not per-process seeded) 64-bit FNV-1a hash, for idempotency keys.
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func combine(_ text: String) {
+        for byte in text.utf8 + [0] {
+            value ^= UInt64(byte)
+            value = value &* 0x100_0000_01b3
+        }
+    }
+}
+
+extension Array {
+    var nonEmpty: Self? { isEmpty ? nil : self }
+}

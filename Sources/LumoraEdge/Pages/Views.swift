@@ -1,0 +1,217 @@
+import Foundation
+import LumoraCore
+import LumoraDatabase
+
+/// `<head>` contents: what a search engine and a link preview read.
+struct PageMeta {
+    let title: String
+    let description: String
+    let canonicalURL: String?
+    let siteName: String?
+    let image: String?
+    let ogType: String
+    let iconURL: String
+    let themed: Bool
+}
+
+/// The store's look on every page.
+struct StoreView {
+    let name: String
+    let description: String
+    let logoURL: String?
+    let initial: String
+}
+
+struct ProductCard {
+    let title: String
+    let url: String
+    let image: String
+    let price: String
+    let available: Bool
+}
+
+struct CollectionLink {
+    let handle: String
+    let title: String
+    let selected: Bool
+}
+
+struct VariantOption {
+    let id: String
+    let title: String
+    let price: String
+    let inStock: Bool
+    let checked: Bool
+    let availability: String
+}
+
+struct CartLineView {
+    let id: String
+    let title: String
+    let variant: String
+    let url: String
+    let image: String
+    let quantity: Int
+    let unitPrice: String
+    let total: String
+    let csrf: String
+}
+
+struct CheckoutForm {
+    var email = ""
+    var firstName = ""
+    var lastName = ""
+    var address1 = ""
+    var city = ""
+    var postalCode = ""
+    var countryCode = ""
+}
+
+/// How store-supplied values are made safe for a page.
+enum Presentable {
+    static let placeholderImage = "/lumora-assets/placeholder.svg"
+
+    /// Only `https:` URLs and paths on the store's own site reach `src`/`href` attributes
+    /// (the cell validates them too; the edge does not rely on it).
+    static func url(_ raw: String?) -> String? {
+        guard let raw, !raw.isEmpty, raw.count <= 2048 else { return nil }
+        let forbidden: Set<Character> = [" ", "\"", "'", "<", ">", "`", "\\", "\n", "\r", "\t"]
+        guard !raw.contains(where: { forbidden.contains($0) }) else { return nil }
+        if raw.lowercased().hasPrefix("https://") || (raw.hasPrefix("/") && !raw.hasPrefix("//")) { return raw }
+        return nil
+    }
+
+    /// Only `#rrggbb` reaches CSS.
+    static func color(_ raw: String, fallback: String) -> String {
+        let bytes = Array(raw.utf8)
+        let valid = bytes.count == 7 && bytes[0] == UInt8(ascii: "#") && bytes.dropFirst().allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+        }
+        return valid ? raw.lowercased() : fallback
+    }
+
+    static func store(_ settings: StoreSettings, route: StoreRoute) -> StoreView {
+        let name = settings.name.isEmpty ? route.name : settings.name
+        return StoreView(name: name, description: settings.description, logoURL: url(settings.logoUrl),
+                         initial: String(name.prefix(1)).uppercased())
+    }
+
+    static func card(_ product: Product) -> ProductCard {
+        ProductCard(title: product.title, url: "/products/\(product.handle)",
+                    image: url(product.thumbnail) ?? placeholderImage,
+                    price: priceLabel(product.variants), available: product.variants.contains { $0.inStock })
+    }
+
+    /// "$19.99", or "from $19.99" when variants differ.
+    static func priceLabel(_ variants: [Variant]) -> String {
+        guard let lowest = variants.min(by: { $0.price.amount < $1.price.amount }) else { return "" }
+        let varies = variants.contains { $0.price.amount != lowest.price.amount }
+        return (varies ? "from " : "") + lowest.price.formatted
+    }
+
+    static func availability(_ variant: Variant) -> String {
+        switch variant.available {
+        case ..<1: return "sold out"
+        case 1...5: return "only \(variant.available) left"
+        default: return "in stock"
+        }
+    }
+
+    /// A meta description: the text, one line, at most 160 characters.
+    static func summary(_ text: String, fallback: String) -> String {
+        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ").trimmingASCIIWhitespace()
+        let source = flat.isEmpty ? fallback : flat
+        return source.count > 160 ? String(source.prefix(157)) + "…" : source
+    }
+}
+
+extension StoreView {
+    static func from(_ settings: StoreSettings, route: StoreRoute) -> StoreView {
+        Presentable.store(settings, route: route)
+    }
+}
+
+struct HomePage {
+    let meta: PageMeta
+    let store: StoreView
+    let featured: [ProductCard]
+    let hasProducts: Bool
+}
+
+struct ProductsPage {
+    let meta: PageMeta
+    let store: StoreView
+    let heading: String
+    let products: [ProductCard]
+    let hasProducts: Bool
+    let collections: [CollectionLink]
+    let hasCollections: Bool
+    let allSelected: Bool
+    let page: Int
+    let pages: Int
+    let previousURL: String?
+    let nextURL: String?
+}
+
+struct ProductPageView {
+    let meta: PageMeta
+    let store: StoreView
+    let title: String
+    let description: String
+    let collection: CollectionLink?
+    let images: [String]
+    let price: String
+    let variants: [VariantOption]
+    let purchasable: Bool
+    let csrf: String
+}
+
+struct CartPage {
+    let meta: PageMeta
+    let store: StoreView
+    let items: [CartLineView]
+    let hasItems: Bool
+    let total: String
+    let notice: String?
+}
+
+struct OrderLineView {
+    let title: String
+    let variant: String
+    let quantity: Int
+    let total: String
+}
+
+struct CheckoutPage {
+    let meta: PageMeta
+    let store: StoreView
+    let items: [OrderLineView]
+    let total: String
+    let form: CheckoutForm
+    let notice: String?
+    let csrf: String
+}
+
+struct ConfirmationPage {
+    let meta: PageMeta
+    let store: StoreView
+    let number: Int64
+    let email: String
+    let items: [OrderLineView]
+    let total: String
+    let name: String
+    let address: String
+    let city: String
+    let postalCode: String
+    let country: String
+}
+
+struct LandingPage {
+    let rootDomain: String
+    let signupOpen: Bool
+    let notice: String?
+    let csrf: String
+    let slug: String
+    let name: String
+    let email: String
+}

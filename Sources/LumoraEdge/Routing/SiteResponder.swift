@@ -1,0 +1,78 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import LumoraCore
+import LumoraDatabase
+import NIOCore
+
+/// Sits in front of the router. Works out the host (trusting `x-forwarded-host` and
+/// `x-forwarded-proto` only from configured proxies), resolves it to a site, and rewrites the
+/// path internally: a store's `/products?page=2` is routed as `/_sites/<slug>/products?page=2`
+/// and the root domain's pages as `/_platform/…`. A path that names `/_sites` or `/_platform`
+/// from outside is not found; `www.` hosts redirect; unknown hosts get a 404 page and suspended
+/// stores a 410 page.
+struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == EdgeRequestContext {
+    typealias Context = EdgeRequestContext
+
+    let inner: Inner
+    let configuration: EdgeConfiguration
+    let table: StoreRoutingTable
+    let pages: PageRenderer
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var context = context
+        let trusted = context.remoteAddress?.ipAddress.map { address in
+            configuration.trustedProxies.contains { $0.contains(address) }
+        } ?? false
+        let rawHost = (trusted ? request.headers[HTTPField.Name("x-forwarded-host")!]?.split(separator: ",").first.map(String.init) : nil)
+            ?? request.head.authority ?? ""
+        context.host = Self.normalise(host: rawHost)
+        if trusted, let proto = request.headers[HTTPField.Name("x-forwarded-proto")!]?.split(separator: ",").first {
+            context.scheme = proto.trimmingCharacters(in: .whitespaces).lowercased() == "https" ? "https" : "http"
+        }
+        context.site = Site.resolve(host: context.host, rootDomain: configuration.rootDomain, table: table)
+
+        let path = request.uri.path
+        if path.hasPrefix("/lumora-assets/") {
+            return try await inner.respond(to: request, context: context)
+        }
+        if path.hasPrefix("/_sites") || path.hasPrefix("/_platform") {
+            return try pages.errorPage(.notFound, title: "Page not found", message: "There is nothing at this address.", context: context)
+        }
+        switch context.site {
+        case .platform:
+            return try await inner.respond(to: Self.rewrite(request, prefix: "/_platform"), context: context)
+        case .store(let route, _):
+            return try await inner.respond(to: Self.rewrite(request, prefix: "/_sites/\(route.slug)"), context: context)
+        case .redirect(let host):
+            let target = "\(context.scheme)://\(host)\(request.uri.description)"
+            return Response(status: .movedPermanently, headers: [.location: target])
+        case .unavailable(let route):
+            return try pages.errorPage(.gone, title: "\(route.name) is closed", message: "This store is not open at the moment.", context: context)
+        case .unknown:
+            return try pages.errorPage(.notFound, title: "No store here", message: "There is no Lumora store at \(context.host).", context: context)
+        }
+    }
+
+    /// `prefix` + the path (trailing slash dropped, so `/products/` is `/products`) + the query.
+    static func rewrite(_ request: Request, prefix: String) -> Request {
+        var path = request.uri.path
+        if path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        let target = prefix + (path == "/" ? "" : path) + (request.uri.query.map { "?" + $0 } ?? "")
+        var head = request.head
+        head.path = target
+        return Request(head: head, body: request.body)
+    }
+
+    /// Lowercase, without port or trailing dot.
+    static func normalise(host: String) -> String {
+        var host = host.trimmingCharacters(in: .whitespaces).lowercased()
+        if host.hasPrefix("[") {  // [::1]:8080
+            if let end = host.firstIndex(of: "]") { host = String(host[...end]) }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        if host.hasSuffix(".") { host.removeLast() }
+        return host
+    }
+}

@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+@Suite struct StorefrontTests {
+    /// Two stores on two hosts: each shows its own name, logo, theme and products.
+    @Test func twoStoresOnTwoHostsShowTheirOwnPages() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.admin("acme", .PUT, "/settings",
+                                     json: ##"{"name":"Acme Goods","logo_url":"https://cdn.example/acme.png","primary_color":"#aa0000","description":"Tools for coyotes."}"##)
+            try await platform.admin("globex", .PUT, "/settings", json: ##"{"name":"Globex Supply","primary_color":"#00aa00"}"##)
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil", images: ["https://cdn.example/anvil.jpg"])
+            try await platform.createProduct("globex", handle: "hammock", title: "Hammock")
+
+            let acme = try await platform.get(platform.host("acme"), "/")
+            #expect(acme.status == 200)
+            #expect(acme.body.contains("Acme Goods"))
+            #expect(acme.body.contains("https://cdn.example/acme.png"))
+            #expect(acme.body.contains("Anvil"))
+            #expect(!acme.body.contains("Hammock"))
+            #expect(acme.body.contains("<title>Acme Goods</title>"))
+            #expect(acme.body.contains(#"<meta name="description" content="Tools for coyotes.">"#))
+            #expect(acme.body.contains(#"<link rel="canonical" href="http://acme.lumora.test/">"#))
+            #expect(acme.body.contains(#"<meta property="og:image" content="https://cdn.example/anvil.jpg">"#))
+
+            let globex = try await platform.get(platform.host("globex"), "/products")
+            #expect(globex.body.contains("Globex Supply"))
+            #expect(globex.body.contains("Hammock"))
+            #expect(!globex.body.contains("Anvil"))
+            #expect(globex.body.contains(Self.placeholder))  // no image → the placeholder
+            #expect(try await platform.get(platform.host("globex"), "/products/anvil").status == 404)
+
+            let acmeTheme = try await platform.get(platform.host("acme"), "/theme.css")
+            #expect(acmeTheme.body.contains("--primary: #aa0000"))
+            #expect(try await platform.get(platform.host("globex"), "/theme.css").body.contains("--primary: #00aa00"))
+
+            let page = try await platform.get(platform.host("acme"), "/products/anvil")
+            #expect(page.status == 200)
+            #expect(page.body.contains("<h1>Anvil</h1>"))
+            #expect(page.body.contains("$15.00"))
+            #expect(page.body.contains(#"<meta property="og:type" content="product">"#))
+        }
+    }
+
+    @Test func everyStoreHasRobotsSitemapAndFavicon() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            let robots = try await platform.get(platform.host("acme"), "/robots.txt")
+            #expect(robots.body.contains("Sitemap: http://acme.lumora.test/sitemap.xml"))
+            #expect(robots.body.contains("Disallow: /checkout"))
+            let sitemap = try await platform.get(platform.host("acme"), "/sitemap.xml")
+            #expect(sitemap.headers.first(name: "content-type")?.hasPrefix("application/xml") == true)
+            #expect(sitemap.body.contains("<loc>http://acme.lumora.test/products/anvil</loc>"))
+            #expect(!(try await platform.get(platform.host("globex"), "/sitemap.xml").body.contains("anvil")))
+            let icon = try await platform.get(platform.host("acme"), "/favicon.ico")
+            #expect(icon.status == 200 && icon.headers.first(name: "content-type") == "image/svg+xml")
+            #expect(icon.body.contains(">A</text>"))
+        }
+    }
+
+    /// The whole purchase with plain HTML forms: product page → add to cart → cart → checkout
+    /// → confirmation; and the cart cookie is useless on another store's host.
+    @Test func aPurchaseWithoutJavaScriptAndCartsStayOnTheirHost() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil", price: 4999, stocked: 3, variants: ["Small", "Large"])
+            let host = platform.host("acme")
+
+            let page = try await platform.get(host, "/products/anvil")
+            var cookies = page.setCookies
+            let session = try #require(cookies["lumora_session"])
+            #expect(session.count == 32)
+            let setCookie = page.headers["set-cookie"].joined()
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && !setCookie.contains("Secure"))
+            let csrf = try #require(page.csrf)
+            let variant = try #require(page.field("variant_id"))
+
+            let added = try await platform.post(host, "/cart/add", form: ["csrf": csrf, "variant_id": variant, "quantity": "2"], cookies: cookies)
+            #expect(added.status == 303)
+            #expect(added.headers.first(name: "location") == "/cart")
+            cookies.merge(added.setCookies) { $1 }
+            let cartID = try #require(cookies["lumora_cart"])
+            #expect(cartID.hasPrefix("cart_"))
+
+            let cart = try await platform.get(host, "/cart", cookies: cookies)
+            #expect(cart.body.contains("Anvil"))
+            #expect(cart.body.contains("$99.98"))
+            #expect(cart.headers.first(name: "cache-control") == "no-store")
+
+            // Without the token, or with another host's, the form is refused.
+            let forged = try await platform.post(host, "/cart/add", form: ["variant_id": variant, "quantity": "1"], cookies: cookies)
+            #expect(forged.status == 403)
+
+            // The cart's cookie means nothing on another store's host.
+            let elsewhere = try await platform.get(platform.host("globex"), "/cart", cookies: cookies)
+            #expect(elsewhere.status == 200)
+            #expect(elsewhere.body.contains("Your cart is empty"))
+
+            let checkout = try await platform.get(host, "/checkout", cookies: cookies)
+            #expect(checkout.body.contains("Place order"))
+            let placed = try await platform.post(host, "/checkout", form: [
+                "csrf": try #require(checkout.csrf), "email": "wile@example.com", "first_name": "Wile", "last_name": "Coyote",
+                "address_1": "1 Desert Road", "city": "Mesa", "postal_code": "85201", "country_code": "us",
+            ], cookies: cookies)
+            #expect(placed.status == 303, "\(placed.body)")
+            #expect(placed.headers.first(name: "location") == "/order/confirmation")
+
+            let confirmation = try await platform.get(host, "/order/confirmation", cookies: cookies)
+            #expect(confirmation.body.contains("Thank you for your order"))
+            #expect(confirmation.body.contains("wile@example.com"))
+            #expect(confirmation.body.contains("$99.98"))
+
+            // The spent cart starts over on the next add.
+            let again = try await platform.post(host, "/cart/add", form: ["csrf": csrf, "variant_id": variant, "quantity": "1"], cookies: cookies)
+            #expect(again.status == 303)
+            #expect(again.setCookies["lumora_cart"] != nil && again.setCookies["lumora_cart"] != cartID)
+        }
+    }
+
+    @Test func outOfStockAtCheckoutIsExplainedOnThePage() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil", stocked: 1)
+            let host = platform.host("acme")
+            let page = try await platform.get(host, "/products/anvil")
+            var cookies = page.setCookies
+            let added = try await platform.post(host, "/cart/add", form: ["csrf": try #require(page.csrf), "variant_id": try #require(page.field("variant_id")), "quantity": "5"], cookies: cookies)
+            cookies.merge(added.setCookies) { $1 }
+            let checkout = try await platform.get(host, "/checkout", cookies: cookies)
+            let refused = try await platform.post(host, "/checkout", form: [
+                "csrf": try #require(checkout.csrf), "email": "a@example.com", "first_name": "A", "last_name": "B",
+                "address_1": "x", "city": "y", "postal_code": "1", "country_code": "US",
+            ], cookies: cookies)
+            #expect(refused.status == 409)
+            #expect(refused.body.contains("no longer available"))
+            #expect(refused.body.contains("a@example.com"))  // the form keeps what was typed
+        }
+    }
+
+    @Test func catalogPagesAreCachedAndFollowChanges() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            let host = platform.host("acme")
+            _ = try await platform.get(host, "/products/anvil")
+            try await eventually { try await platform.get(host, "/products/anvil").headers.first(name: "x-lumora-page-cache") == "hit" }
+            let products = try await platform.admin("acme", .GET, "/products")
+            let id = try #require(products.body.range(of: #""id":"prod_"#).map { String(products.body[$0.lowerBound...].dropFirst(6).prefix { $0 != "\"" }) })
+            try await platform.admin("acme", .POST, "/products/\(id)", json: #"{"title":"Heavy Anvil"}"#)
+            try await eventually { try await platform.get(host, "/products/anvil").body.contains("Heavy Anvil") }
+        }
+    }
+
+    static let placeholder = "/lumora-assets/placeholder.svg"
+}
