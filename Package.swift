@@ -99,6 +99,39 @@ let package = Package(
             resources: [.copy("Resources/Templates"), .copy("Resources/Static")],
             swiftSettings: swiftSettings
         ),
+        // Drivers behind the CellRuntime and DomainProvider seams: local processes and domains.
+        .target(
+            name: "LumoraDrivers",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "CLumoraSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The control plane (`lumora manager`): stores, domains, cells, durable jobs.
+        .target(
+            name: "LumoraManager",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraDrivers",
+                "LumoraHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Reproducible benchmarks behind `lumora bench …`.
         .target(
             name: "LumoraBenchmarks",
@@ -121,9 +154,14 @@ let package = Package(
                 "LumoraDatabase",
                 "LumoraCell",
                 "LumoraEdge",
+                "LumoraManager",
+                "LumoraDrivers",
                 "LumoraBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -184,6 +222,24 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraManagerTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraDrivers",
+                "LumoraManager",
+                "LumoraEdge",
+                "LumoraHTTP",
+                "LumoraTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -60,6 +60,11 @@ extension PostgresRowSequence {
         return rows
     }
 
+    /// Reads the result to its end, ignoring the rows.
+    public func drain() async throws {
+        for try await _ in self {}
+    }
+
     /// Whether the result has any row; reads them all.
     public func hasRows() async throws -> Bool {
         var found = false

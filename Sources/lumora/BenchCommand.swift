@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Edge.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -54,6 +54,25 @@ struct BenchCommand: AsyncParsableCommand {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
                 try await CellBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+
+    struct Edge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The edge vs nginx on the same machine: the API proxy with signed headers, and a cached product page vs a static file (needs wrk and nginx).")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores with the same catalog; wrk picks the Host at random among them.") var stores: Int = 10
+        @Option(help: "Seconds per measured run (at most 30: nginx's precomputed signatures expire).") var seconds: Int = 15
+        @Option(name: .customLong("nginx-workers"), help: "nginx worker_processes.") var nginxWorkers: Int = 2
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await EdgeBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds,
+                                        nginxWorkers: nginxWorkers, logger: logger).run()
             }
             print(table)
         }

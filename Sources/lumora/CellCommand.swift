@@ -31,6 +31,7 @@ struct CellCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight per store (shared mode).") var storeConcurrency: Int = 16
     @Option(help: "Per-transaction statement timeout, in milliseconds.") var statementTimeout: Int = 5000
     @Option(help: "Database connections in the pool.") var databaseConnections: Int = 16
+    @Flag(help: "Stop when standard input closes (the process that started this cell went away).") var lifeline = false
     @Option(help: "Seconds a cached storefront response may live without a change notification (0 turns the cache off).")
     var cacheSeconds: Int = 60
 
@@ -58,6 +59,7 @@ struct CellCommand: AsyncParsableCommand {
             databaseConnections: databaseConnections,
             version: environment["LUMORA_VERSION"] ?? LumoraVersion.current,
             cacheLifetime: .seconds(cacheSeconds))
+        if lifeline { Lifeline.watchStandardInput() }
         do {
             try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger), logger: logger)
         } catch {

@@ -1,60 +1,123 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
+import Hummingbird
+import Logging
+import LumoraCore
 import LumoraDatabase
+import LumoraDrivers
+import LumoraEdge
+import LumoraManager
 import PostgresNIO
 import ServiceLifecycle
 
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
-        abstract: "Run the whole platform on this machine: its own PostgreSQL, migrated, ready for stores."
+        abstract: "Run the whole platform on this machine: PostgreSQL, the manager, a shared cell, the edge and demo stores."
     )
 
     @OptionGroup var options: DatabaseOptions
-
-    @Option(help: "Pre-made store schemas kept ready for fast signups.")
-    var warmPool: Int = 20
+    @Option(name: .customLong("edge-port"), help: "The storefronts' port.") var edgePort = 8080
+    @Option(name: .customLong("manager-port"), help: "The manager's port.") var managerPort = 9090
+    @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>; *.localhost needs no DNS.")
+    var rootDomain = "lumora.localhost"
+    @Option(help: "Pre-made store schemas kept ready for fast signups.") var warmPool = 20
+    @Flag(help: "Do not open the demo stores on the first run.") var noDemo = false
 
     func run() async throws {
         let logger = options.makeLogger("lumora.dev")
-        let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
+        let folder = options.dataDirectoryURL
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        let database = try await DatabaseHandle.open(dataDirectory: folder, logger: logger)
         do {
-            let client = PostgresClient(configuration: database.url.clientConfiguration(maximumConnections: 8), backgroundLogger: logger)
-            let setup = DevSetup(client: client, warmPool: warmPool, database: database, logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: client), .init(service: setup, successTerminationBehavior: .ignore)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
-            try await group.run()
+            try await PostgresClient.withRunning(database.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
+                _ = try await PlatformMigrator(client: client, logger: logger).migrate()
+            }
+            let secret = try Secrets.edgeSecret(folder)
+            let operatorToken = try Secrets.operatorToken(folder)
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            let version = CellVersion(name: ProcessInfo.processInfo.environment["LUMORA_VERSION"] ?? LumoraVersion.current, binary: binary)
+            let runtime = LocalCellRuntime.Configuration(
+                database: database.url, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"))
+            let manager = try buildManager(
+                configuration: ManagerConfiguration(
+                    port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,
+                    warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true),
+                runtime: { LocalCellRuntime(configuration: runtime, client: $0, logger: logger) },
+                domains: LocalDomainProvider(edgeHost: "edge.\(rootDomain)"), logger: logger)
+            let edge = try await LumoraEdge.buildApplication(
+                configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.url, signingSecret: secret,
+                                                 managerURL: "http://127.0.0.1:\(managerPort)"),
+                logger: logger)
+            let welcome = Welcome(
+                folder: folder, database: database, managerURL: "http://127.0.0.1:\(managerPort)", edgePort: edgePort,
+                rootDomain: rootDomain, operatorToken: operatorToken, seedDemo: !noDemo, logger: logger)
+
+            var group = ServiceGroupConfiguration(
+                services: [.init(service: manager.application), .init(service: edge), .init(service: welcome, successTerminationBehavior: .ignore)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = .seconds(20)
+            group.maximumCancellationDuration = .seconds(5)
+            try await ServiceGroup(configuration: group).run()
         } catch {
             await database.close()
             throw error
         }
         await database.close()
-        print("stopped")
+        print("Lumora stopped.")
     }
 }
 
-/// Migrates, fills the warm pool and says what runs; then waits for Ctrl-C.
-struct DevSetup: Service {
-    let client: PostgresClient
-    let warmPool: Int
+/// Waits for the platform to answer, opens the demo stores on the first run, and prints where
+/// everything is.
+struct Welcome: Service {
+    let folder: URL
     let database: DatabaseHandle
+    let managerURL: String
+    let edgePort: Int
+    let rootDomain: String
+    let operatorToken: String
+    let seedDemo: Bool
     let logger: Logger
 
     func run() async throws {
-        let outcome = try await PlatformMigrator(client: client, logger: logger).migrate()
-        let made = try await SchemaPool(client: client, migrations: try .store(), logger: logger).refill(to: warmPool)
-        let stores = try await StoreDirectory(client: client, migrations: try .store(), logger: logger).list()
-        print("""
-            Lumora is running.
-              PostgreSQL  \(database.url)\(database.cluster.map { "  (data: \($0.dataDirectory.path))" } ?? "")
-              migrations  control +\(outcome.controlApplied.count), store schemas +\(outcome.stores.migrated.count)
-              stores      \(stores.count); warm pool topped up by \(made)
-            Still to come: the cell (commerce API), the edge (storefronts) and the manager (signup, demo stores).
-            Press Ctrl-C to stop.
-            """)
-        try await gracefulShutdown()
+        let edgeURL = "http://127.0.0.1:\(edgePort)"
+        try await waitFor(managerURL + "/health")
+        let demoFile = folder.appendingPathComponent("demo-stores.json")
+        var stores: [DemoStores.Store] = (try? JSONDecoder().decode([DemoStores.Store].self, from: Data(contentsOf: demoFile))) ?? []
+        if stores.isEmpty && seedDemo {
+            print("Opening the demo stores (first run)…")
+            stores = try await DemoStores(managerURL: managerURL, operatorToken: operatorToken, edgeURL: edgeURL, rootDomain: rootDomain,
+                                          logger: logger).seed()
+            try JSONEncoder().encode(stores).write(to: demoFile)
+            chmod(demoFile.path, 0o600)
+        }
+        let port = edgePort == 80 ? "" : ":\(edgePort)"
+        var lines = ["", "Lumora is running.", "", "  Storefronts"]
+        for store in stores {
+            lines.append("    \(store.name.padding(toLength: 20, withPad: " ", startingAt: 0)) http://\(store.slug).\(rootDomain)\(port)/  (\(store.plan)\(store.plan == "enterprise" ? ", its own cell" : ", shared cell"))")
+        }
+        if stores.isEmpty { lines.append("    (none yet: sign up on the landing page)") }
+        lines += [
+            "  Landing page         http://\(rootDomain)\(port)/",
+            "  Manager              \(managerURL)   operator token: \(operatorToken)",
+            "  PostgreSQL           \(database.url)",
+        ]
+        if !stores.isEmpty {
+            lines.append("  Store admin tokens   in \(folder.appendingPathComponent("demo-stores.json").path)")
+        }
+        lines += ["", "Try: swift run lumora stores list --data-dir \(folder.path)", "Press Ctrl-C to stop.", ""]
+        print(lines.joined(separator: "\n"))
+        try? await gracefulShutdown()
+    }
+
+    private func waitFor(_ url: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if (try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(1)).status) == .ok { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw OperatorError("\(url) did not answer")
     }
 }

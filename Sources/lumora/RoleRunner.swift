@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -12,5 +13,19 @@ enum RoleRunner {
         configuration.maximumGracefulShutdownDuration = .seconds(15)
         configuration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: configuration).run()
+    }
+}
+
+/// A child that must not outlive its parent: when stdin (a pipe from the parent) reaches end
+/// of file — the parent stopped or died — the process asks itself to shut down gracefully.
+enum Lifeline {
+    static func watchStandardInput() {
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            while read(0, &buffer, buffer.count) > 0 {}
+            kill(getpid(), SIGTERM)
+        }
+        thread.name = "lumora-lifeline"
+        thread.start()
     }
 }

@@ -107,9 +107,12 @@ struct StoreRoutes: Sendable {
     }
 
     /// Serves the encoded response from the cache, or computes, caches and serves it.
+    /// `Cache-Control: no-cache` skips the lookup (the edge asks for fresh data when it
+    /// re-renders a page after a change; its own notification may arrive before ours).
     private func cached(_ request: Request, store: StoreSlug, _ produce: () async throws -> some Encodable) async throws -> Response {
         let key = request.uri.description
-        if let body = cache.lookup(store, key: key) {
+        let fresh = request.headers[.cacheControl]?.contains("no-cache") == true
+        if !fresh, let body = cache.lookup(store, key: key) {
             metrics.recordCache(hit: true)
             return Self.json(body, cache: "hit")
         }

@@ -20,7 +20,10 @@ public struct StoreDirectory: Sendable {
     /// (milliseconds), or, when the pool is empty, creates the schema and replays the store
     /// migrations. Either way the schema, its settings, the control rows and the admin token's
     /// hash commit together. The admin token itself is returned only here.
-    public func create(_ store: NewStore) async throws -> CreatedStore {
+    ///
+    /// `alsoDo` runs in the same transaction, last (the manager enqueues the provisioning job
+    /// there, so a store never exists without the job that finishes it).
+    public func create(_ store: NewStore, alsoDo: ((PostgresConnection) async throws -> Void)? = nil) async throws -> CreatedStore {
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard try await !connection.query(SQL.storeExists(store.slug), logger: logger).hasRows() else {
@@ -44,6 +47,7 @@ public struct StoreDirectory: Sendable {
                 let token = AdminToken.generate()
                 try await connection.run(SQL.setAdminTokenHash(store.slug, AdminToken.hash(token)), logger: logger)
                 guard let created = record.first else { throw LumoraError.internalError("store insert returned no row") }
+                try await alsoDo?(connection)
                 return CreatedStore(store: created, adminToken: token)
             }
         } catch where error.hasSQLState(.uniqueViolation) || error.hasSQLState(.duplicateSchema) {

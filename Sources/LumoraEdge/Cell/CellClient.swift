@@ -40,10 +40,13 @@ struct CellClient: Sendable {
     }
 
     /// Sends `method path` (path with query, as the cell sees it) for `store`.
+    /// `fresh` asks the cell not to answer from its cache: the edge caches what it renders, and
+    /// must not render from a cell cache that has not heard of a change the edge has.
     func send(_ method: HTTPMethod, _ path: String, store: StoreRoute, body: ByteBuffer? = nil,
-              headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(10)) async throws -> Reply {
+              headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
         var request = HTTPClientRequest(url: try endpoint(for: store) + path)
         request.method = method
+        if fresh { request.headers.add(name: "cache-control", value: "no-cache") }
         for (name, value) in signer.headers(store: store.slug.rawValue, method: method.rawValue, path: path) {
             request.headers.replaceOrAdd(name: name, value: value)
         }
@@ -67,7 +70,7 @@ struct CellClient: Sendable {
     func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, store: StoreRoute,
                             body: (some Encodable)? = Optional<Int>.none, headers: [(String, String)] = []) async throws -> T {
         let encoded = try body.map { ByteBuffer(bytes: try JSONWire.encoder.encode($0)) }
-        let reply = try await send(method, path, store: store, body: encoded, headers: headers)
+        let reply = try await send(method, path, store: store, body: encoded, headers: headers, fresh: true)
         guard (200..<300).contains(Int(reply.status.code)) else {
             throw Self.error(from: reply)
         }

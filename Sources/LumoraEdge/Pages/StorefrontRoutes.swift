@@ -37,6 +37,7 @@ struct StorefrontRoutes: Sendable {
         site.get("theme.css", use: theme)
         site.get("favicon.ico", use: favicon)
         site.get("favicon.svg", use: faviconSVG)
+        site.get("logo.svg", use: logoSVG)
     }
 
     // MARK: Catalog pages (cached)
@@ -156,6 +157,22 @@ struct StorefrontRoutes: Sendable {
             let initial = Self.xmlEscape(String((settings.name.isEmpty ? store.name : settings.name).prefix(1)).uppercased())
             let color = Presentable.color(settings.primaryColor, fallback: "#1f2937")
             return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"12\" fill=\"\(color)\"/><text x=\"32\" y=\"44\" font-size=\"36\" font-family=\"sans-serif\" text-anchor=\"middle\" fill=\"#fff\">\(initial)</text></svg>"
+        }
+    }
+
+    /// A generated wordmark (the demo stores use it as their logo).
+    @Sendable func logoSVG(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await cachedResponse(request, context, contentType: "image/svg+xml") { store in
+            let settings = try await settings(store)
+            let name = settings.name.isEmpty ? store.name : settings.name
+            let primary = Presentable.color(settings.primaryColor, fallback: "#1f2937")
+            let accent = Presentable.color(settings.accentColor, fallback: "#2563eb")
+            let initial = Self.xmlEscape(String(name.prefix(1)).uppercased())
+            return """
+                <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="\(primary)"/>\
+                <circle cx="48" cy="16" r="9" fill="\(accent)"/><text x="30" y="46" font-size="34" font-weight="700" \
+                font-family="sans-serif" text-anchor="middle" fill="#fff">\(initial)</text></svg>
+                """
         }
     }
 

@@ -38,7 +38,7 @@ struct APIProxyRoutes: Sendable {
             }
         }
         var headers: [(String, String)] = []
-        for name in [HTTPField.Name.authorization, .contentType, HTTPField.Name("Idempotency-Key")!] {
+        for name in [HTTPField.Name.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!] {
             if let value = request.headers[name] { headers.append((name.canonicalName, value)) }
         }
         let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers)

@@ -1,0 +1,41 @@
+import PostgresNIO
+
+/// What the drivers record in the control schema.
+enum DriverSQL {
+    static let cellColumns = "id, kind, store_slug, endpoint, version, status, runtime, process_id, host_name, binary_path"
+
+    static let cells: PostgresQuery = "SELECT \(unescaped: cellColumns) FROM lumora.cells ORDER BY id"
+
+    static func cell(id: String) -> PostgresQuery {
+        "SELECT \(unescaped: cellColumns) FROM lumora.cells WHERE id = \(id)"
+    }
+
+    static func upsertStarting(spec: CellSpec, host: String) -> PostgresQuery {
+        """
+        INSERT INTO lumora.cells (id, kind, store_slug, version, status, runtime, host_name, binary_path, image)
+        VALUES (\(spec.id), \(spec.kind.rawValue), \(spec.store?.rawValue), \(spec.version.name), 'starting', 'local', \(host),
+                \(spec.version.binary), \(spec.version.image))
+        ON CONFLICT (id) DO UPDATE SET
+            status = CASE WHEN lumora.cells.status = 'ready' THEN 'ready' ELSE 'starting' END,
+            host_name = EXCLUDED.host_name, updated_at = now()
+        """
+    }
+
+    /// The switch: endpoint, process and version change in one statement; the trigger on
+    /// `lumora.cells` tells the edges.
+    static func markReady(id: String, endpoint: String, pid: pid_t, version: String, binary: String?) -> PostgresQuery {
+        """
+        UPDATE lumora.cells SET status = 'ready', endpoint = \(endpoint), process_id = \(Int32(pid)), version = \(version),
+            binary_path = \(binary), started_at = now(), last_error = NULL, updated_at = now()
+        WHERE id = \(id)
+        """
+    }
+
+    static func markCell(id: String, status: String, error: String?) -> PostgresQuery {
+        "UPDATE lumora.cells SET status = \(status), last_error = \(error), updated_at = now() WHERE id = \(id)"
+    }
+
+    static func deleteCell(id: String) -> PostgresQuery {
+        "DELETE FROM lumora.cells WHERE id = \(id) RETURNING id"
+    }
+}

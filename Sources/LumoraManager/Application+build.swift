@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+import LumoraHTTP
+import PostgresNIO
+import ServiceLifecycle
+
+/// The manager's moving parts, for callers that start them in their own order (`lumora dev`)
+/// and for tests.
+public struct Manager: Sendable {
+    public let application: any ApplicationProtocol
+    public let queue: JobQueue
+    public let runtime: any CellRuntime
+}
+
+/// Builds the manager: the operator API, the public signup, the job workers (woken by
+/// LISTEN/NOTIFY), the warm-pool keeper, and — at start — recovery of the cells this machine
+/// runs and (for the local runtime) the shared cell.
+public func buildManager(
+    configuration: ManagerConfiguration,
+    runtime makeRuntime: (PostgresClient) -> any CellRuntime,
+    domains: any DomainProvider,
+    logger: Logger
+) throws -> Manager {
+    var databaseURL = configuration.database
+    databaseURL.applicationName = "lumora-manager"
+    let client = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: configuration.workers + 6), backgroundLogger: logger)
+    let migrations = try MigrationSet.store()
+    let runtime = makeRuntime(client)
+    let queue = JobQueue(client: client, owner: "manager-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
+                         lease: configuration.jobLease, logger: logger)
+    let platform = Platform(
+        client: client, directory: StoreDirectory(client: client, migrations: migrations, logger: logger), queue: queue,
+        runtime: runtime, domains: domains, configuration: configuration, logger: logger)
+    let keeper = WarmPoolKeeper(pool: SchemaPool(client: client, migrations: migrations, logger: logger), target: configuration.warmPoolSize, logger: logger)
+    let stores = StoreService(platform: platform, poolDoorbell: { keeper.doorbell.ring() })
+    let runner = JobRunner(
+        queue: queue,
+        handlers: [
+            JobKind.provisionStore: ProvisionStoreJob(platform: platform),
+            JobKind.changePlan: ChangePlanJob(platform: platform),
+            JobKind.deleteStore: DeleteStoreJob(platform: platform),
+        ],
+        workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
+    let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)
+
+    let router = Router(context: ManagerRequestContext.self)
+    router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
+    router.add(middleware: ErrorMiddleware())
+    router.get("health") { _, _ in try JSONWire.response(["status": "ok"]) }
+    SignupRoutes(stores: stores, limiter: SignupLimiter(perMinute: configuration.signupsPerMinute), maximumBodySize: 64 * 1024).add(to: router)
+    ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, client: client, maximumBodySize: 64 * 1024)
+        .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-manager"),
+        logger: logger)
+    app.addServices(client, CellSupervisor(runtime: runtime, configuration: configuration, logger: logger), feed, runner, keeper)
+    return Manager(application: app, queue: queue, runtime: runtime)
+}
+
+/// Starts with the manager: recovers the cells recorded for this machine, starts the shared
+/// cell (when the manager runs it); stops supervising when the manager stops.
+struct CellSupervisor: Service {
+    let runtime: any CellRuntime
+    let configuration: ManagerConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await runtime.recover()
+            if configuration.runsSharedCell {
+                _ = try await runtime.ensure(.shared(version: configuration.cellVersion))
+            }
+        } catch {
+            logger.error("could not start the cells", metadata: ["error": "\(error)"])
+        }
+        try? await gracefulShutdown()
+        await runtime.shutdown(stopCells: configuration.stopsCellsOnShutdown)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A durable job as stored in `lumora.jobs`.
+public struct JobRecord: Sendable, Codable, Equatable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case queued, running, retrying, succeeded, dead, canceled
+    }
+
+    public let id: Int64
+    public let kind: String
+    public let storeSlug: String?
+    public let payload: [String: String]
+    public let state: State
+    public let stepsDone: [String]
+    public let currentStep: String?
+    public let attempts: Int
+    public let maxAttempts: Int
+    public let runAfter: Date
+    public let lastError: String?
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let finishedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, storeSlug = "store_slug", payload, state, stepsDone = "steps_done", currentStep = "current_step", attempts
+        case maxAttempts = "max_attempts", runAfter = "run_after", lastError = "last_error", createdAt = "created_at"
+        case updatedAt = "updated_at", finishedAt = "finished_at"
+    }
+
+    public var isFinished: Bool { state == .succeeded || state == .dead || state == .canceled }
+}
+
+/// Job kinds the manager knows.
+public enum JobKind {
+    public static let provisionStore = "provision_store"
+    public static let changePlan = "change_plan"
+    public static let deleteStore = "delete_store"
+}

@@ -1,0 +1,76 @@
+import Foundation
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+
+/// Everything the manager needs to start.
+public struct ManagerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseURL
+    /// `Authorization: Bearer <operator token>` for everything but the public signup.
+    public var operatorToken: String
+    public var rootDomain: String
+    /// The version new cells run (and the shared cell, when the manager starts it).
+    public var cellVersion: CellVersion
+    /// Start and supervise the shared cell (`lumora dev`, the local runtime).
+    public var runsSharedCell: Bool
+    public var workers: Int
+    public var jobLease: Duration
+    public var jobBackoff: JobRunner.Backoff
+    /// Store schemas kept ready in the warm pool.
+    public var warmPoolSize: Int
+    /// How long a deleted store's data is kept before it is purged.
+    public var deletionGracePeriod: Duration
+    /// Public signups per client address per minute.
+    public var signupsPerMinute: Int
+    public var version: String
+    /// How shoppers reach the edge: store URLs are `<scheme>://<host>[:<port>]/`.
+    public var storefrontScheme: String
+    public var storefrontPort: Int?
+    /// Stop the cells when the manager stops (a developer's machine); otherwise they keep
+    /// serving and the next manager adopts them.
+    public var stopsCellsOnShutdown: Bool
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 9090,
+        database: DatabaseURL,
+        operatorToken: String,
+        rootDomain: String = "lumora.localhost",
+        cellVersion: CellVersion = CellVersion(name: LumoraVersion.current),
+        runsSharedCell: Bool = true,
+        workers: Int = 4,
+        jobLease: Duration = .seconds(10),
+        jobBackoff: JobRunner.Backoff = .init(),
+        warmPoolSize: Int = 20,
+        deletionGracePeriod: Duration = .seconds(7 * 24 * 3600),
+        signupsPerMinute: Int = 5,
+        version: String = LumoraVersion.current,
+        storefrontScheme: String = "http",
+        storefrontPort: Int? = nil,
+        stopsCellsOnShutdown: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.operatorToken = operatorToken
+        self.rootDomain = rootDomain.lowercased()
+        self.cellVersion = cellVersion
+        self.runsSharedCell = runsSharedCell
+        self.workers = workers
+        self.jobLease = jobLease
+        self.jobBackoff = jobBackoff
+        self.warmPoolSize = warmPoolSize
+        self.deletionGracePeriod = deletionGracePeriod
+        self.signupsPerMinute = signupsPerMinute
+        self.version = version
+        self.storefrontScheme = storefrontScheme
+        self.storefrontPort = storefrontPort
+        self.stopsCellsOnShutdown = stopsCellsOnShutdown
+    }
+
+    public func storefrontURL(host: String) -> String {
+        "\(storefrontScheme)://\(host)\(storefrontPort.map { ":\($0)" } ?? "")/"
+    }
+}

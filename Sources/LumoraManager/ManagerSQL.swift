@@ -1,0 +1,99 @@
+import LumoraCore
+import PostgresNIO
+
+/// The manager's statements on the control schema (stores and their schemas go through
+/// `StoreDirectory`; jobs through `JobSQL`).
+enum ManagerSQL {
+    // MARK: Stores
+
+    static func activate(_ slug: StoreSlug, cellID: String?) -> PostgresQuery {
+        """
+        UPDATE lumora.stores SET status = 'active', cell_id = \(cellID), updated_at = now()
+        WHERE slug = \(slug.rawValue) AND status IN ('provisioning', 'failed')
+        RETURNING slug
+        """
+    }
+
+    static func storeStatus(_ slug: StoreSlug) -> PostgresQuery {
+        "SELECT status, plan, cell_id FROM lumora.stores WHERE slug = \(slug.rawValue)"
+    }
+
+    static func setStatus(_ slug: StoreSlug, _ status: StoreStatus, onlyFrom: [StoreStatus]) -> PostgresQuery {
+        """
+        UPDATE lumora.stores SET status = \(status.rawValue), updated_at = now()
+        WHERE slug = \(slug.rawValue) AND status = ANY(\(onlyFrom.map(\.rawValue)))
+        RETURNING slug
+        """
+    }
+
+    /// The route switch of a plan change: plan and cell in one statement (the trigger tells the edges).
+    static func switchPlan(_ slug: StoreSlug, plan: Plan, cellID: String?) -> PostgresQuery {
+        "UPDATE lumora.stores SET plan = \(plan.rawValue), cell_id = \(cellID), updated_at = now() WHERE slug = \(slug.rawValue)"
+    }
+
+    static func detachCell(_ slug: StoreSlug) -> PostgresQuery {
+        "UPDATE lumora.stores SET cell_id = NULL, updated_at = now() WHERE slug = \(slug.rawValue)"
+    }
+
+    // MARK: Domains
+
+    static let domainColumns = "hostname, store_slug, kind, is_primary, status, verification_token, created_at, verified_at"
+
+    static func domains(of slug: StoreSlug) -> PostgresQuery {
+        "SELECT \(unescaped: domainColumns) FROM lumora.domains WHERE store_slug = \(slug.rawValue) ORDER BY kind DESC, hostname"
+    }
+
+    static func domain(_ hostname: String) -> PostgresQuery {
+        "SELECT \(unescaped: domainColumns) FROM lumora.domains WHERE hostname = \(hostname)"
+    }
+
+    /// The platform subdomain; primary while the store has no verified custom domain.
+    static func insertPlatformDomain(_ hostname: String, store: StoreSlug) -> PostgresQuery {
+        """
+        INSERT INTO lumora.domains (hostname, store_slug, kind, is_primary, status, verified_at)
+        VALUES (\(hostname), \(store.rawValue), 'platform',
+                NOT EXISTS (SELECT 1 FROM lumora.domains WHERE store_slug = \(store.rawValue) AND is_primary), 'verified', now())
+        ON CONFLICT (hostname) DO NOTHING
+        """
+    }
+
+    static func insertCustomDomain(_ hostname: String, store: StoreSlug, token: String) -> PostgresQuery {
+        """
+        INSERT INTO lumora.domains (hostname, store_slug, kind, is_primary, status, verification_token)
+        VALUES (\(hostname), \(store.rawValue), 'custom', false, 'pending', \(token))
+        """
+    }
+
+    static func unsetPrimary(store: StoreSlug) -> PostgresQuery {
+        "UPDATE lumora.domains SET is_primary = false WHERE store_slug = \(store.rawValue) AND is_primary"
+    }
+
+    /// A verified custom domain becomes the store's primary domain (canonical links).
+    static func markVerified(_ hostname: String) -> PostgresQuery {
+        "UPDATE lumora.domains SET status = 'verified', verified_at = now(), is_primary = true WHERE hostname = \(hostname)"
+    }
+
+    static func deleteDomain(_ hostname: String, store: StoreSlug) -> PostgresQuery {
+        "DELETE FROM lumora.domains WHERE hostname = \(hostname) AND store_slug = \(store.rawValue) RETURNING is_primary"
+    }
+
+    /// After the primary domain went away: the platform subdomain is primary again.
+    static func restorePlatformPrimary(store: StoreSlug) -> PostgresQuery {
+        """
+        UPDATE lumora.domains SET is_primary = true
+        WHERE store_slug = \(store.rawValue) AND kind = 'platform'
+          AND NOT EXISTS (SELECT 1 FROM lumora.domains WHERE store_slug = \(store.rawValue) AND is_primary)
+        """
+    }
+
+    // MARK: Cells
+
+    static let cells: PostgresQuery = """
+        SELECT c.id, c.kind, c.endpoint, c.version, c.status, c.runtime, c.store_slug, c.started_at,
+               COALESCE(array_agg(s.slug ORDER BY s.slug) FILTER (WHERE s.slug IS NOT NULL), '{}')
+        FROM lumora.cells c LEFT JOIN lumora.stores s ON s.cell_id = c.id
+        GROUP BY c.id ORDER BY c.kind DESC, c.id
+        """
+
+    static let storesOnSharedCells: PostgresQuery = "SELECT slug FROM lumora.stores WHERE cell_id IS NULL ORDER BY slug"
+}

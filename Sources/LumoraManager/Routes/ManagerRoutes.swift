@@ -1,0 +1,166 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+import LumoraHTTP
+import NIOCore
+import PostgresNIO
+
+/// `/v1/…`: the operator API (Bearer operator token).
+struct ManagerRoutes: Sendable {
+    let stores: StoreService
+    let domains: DomainService
+    let queue: JobQueue
+    let client: PostgresClient
+    let maximumBodySize: Int
+
+    struct PlanRequest: Decodable { let plan: String }
+    struct DomainRequest: Decodable { let hostname: String }
+
+    struct CellView: Encodable, Sendable {
+        let id: String
+        let kind: String
+        let endpoint: String?
+        let version: String
+        let status: String
+        let runtime: String
+        let store: String?
+        let startedAt: Date?
+        let stores: [String]
+
+        enum CodingKeys: String, CodingKey { case id, kind, endpoint, version, status, runtime, store, startedAt = "started_at", stores }
+    }
+
+    func add(to group: RouterGroup<ManagerRequestContext>) {
+        group.post("stores") { request, _ in
+            let signup = try await JSONWire.decode(StoreService.Signup.self, from: request, limit: maximumBodySize)
+            let created = try await stores.create(signup)
+            return try JSONWire.response(CreatedBody(store: created.store, job: created.job, adminToken: created.adminToken), status: .accepted)
+        }
+        group.get("stores") { _, _ in try JSONWire.response(["stores": try await stores.list()]) }
+        group.get("stores/:slug") { _, context in
+            try JSONWire.response(["store": try await stores.get(try slug(context))])
+        }
+        group.delete("stores/:slug") { request, context in
+            let purge = request.uri.queryParameters.get("purge") == "true"
+            let job = try await stores.delete(try slug(context), purge: purge)
+            return try JSONWire.response(JobBody(job: job), status: .accepted)
+        }
+        group.post("stores/:slug/plan") { request, context in
+            let body = try await JSONWire.decode(PlanRequest.self, from: request, limit: maximumBodySize)
+            let (store, job) = try await stores.changePlan(try slug(context), to: body.plan)
+            return try JSONWire.response(PlanBody(store: store, job: job), status: job == nil ? .ok : .accepted)
+        }
+        group.get("stores/:slug/domains") { _, context in
+            let slug = try slug(context)
+            _ = try await stores.get(slug)
+            return try JSONWire.response(["domains": try await domains.list(slug)])
+        }
+        group.post("stores/:slug/domains") { request, context in
+            let slug = try slug(context)
+            _ = try await stores.get(slug)
+            let body = try await JSONWire.decode(DomainRequest.self, from: request, limit: maximumBodySize)
+            return try JSONWire.response(["domain": try await domains.add(body.hostname, to: slug)], status: .created)
+        }
+        group.post("stores/:slug/domains/:hostname/verify") { _, context in
+            try JSONWire.response(["domain": try await domains.verify(try context.parameters.decoded("hostname"), of: try slug(context))])
+        }
+        group.delete("stores/:slug/domains/:hostname") { _, context in
+            let hostname = try context.parameters.decoded("hostname")
+            try await domains.remove(hostname, from: try slug(context))
+            return try JSONWire.response(["deleted": hostname])
+        }
+        group.get("jobs") { request, _ in
+            let parameters = request.uri.queryParameters
+            var state: JobRecord.State?
+            if let raw = parameters.get("state") {
+                guard let parsed = JobRecord.State(rawValue: raw) else {
+                    throw LumoraError.badRequest("invalid_state", "state must be one of \(JobRecord.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                state = parsed
+            }
+            let limit = try Pagination(query: request.uri, defaultLimit: 50).limit
+            return try JSONWire.response(["jobs": try await queue.jobs(state: state, store: parameters.get("store"), limit: limit)])
+        }
+        group.get("jobs/:id") { _, context in
+            try JSONWire.response(["job": try await queue.job(try jobID(context))])
+        }
+        group.post("jobs/:id/retry") { _, context in
+            try JSONWire.response(["job": try await queue.retry(try jobID(context))], status: .accepted)
+        }
+        group.get("cells") { _, context in
+            let rows = try await client.query(ManagerSQL.cells, logger: context.logger)
+                .collect((String, String, String?, String, String, String, String?, Date?, [String]).self)
+            var cells = rows.map { CellView(id: $0.0, kind: $0.1, endpoint: $0.2, version: $0.3, status: $0.4, runtime: $0.5, store: $0.6, startedAt: $0.7, stores: $0.8) }
+            if let index = cells.firstIndex(where: { $0.kind == "shared" }) {
+                let shared = try await client.query(ManagerSQL.storesOnSharedCells, logger: context.logger).collect(String.self)
+                let cell = cells[index]
+                cells[index] = CellView(id: cell.id, kind: cell.kind, endpoint: cell.endpoint, version: cell.version, status: cell.status,
+                                        runtime: cell.runtime, store: nil, startedAt: cell.startedAt, stores: shared)
+            }
+            return try JSONWire.response(["cells": cells])
+        }
+    }
+
+    private func slug(_ context: ManagerRequestContext) throws -> StoreSlug {
+        let raw = try context.parameters.decoded("slug")
+        guard let slug = try? StoreSlug(validating: raw) else {
+            throw LumoraError.notFound("store_not_found", "no store named '\(raw.prefix(40))'")
+        }
+        return slug
+    }
+
+    private func jobID(_ context: ManagerRequestContext) throws -> Int64 {
+        guard let id = Int64(try context.parameters.decoded("id")), id > 0 else { throw LumoraError.notFound("job_not_found", "no such job") }
+        return id
+    }
+
+    struct CreatedBody: Encodable, Sendable {
+        let store: StoreView
+        let job: JobRecord
+        let adminToken: String
+        enum CodingKeys: String, CodingKey { case store, job, adminToken = "admin_token" }
+    }
+
+    struct JobBody: Encodable, Sendable { let job: JobRecord }
+
+    struct PlanBody: Encodable, Sendable {
+        let store: StoreView
+        let job: JobRecord?
+    }
+}
+
+/// `POST /signup`: the landing page's form, public. Standard plan only; limited per client
+/// address; the answer (with the admin token) is never cacheable.
+struct SignupRoutes: Sendable {
+    let stores: StoreService
+    let limiter: SignupLimiter
+    let maximumBodySize: Int
+
+    struct Form: Decodable {
+        let slug: String
+        let name: String
+        let ownerEmail: String
+        enum CodingKeys: String, CodingKey { case slug, name, ownerEmail = "owner_email" }
+    }
+
+    func add(to router: Router<ManagerRequestContext>) {
+        router.post("signup") { request, context in
+            // The edge forwards the landing page's form from the same machine (or network) and
+            // names the visitor in x-forwarded-for; anyone else is counted by their own address.
+            let peer = context.remoteAddress?.ipAddress ?? "unknown"
+            let forwarded = request.headers[HTTPField.Name("x-forwarded-for")!]?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+            let client = (peer == "127.0.0.1" || peer == "::1") ? forwarded ?? peer : peer
+            try limiter.admit(client)
+            let form = try await JSONWire.decode(Form.self, from: request, limit: maximumBodySize)
+            let created = try await stores.create(.init(slug: form.slug, name: form.name, plan: "standard", ownerEmail: form.ownerEmail))
+            var response = try JSONWire.response(ManagerRoutes.CreatedBody(store: created.store, job: created.job, adminToken: created.adminToken),
+                                                 status: .accepted)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LumoraCore
+import LumoraDatabase
+import PostgresNIO
+
+/// A store as the manager's API shows it.
+public struct StoreView: Sendable, Codable, Equatable {
+    public let slug: String
+    public let name: String
+    public let plan: String
+    public let status: String
+    public let ownerEmail: String?
+    public let currency: String
+    public let cellId: String?
+    public let url: String
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case slug, name, plan, status, ownerEmail = "owner_email", currency, cellId = "cell_id", url, createdAt = "created_at"
+    }
+}
+
+/// The store operations behind the API and the signup form.
+struct StoreService: Sendable {
+    let platform: Platform
+    let poolDoorbell: @Sendable () -> Void
+
+    struct Signup: Decodable, Sendable {
+        let slug: String
+        let name: String
+        let plan: String?
+        let ownerEmail: String
+
+        enum CodingKeys: String, CodingKey { case slug, name, plan, ownerEmail = "owner_email" }
+    }
+
+    struct Created: Sendable {
+        let store: StoreView
+        let job: JobRecord
+        let adminToken: String
+    }
+
+    /// Validates, then in one transaction: the store's schema (from the warm pool), its control
+    /// row (`provisioning`), its admin token's hash, and the job that finishes provisioning.
+    func create(_ signup: Signup) async throws -> Created {
+        let new = try NewStore(
+            slug: try StoreSlug(validating: signup.slug), name: signup.name, plan: try Plan(validating: signup.plan ?? "standard"),
+            ownerEmail: try EmailAddress(validating: signup.ownerEmail), status: .provisioning)
+        let jobBox = JobBox()
+        let created = try await platform.directory.create(new) { connection in
+            jobBox.job = try await platform.queue.enqueue(kind: JobKind.provisionStore, store: new.slug.rawValue, on: connection)
+        }
+        poolDoorbell()
+        guard let job = jobBox.job else { throw LumoraError.internalError("no provisioning job") }
+        return Created(store: view(created.store), job: job, adminToken: created.adminToken)
+    }
+
+    func list() async throws -> [StoreView] {
+        try await platform.directory.list().map(view)
+    }
+
+    func get(_ slug: StoreSlug) async throws -> StoreView {
+        view(try await platform.directory.get(slug))
+    }
+
+    /// Takes the store offline at once; its data goes after the grace period, or now with `purge`.
+    func delete(_ slug: StoreSlug, purge: Bool) async throws -> JobRecord {
+        let record = try await platform.directory.get(slug)
+        if let existing = try await platform.queue.activeJob(store: slug.rawValue, kinds: [JobKind.deleteStore]) {
+            return existing
+        }
+        return try await platform.client.transaction(logger: platform.logger) { connection in
+            try await connection.run(ManagerSQL.setStatus(slug, .deleting, onlyFrom: StoreStatus.allCases), logger: platform.logger)
+            let delay = purge ? nil : Date().addingTimeInterval(Double(platform.configuration.deletionGracePeriod.components.seconds))
+            _ = record
+            return try await platform.queue.enqueue(kind: JobKind.deleteStore, store: slug.rawValue, runAfter: delay, on: connection)
+        }
+    }
+
+    /// Queues a plan change; the same plan is a no-op, a change already under way a conflict.
+    func changePlan(_ slug: StoreSlug, to raw: String) async throws -> (StoreView, JobRecord?) {
+        let plan = try Plan(validating: raw)
+        let store = try await platform.directory.get(slug)
+        guard store.status == .active else {
+            throw LumoraError.conflict("store_not_active", "the store is \(store.status.rawValue); plans change only on active stores")
+        }
+        guard store.plan != plan else { return (view(store), nil) }
+        if try await platform.queue.activeJob(store: slug.rawValue, kinds: [JobKind.changePlan, JobKind.provisionStore]) != nil {
+            throw LumoraError.conflict("change_in_progress", "a change to this store is already under way")
+        }
+        let job = try await platform.queue.enqueue(kind: JobKind.changePlan, store: slug.rawValue, payload: ["plan": plan.rawValue])
+        return (view(store), job)
+    }
+
+    func view(_ record: StoreRecord) -> StoreView {
+        StoreView(slug: record.slug.rawValue, name: record.name, plan: record.plan.rawValue, status: record.status.rawValue,
+                  ownerEmail: record.ownerEmail, currency: record.currency.code, cellId: record.cellID,
+                  url: platform.configuration.storefrontURL(host: platform.platformHost(record.slug)), createdAt: record.createdAt)
+    }
+}
+
+/// Carries the job made inside the store's transaction out of it.
+final class JobBox: @unchecked Sendable {
+    var job: JobRecord?
+}

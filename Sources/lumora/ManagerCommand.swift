@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+import LumoraManager
+
+struct ManagerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manager",
+        abstract: "Run the control plane: stores, domains, cells and the durable jobs that change them."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var platform: PlatformOptions
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 9090
+    @Option(help: "Concurrent job workers.") var workers = 4
+    @Flag(help: "Do not start the shared cell (another manager or a deployment runs it).") var noSharedCell = false
+
+    func run() async throws {
+        let logger = options.makeLogger("lumora.manager")
+        let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
+        do {
+            let secret = try Secrets.edgeSecret(options.dataDirectoryURL)
+            let configuration = ManagerConfiguration(
+                host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
+                rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
+                storefrontPort: platform.storefrontPort)
+            let runtime = LocalCellRuntime.Configuration(
+                database: database.url, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
+            try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
+            let manager = try buildManager(
+                configuration: configuration,
+                runtime: { LocalCellRuntime(configuration: runtime, client: $0, logger: logger) },
+                domains: LocalDomainProvider(edgeHost: "edge.\(platform.rootDomain)"), logger: logger)
+            try await RoleRunner.run(manager.application, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+}
+
+/// What the manager and `lumora dev` share about the platform around them.
+struct PlatformOptions: ParsableArguments {
+    @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>.") var rootDomain = "lumora.localhost"
+    @Option(name: .customLong("storefront-port"), help: "The port shoppers use to reach the edge (for store URLs).") var storefrontPort: Int?
+    @Option(name: .customLong("cell-binary"), help: "The lumora binary cells run (default: this one).") var cellBinary: String?
+
+    var cellVersion: CellVersion {
+        let binary = cellBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        return CellVersion(name: ProcessInfo.processInfo.environment["LUMORA_VERSION"] ?? LumoraVersion.current, binary: binary)
+    }
+}

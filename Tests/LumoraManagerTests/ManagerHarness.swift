@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+import LumoraManager
+import LumoraTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// A manager on a fresh database, driven through Hummingbird's test client with the operator
+/// token. Cells, when a test needs them, are real `lumora cell` processes (local runtime).
+struct ManagerHarness: Sendable {
+    static let operatorToken = "operator-test-token"
+    static let secret = "manager-test-secret"
+
+    let database: TestDatabase
+    let http: any TestClientProtocol
+    let runtime: LocalCellRuntime
+
+    static func run(
+        configure: @Sendable (inout ManagerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (ManagerHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { database in
+            var configuration = ManagerConfiguration(
+                port: 0, database: database.url, operatorToken: operatorToken, rootDomain: "lumora.test",
+                cellVersion: CellVersion(name: LumoraVersion.current, binary: try LumoraBinary.url().path),
+                runsSharedCell: false, workers: 3, jobLease: .seconds(5), jobBackoff: .init(base: .milliseconds(50), cap: .milliseconds(500)),
+                warmPoolSize: 2, signupsPerMinute: 3, stopsCellsOnShutdown: true)
+            configure(&configuration)
+            let runtimeBox = RuntimeBox()
+            let runtimeConfiguration = LocalCellRuntime.Configuration(database: database.url, signingSecret: secret, drainTime: .milliseconds(500))
+            let manager = try buildManager(
+                configuration: configuration,
+                runtime: { client in
+                    let runtime = LocalCellRuntime(configuration: runtimeConfiguration, client: client, logger: database.logger)
+                    runtimeBox.runtime = runtime
+                    return runtime
+                },
+                domains: LocalDomainProvider(edgeHost: "edge.lumora.test"), logger: database.logger)
+            try await manager.application.test(.router) { client in
+                try await body(ManagerHarness(database: database, http: client, runtime: runtimeBox.runtime!))
+            }
+        }
+    }
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = ManagerHarness.operatorToken,
+                 headers extra: [(String, String)] = []) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        return try await http.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    /// Creates a store through the API and waits until its provisioning job succeeded.
+    @discardableResult
+    func createStore(_ slug: String, plan: String = "standard") async throws -> [String: Any] {
+        let created = try await request(.post, "/v1/stores", json: #"{"slug":"\#(slug)","name":"\#(slug.capitalized)","plan":"\#(plan)","owner_email":"owner@\#(slug).test"}"#)
+        try #require(created.status == .accepted, "\(String(buffer: created.body))")
+        let body = try created.object()
+        let job = try #require((body["job"] as? [String: Any])?["id"] as? Int)
+        try await waitForJob(job)
+        return body
+    }
+
+    func waitForJob(_ id: Int, state: String = "succeeded", timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil(timeout: timeout) {
+            let job = try await request(.get, "/v1/jobs/\(id)").object()["job"] as? [String: Any]
+            if let state = job?["state"] as? String, state == "dead", state != "succeeded" {
+                Issue.record("job \(id) died: \(job?["last_error"] ?? "")")
+                return true
+            }
+            return job?["state"] as? String == state
+        }
+    }
+
+    func count(_ query: PostgresQuery) async throws -> Int {
+        try await database.withClient { client in try await client.scalar(query, as: Int.self) ?? -1 }
+    }
+}
+
+final class RuntimeBox: @unchecked Sendable {
+    var runtime: LocalCellRuntime?
+}
+
+extension TestResponse {
+    func object() throws -> [String: Any] {
+        (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+
+    var errorCode: String? { ((try? object())?["error"] as? [String: Any])?["code"] as? String }
+}
