@@ -251,6 +251,7 @@ let package = Package(
                 "LumoraHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -34,7 +34,9 @@ struct ManagerHarness: Sendable {
                 warmPoolSize: 2, signupsPerMinute: 3, stopsCellsOnShutdown: true)
             configure(&configuration)
             let runtimeBox = RuntimeBox()
-            let runtimeConfiguration = LocalCellRuntime.Configuration(database: database.url, signingSecret: secret, drainTime: .milliseconds(500))
+            let runtimeConfiguration = LocalCellRuntime.Configuration(
+                database: database.url, signingSecret: secret,
+                sharedCellArguments: ["--store-rate", "100000", "--store-burst", "100000", "--store-concurrency", "1000"], drainTime: .milliseconds(500))
             let manager = try buildManager(
                 configuration: configuration,
                 runtime: { client in

@@ -2,7 +2,7 @@ import PostgresNIO
 
 /// What the drivers record in the control schema.
 enum DriverSQL {
-    static let cellColumns = "id, kind, store_slug, endpoint, version, status, runtime, process_id, host_name, binary_path"
+    static let cellColumns = "id, kind, store_slug, endpoint, version, status, runtime, process_id, host_name, binary_path, next_process_id, previous_process_id"
 
     static let cells: PostgresQuery = "SELECT \(unescaped: cellColumns) FROM lumora.cells ORDER BY id"
 
@@ -21,14 +21,28 @@ enum DriverSQL {
         """
     }
 
-    /// The switch: endpoint, process and version change in one statement; the trigger on
-    /// `lumora.cells` tells the edges.
+    /// A new process for the cell exists (not serving yet).
+    static func recordNext(id: String, pid: pid_t, endpoint: String) -> PostgresQuery {
+        "UPDATE lumora.cells SET next_process_id = \(Int32(pid)), next_endpoint = \(endpoint), updated_at = now() WHERE id = \(id)"
+    }
+
+    /// The switch: endpoint, process and version change in one statement (the old process is
+    /// remembered until it has drained); the trigger on `lumora.cells` tells the edges.
     static func markReady(id: String, endpoint: String, pid: pid_t, version: String, binary: String?) -> PostgresQuery {
         """
-        UPDATE lumora.cells SET status = 'ready', endpoint = \(endpoint), process_id = \(Int32(pid)), version = \(version),
-            binary_path = \(binary), started_at = now(), last_error = NULL, updated_at = now()
+        UPDATE lumora.cells SET status = 'ready', previous_process_id = CASE WHEN process_id = \(Int32(pid)) THEN NULL ELSE process_id END,
+            endpoint = \(endpoint), process_id = \(Int32(pid)), next_process_id = NULL, next_endpoint = NULL,
+            version = \(version), binary_path = \(binary), started_at = now(), last_error = NULL, updated_at = now()
         WHERE id = \(id)
         """
+    }
+
+    static func forgetPrevious(id: String) -> PostgresQuery {
+        "UPDATE lumora.cells SET previous_process_id = NULL WHERE id = \(id)"
+    }
+
+    static func forgetNext(id: String) -> PostgresQuery {
+        "UPDATE lumora.cells SET next_process_id = NULL, next_endpoint = NULL WHERE id = \(id)"
     }
 
     static func markCell(id: String, status: String, error: String?) -> PostgresQuery {

@@ -75,7 +75,7 @@ public final class LocalCellRuntime: CellRuntime {
                await isReady(port: managed.port) {
                 return running(spec, port: managed.port)
             }
-            if let row = try await record(spec.id), row.host == configuration.hostName, let pid = row.pid, Self.isAlive(pid),
+            if let row = try await record(spec.id), row.host == configuration.hostName, let pid = row.pid, Self.isAlive(pid), Self.isCell(pid, id: spec.id),
                let port = row.port, row.version == spec.version.name, await isReady(port: port) {
                 adopt(spec, pid: pid, port: port)
                 return running(spec, port: port)
@@ -88,7 +88,10 @@ public final class LocalCellRuntime: CellRuntime {
         try await locks.withLock(id) {
             let managed = cells.withLock { $0.removeValue(forKey: id) }
             var pid = managed?.pid
-            if pid == nil, let row = try await record(id), row.host == configuration.hostName { pid = row.pid }
+            if pid == nil, let row = try await record(id), row.host == configuration.hostName, let recorded = row.pid,
+               Self.isCell(recorded, id: id) {
+                pid = recorded
+            }
             if let pid { await terminate(pid: pid, process: managed?.process, lifeline: managed?.lifeline) }
             try await client.query(DriverSQL.deleteCell(id: id), logger: logger).hasRows().discard()
         }
@@ -96,6 +99,15 @@ public final class LocalCellRuntime: CellRuntime {
 
     public func recover() async throws {
         for row in try await records() where row.host == configuration.hostName && row.runtime == "local" {
+            // A replacement that never took over, a replaced process that never finished
+            // draining: the manager died in between. Stop them; the recorded process stays.
+            for abandoned in [row.nextPID, row.previousPID].compactMap({ $0 })
+            where abandoned != row.pid && Self.isAlive(abandoned) && Self.isCell(abandoned, id: row.id) {
+                logger.info("stopping an abandoned cell process", metadata: ["cell": "\(row.id)", "pid": "\(abandoned)"])
+                await terminate(pid: abandoned, process: nil, lifeline: nil)
+            }
+            try? await client.query(DriverSQL.forgetNext(id: row.id), logger: logger).drain()
+            try? await client.query(DriverSQL.forgetPrevious(id: row.id), logger: logger).drain()
             guard let spec = row.spec else { continue }
             do {
                 _ = try await ensure(spec)
@@ -143,13 +155,14 @@ public final class LocalCellRuntime: CellRuntime {
         cells.withLock { $0[spec.id] = Managed(spec: spec, pid: started.pid, port: started.port, process: started.process,
                                                  lifeline: started.lifeline, generation: generation) }
         supervise(spec.id, generation: generation, process: started.process)
-        if let previous {
+        if let previous, previous.pid != started.pid {
             try? await Task.sleep(for: configuration.drainTime)
             await terminate(pid: previous.pid, process: previous.process, lifeline: previous.lifeline)
-        } else if let row = previousRow, row.host == configuration.hostName, let pid = row.pid, Self.isAlive(pid) {
+        } else if let row = previousRow, row.host == configuration.hostName, let pid = row.pid, pid != started.pid, Self.isAlive(pid) {
             try? await Task.sleep(for: configuration.drainTime)
             await terminate(pid: pid, process: nil, lifeline: nil)
         }
+        try? await client.query(DriverSQL.forgetPrevious(id: spec.id), logger: logger).drain()
         logger.info("cell ready", metadata: ["cell": "\(spec.id)", "version": "\(spec.version.name)", "port": "\(started.port)"])
         return running(spec, port: started.port)
     }
@@ -192,6 +205,7 @@ public final class LocalCellRuntime: CellRuntime {
                 throw error
             }
             if let lifeline { close(lifeline.read) }
+            try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: endpoint(port)), logger: logger).drain()
             if await waitUntilReady(port: port, process: process) {
                 return Started(process: process, pid: process.pid, port: port, lifeline: lifeline?.write)
             }
@@ -225,6 +239,7 @@ public final class LocalCellRuntime: CellRuntime {
                         try await client.query(DriverSQL.markReady(id: id, endpoint: endpoint(started.port), pid: started.pid,
                                                                    version: current.spec.version.name, binary: current.spec.version.binary),
                                                logger: logger).drain()
+                        try await client.query(DriverSQL.forgetPrevious(id: id), logger: logger).drain()
                         cells.withLock { $0[id] = Managed(spec: current.spec, pid: started.pid, port: started.port, process: started.process,
                                                           lifeline: started.lifeline, generation: generation) }
                         return started
@@ -291,6 +306,14 @@ public final class LocalCellRuntime: CellRuntime {
         }
     }
 
+    /// Whether `pid` is a `lumora cell` serving cell `id` (pids are reused: never signal a
+    /// stranger).
+    static func isCell(_ pid: pid_t, id: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return arguments.contains("cell") && arguments.contains(id)
+    }
+
     static func isAlive(_ pid: pid_t) -> Bool {
         guard pid > 0 else { return false }
         if kill(pid, 0) != 0 && errno != EPERM { return false }
@@ -315,6 +338,8 @@ public final class LocalCellRuntime: CellRuntime {
         let pid: pid_t?
         let host: String?
         let binary: String?
+        let nextPID: pid_t?
+        let previousPID: pid_t?
 
         var port: Int? { endpoint.flatMap { URLComponents(string: $0)?.port } }
 
@@ -326,15 +351,24 @@ public final class LocalCellRuntime: CellRuntime {
         }
     }
 
+    private typealias CellRow = (String, String, String?, String?, String, String, String, Int32?, String?, String?, Int32?, Int32?)
+
+    private static func cellRecord(_ row: CellRow) -> CellRecord {
+        let pid: pid_t? = row.7.map { pid_t($0) }
+        let next: pid_t? = row.10.map { pid_t($0) }
+        let previous: pid_t? = row.11.map { pid_t($0) }
+        return CellRecord(id: row.0, kind: row.1, store: row.2, endpoint: row.3, version: row.4, status: row.5, runtime: row.6,
+                          pid: pid, host: row.8, binary: row.9, nextPID: next, previousPID: previous)
+    }
+
     private func record(_ id: String) async throws -> CellRecord? {
         try await records(DriverSQL.cell(id: id)).first
     }
 
     private func records(_ query: PostgresQuery = DriverSQL.cells) async throws -> [CellRecord] {
         try await client.query(query, logger: logger)
-            .collect((String, String, String?, String?, String, String, String, Int32?, String?, String?).self)
-            .map { CellRecord(id: $0.0, kind: $0.1, store: $0.2, endpoint: $0.3, version: $0.4, status: $0.5, runtime: $0.6,
-                              pid: $0.7.map { pid_t($0) }, host: $0.8, binary: $0.9) }
+            .collect((String, String, String?, String?, String, String, String, Int32?, String?, String?, Int32?, Int32?).self)
+            .map(Self.cellRecord)
     }
 }
 

@@ -42,6 +42,11 @@ ALTER TABLE lumora.cells
     ADD COLUMN runtime     text NOT NULL DEFAULT 'local',
     ADD COLUMN store_slug  text,
     ADD COLUMN process_id  integer,
+    -- A replacement being started, and a replaced process being drained: recorded so that a
+    -- manager killed in between can stop them instead of leaving orphans.
+    ADD COLUMN next_process_id integer,
+    ADD COLUMN next_endpoint text,
+    ADD COLUMN previous_process_id integer,
     ADD COLUMN host_name   text,
     ADD COLUMN binary_path text,
     ADD COLUMN image       text,

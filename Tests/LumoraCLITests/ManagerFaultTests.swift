@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import LumoraCore
+import LumoraDatabase
+import LumoraHTTP
+import LumoraTestSupport
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import Testing
+
+@Suite struct ManagerFaultTests {
+    /// SIGKILL the manager while it provisions 20 stores (half enterprise, each needing a cell
+    /// process); start it again: every store ends active exactly once, with one schema and (for
+    /// enterprise) one cell process — the cells the dead manager started are adopted, not
+    /// duplicated. Then kill a cell: it is restarted and answers again.
+    @Test(.timeLimit(.minutes(5))) func aKilledManagerFinishesEveryStoreExactlyOnce() async throws {
+        try await TestDatabase.withFresh { db in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-fault-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let log = folder.appendingPathComponent("manager.log")
+            let port = try FreePort.pick()
+            let base = "http://127.0.0.1:\(port)"
+            let environment = ["DATABASE_URL": db.url.string, "LUMORA_OPERATOR_TOKEN": "fault-token", "LUMORA_EDGE_SECRET": "fault-secret",
+                               "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
+            let arguments = ["manager", "--port", String(port), "--data-dir", folder.path, "--no-shared-cell", "--root-domain", "lumora.test"]
+            let http = HTTPClient.shared
+
+            func call(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: base + path)
+                request.method = method
+                request.headers.add(name: "Authorization", value: "Bearer fault-token")
+                if let json {
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(string: json))
+                }
+                return try await http.execute(request, timeout: .seconds(10))
+            }
+            func scalar(_ query: PostgresQuery) async throws -> Int {
+                try await db.withClient { client in try await client.scalar(query, as: Int.self) ?? -1 }
+            }
+
+            var manager = try LumoraBinary.start(arguments, environment: environment, output: log)
+            try await waitUntil(timeout: .seconds(30)) { (try? await call(.GET, "/health").status) == .ok }
+
+            let slugs = (0..<10).flatMap { ["ft-std-\($0)", "ft-ent-\($0)"] }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for slug in slugs {
+                    group.addTask {
+                        let plan = slug.hasPrefix("ft-ent") ? "enterprise" : "standard"
+                        let response = try await call(.POST, "/v1/stores", #"{"slug":"\#(slug)","name":"\#(slug)","plan":"\#(plan)","owner_email":"o@x.test"}"#)
+                        #expect(response.status == .accepted)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Kill it in the middle: some stores live, enterprise cells starting.
+            try await waitUntil(timeout: .seconds(60)) {
+                let active = try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'")
+                let cells = try await scalar("SELECT count(*)::int FROM lumora.cells")
+                return active >= 3 && cells >= 1
+            }
+            manager.signal(SIGKILL)
+            #expect(await manager.waitForExit() == 128 + SIGKILL)
+            let unfinished = try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status <> 'active'")
+            #expect(unfinished > 0, "the manager was killed after it had finished everything")
+
+            manager = try LumoraBinary.start(arguments, environment: environment, output: log)
+            try await waitUntil(timeout: .seconds(120)) {
+                try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'") == slugs.count
+            }
+
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'provision_store'") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE state <> 'succeeded'") == 0)
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug LIKE 'ft-%'") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM pg_namespace WHERE nspname LIKE 'store_ft_%'") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.domains WHERE store_slug LIKE 'ft-%'") == slugs.count)
+
+            let cells = try await db.withClient { client in
+                try await client.query("SELECT id, process_id, endpoint FROM lumora.cells ORDER BY id").collect((String, Int32?, String?).self)
+            }
+            #expect(cells.count == 10)
+            #expect(Set(cells.compactMap(\.1)).count == 10)
+            for slug in slugs where slug.hasPrefix("ft-ent") {
+                let processes = Self.cellProcesses(store: slug)
+                #expect(processes.count == 1, "\(slug) runs in \(processes.count) processes")
+                #expect(processes.first.map { pid in cells.contains { $0.1 == pid } } == true)
+            }
+
+            // A dedicated cell crashes: it is restarted, and its store answers again.
+            let victim = try #require(cells.first { $0.0 == "store-ft-ent-0" })
+            kill(pid_t(victim.1 ?? 0), SIGKILL)
+            var restarted: (Int32?, String?) = (nil, nil)
+            try await waitUntil(timeout: .seconds(60)) {
+                restarted = try await db.withClient { client in
+                    try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = 'store-ft-ent-0' AND status = 'ready'")
+                        .collect((Int32?, String?).self).first ?? (nil, nil)
+                }
+                return restarted.0 != nil && restarted.0 != victim.1
+            }
+            var settings = HTTPClientRequest(url: (restarted.1 ?? "") + "/store/settings")
+            for (name, value) in StoreRequestSigner(secret: "fault-secret").headers(store: "ft-ent-0", method: "GET", path: "/store/settings") {
+                settings.headers.add(name: name, value: value)
+            }
+            #expect(try await http.execute(settings, timeout: .seconds(10)).status == .ok)
+
+            manager.signal(SIGTERM)
+            #expect(await manager.waitForExit() == 0)
+            // `lumora manager` leaves its cells serving (the next manager adopts them): stop them.
+            for slug in slugs where slug.hasPrefix("ft-ent") {
+                for pid in Self.cellProcesses(store: slug) { kill(pid, SIGTERM) }
+            }
+            try await waitUntil(timeout: .seconds(30)) { slugs.allSatisfy { Self.cellProcesses(store: $0).isEmpty } }
+        }
+    }
+
+    /// `lumora cell … --store <slug>` processes on this machine.
+    static func cellProcesses(store: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let index = arguments.firstIndex(of: "--store") else { return false }
+            return arguments.contains("cell") && index + 1 < arguments.count && arguments[index + 1] == store
+                && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z") != true
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import AsyncHTTPClient
+import Foundation
+import LumoraCore
+import LumoraDatabase
+import LumoraEdge
+import LumoraTestSupport
+import NIOCore
+import Synchronization
+import Testing
+
+@Suite struct PlanChangeTests {
+    /// A store moves standard → enterprise → standard while shoppers keep browsing through the
+    /// edge: the dedicated cell starts and is ready before the route moves, and is drained
+    /// before it stops. Not one request fails.
+    @Test func plansChangeUnderTrafficWithoutAFailedRequest() async throws {
+        try await ManagerHarness.run(configure: { $0.runsSharedCell = true }) { manager in
+            let port = try FreePort.pick()
+            let edge = try await LumoraEdge.buildApplication(
+                configuration: EdgeConfiguration(port: port, rootDomain: "lumora.test", database: manager.database.url,
+                                                 signingSecret: ManagerHarness.secret),
+                logger: manager.database.logger)
+            let created = try await manager.createStore("acme")
+            let token = try #require(created["admin_token"] as? String)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+
+            let get: @Sendable (String) async -> Int = { path in
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                request.headers.replaceOrAdd(name: "Host", value: "acme.lumora.test")
+                guard let response = try? await http.execute(request, timeout: .seconds(10)) else { return -1 }
+                return Int(response.status.code)
+            }
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await edge.run() }
+                try await waitUntil(timeout: .seconds(30)) { await get("/api/store/products") == 200 }
+                var product = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/admin/products")
+                product.method = .POST
+                product.headers.replaceOrAdd(name: "Host", value: "acme.lumora.test")
+                product.headers.add(name: "Authorization", value: "Bearer \(token)")
+                product.headers.add(name: "Content-Type", value: "application/json")
+                product.body = .bytes(ByteBuffer(string: #"{"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"One","price":{"amount":100,"currency":"USD"},"stocked":5}]}"#))
+                #expect(try await http.execute(product, timeout: .seconds(10)).status == .created)
+
+                let outcomes = Outcomes()
+                let shoppers = Task {
+                    await withTaskGroup(of: Void.self) { shoppers in
+                        for path in ["/api/store/products", "/products/anvil", "/api/store/settings"] {
+                            shoppers.addTask {
+                                while !Task.isCancelled {
+                                    let status = await get(path)
+                                    if Task.isCancelled { break }  // a request cut short by the end of the test
+                                    outcomes.state.withLock { status == 200 ? ($0.ok += 1) : $0.failed.append(status) }
+                                }
+                            }
+                        }
+                    }
+                }
+
+                for plan in ["enterprise", "standard"] {
+                    let reply = try await manager.request(.post, "/v1/stores/acme/plan", json: #"{"plan":"\#(plan)"}"#)
+                    #expect(reply.status == .accepted, "\(String(buffer: reply.body))")
+                    let job = try #require((try reply.object()["job"] as? [String: Any])?["id"] as? Int)
+                    try await manager.waitForJob(job)
+                    let store = try await manager.request(.get, "/v1/stores/acme").object()["store"] as? [String: Any]
+                    #expect(store?["plan"] as? String == plan)
+                    #expect(store?["cell_id"] as? String == (plan == "enterprise" ? "store-acme" : nil))
+                    let cells = try await manager.request(.get, "/v1/cells").object()["cells"] as? [[String: Any]] ?? []
+                    #expect(cells.contains { $0["id"] as? String == "store-acme" } == (plan == "enterprise"))
+                }
+                // Some traffic after the last switch too.
+                let before = outcomes.state.withLock { $0.ok }
+                try await waitUntil { outcomes.state.withLock { $0.ok } > before + 50 }
+                shoppers.cancel()
+                await shoppers.value
+                let (ok, failed) = outcomes.state.withLock { $0 }
+                #expect(failed.isEmpty, "failed requests: \(failed.prefix(20))")
+                #expect(ok > 200)
+                #expect(manager.runtime.supervised["store-acme"] == nil)
+                group.cancelAll()
+            }
+            try await http.shutdown()
+        }
+    }
+}
+
+final class Outcomes: Sendable {
+    let state = Mutex<(ok: Int, failed: [Int])>((0, []))
+}
