@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Edge.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -73,6 +73,23 @@ struct BenchCommand: AsyncParsableCommand {
             let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
                 try await EdgeBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds,
                                         nginxWorkers: nginxWorkers, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+
+    struct Signup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Signup → storefront answering on its host, through real manager and edge processes.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Standard signups (shared cell).") var standard: Int = 200
+        @Option(help: "Enterprise signups (a cell process each).") var enterprise: Int = 10
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await SignupBenchmark(server: database.url, binary: binary, standard: standard, enterprise: enterprise, logger: logger).run()
             }
             print(table)
         }
