@@ -82,6 +82,7 @@ let package = Package(
         .target(
             name: "LumoraEdge",
             dependencies: [
+                "CLumoraSystem",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",

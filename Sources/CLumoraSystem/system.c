@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <spawn.h>
 #include <unistd.h>
 #include "CLumoraSystem.h"
@@ -28,4 +29,8 @@ int lumora_pipe_cloexec(int fds[2]) {
 
 void lumora_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+const void *lumora_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
 }

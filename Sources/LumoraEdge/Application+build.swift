@@ -21,12 +21,14 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     let table = StoreRoutingTable(client: client, logger: logger)
     let cache = StoreResponseCache(lifetime: configuration.pageCacheLifetime)
     let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
-    let http = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: .init(
-            timeout: .init(connect: .seconds(2), read: .seconds(30)),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128),
-            decompression: .disabled))
+    var httpConfiguration = HTTPClient.Configuration(
+        redirectConfiguration: .disallow,
+        timeout: .init(connect: .seconds(2), read: .seconds(30)),
+        connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128),
+        decompression: .disabled)
+    // Every storefront request makes a cell request: no per-request tracing spans.
+    httpConfiguration.tracing.tracer = nil
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     let pages = try await PageRenderer.load(version: configuration.version)
     let csrf = CSRFTokens(secret: configuration.signingSecret)
     let cells = CellClient(http: http, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,

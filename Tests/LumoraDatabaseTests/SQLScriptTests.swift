@@ -44,3 +44,13 @@ import Testing
         }
     }
 }
+
+@Suite struct DoBlockTests {
+    @Test func wrapsStatementsWithTagsTheyDoNotContain() {
+        let block = SQLScript.doBlock(["CREATE TABLE t (x int)", "SELECT '$lumora_statement$'", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql"])
+        #expect(block.hasPrefix("DO $lumora_block$ BEGIN"))
+        #expect(block.contains("EXECUTE $lumora_statement$CREATE TABLE t (x int)$lumora_statement$;"))
+        #expect(block.contains("EXECUTE $lumora_statement_1$SELECT '$lumora_statement$'$lumora_statement_1$;"))
+        #expect(block.hasSuffix("END $lumora_block$"))
+    }
+}

@@ -2,6 +2,7 @@
 #define CLUMORA_SYSTEM_H
 
 #include <spawn.h>
+#include <stddef.h>
 
 /// glibc's GNU extensions, which Swift's Glibc module does not import.
 
@@ -13,5 +14,8 @@ int lumora_pipe_cloexec(int fds[2]);
 
 /// setvbuf(stdout, NULL, _IOLBF, 0): line-buffered stdout even into a file or pipe.
 void lumora_line_buffer_stdout(void);
+
+/// memmem: the first occurrence of a byte string in another, or NULL.
+const void *lumora_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
 #endif

@@ -61,6 +61,28 @@ public enum SQLScript {
         return statements
     }
 
+    /// One `DO` block that `EXECUTE`s each statement, each quoted with a dollar tag that does
+    /// not occur in it. It runs with the caller's `search_path` and fails as a whole.
+    public static func doBlock(_ statements: [String]) -> String {
+        var body = ""
+        for statement in statements {
+            var tag = "$lumora_statement$"
+            var counter = 0
+            while statement.contains(tag) {
+                counter += 1
+                tag = "$lumora_statement_\(counter)$"
+            }
+            body += "EXECUTE \(tag)\(statement)\(tag);\n"
+        }
+        var outer = "$lumora_block$"
+        var counter = 0
+        while body.contains(outer) {
+            counter += 1
+            outer = "$lumora_block_\(counter)$"
+        }
+        return "DO \(outer) BEGIN\n\(body)END \(outer)"
+    }
+
     private static func quotedEnd(_ s: [Unicode.Scalar], from start: Int, quote: Unicode.Scalar, backslashEscapes: Bool) -> Int {
         var i = start + 1
         while i < s.count {

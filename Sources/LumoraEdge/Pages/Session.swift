@@ -1,5 +1,7 @@
+import CLumoraSystem
 import Crypto
 import Foundation
+import NIOCore
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -43,12 +45,23 @@ struct Session {
         if isNew { response.headers.append(HTTPField(name: .setCookie, value: Self.cookie(Self.sessionCookie, id, secure: secure))) }
     }
 
+    /// `bytes` random bytes as lowercase hex (one random call per 8 bytes).
     static func randomHex(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        var words = (0..<(bytes + 7) / 8).map { _ in generator.next() as UInt64 }
+        let raw = words.withUnsafeMutableBytes { Array($0.prefix(bytes)) }
+        return hex(raw)
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -64,8 +77,32 @@ struct CSRFTokens: Sendable {
     }
 
     func token(host: String, session: Session) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data("\(host)|\(session.id)".utf8), using: key)
-            .prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Session.hex(HMAC<SHA256>.authenticationCode(for: Data("\(host)|\(session.id)".utf8), using: key).prefix(16))
+    }
+
+    /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every
+    /// cached page: no String round trip).
+    static func substitute(in page: ByteBuffer, token: String) -> ByteBuffer {
+        let needle = Array(placeholder.utf8)
+        let replacement = Array(token.utf8)
+        return page.withUnsafeReadableBytes { haystack -> ByteBuffer in
+            var output = ByteBuffer()
+            output.reserveCapacity(haystack.count + 64)
+            var start = 0
+            while start < haystack.count {
+                let found = needle.withUnsafeBytes { needleBytes -> Int? in
+                    guard let base = haystack.baseAddress,
+                          let match = lumora_memmem(base + start, haystack.count - start, needleBytes.baseAddress!, needleBytes.count) else { return nil }
+                    return base.distance(to: UnsafeRawPointer(match))
+                }
+                guard let index = found else { break }
+                output.writeBytes(UnsafeRawBufferPointer(rebasing: haystack[start..<index]))
+                output.writeBytes(replacement)
+                start = index + needle.count
+            }
+            output.writeBytes(UnsafeRawBufferPointer(rebasing: haystack[start...]))
+            return output
+        }
     }
 
     func verify(_ presented: String?, host: String, session: Session) throws(LumoraError) {

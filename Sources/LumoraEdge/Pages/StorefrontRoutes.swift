@@ -302,22 +302,24 @@ struct StorefrontRoutes: Sendable {
         let store = try requireStore(context)
         let session = Session(request: request)
         let key = "\(context.scheme) \(request.uri.description)"
-        let html: String
+        let page: ByteBuffer
         let hit: Bool
         if let cached = cache.lookup(store.slug, key: key) {
-            html = String(buffer: cached)
+            page = cached
             hit = true
         } else {
             hit = false
             let token = cache.token(store.slug)
             do {
-                html = try await render(store)
+                page = ByteBuffer(string: try await render(store))
             } catch let error as LumoraError where error.status == .notFound {
                 return try pages.errorPage(.notFound, title: "Not found", message: error.message, context: context)
             }
-            cache.insert(store.slug, key: key, body: ByteBuffer(string: html), token: token)
+            cache.insert(store.slug, key: key, body: page, token: token)
         }
-        var response = PageRenderer.htmlResponse(html.replacingOccurrences(of: CSRFTokens.placeholder, with: csrf.token(host: context.host, session: session)))
+        var response = Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: CSRFTokens.substitute(in: page, token: csrf.token(host: context.host, session: session))))
         response.headers[.cacheControl] = "no-cache"
         response.headers[HTTPField.Name("x-lumora-page-cache")!] = hit ? "hit" : "miss"
         session.stamp(&response, secure: context.isSecure)
