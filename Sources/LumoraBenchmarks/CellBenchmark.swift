@@ -34,7 +34,7 @@ public struct CellBenchmark: Sendable {
         return try await ScratchDatabase.with(on: server, logger: logger) { scratch in
             let slugs = try (1...stores).map { try StoreSlug(validating: String(format: "bench-%04d", $0)) }
             let machine = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
-                try await seed(client, slugs: slugs)
+                try await BenchmarkStores.seed(client, slugs: slugs, logger: logger)
                 return try await MachineDescription.read(client: client)
             }
 
@@ -143,40 +143,6 @@ public struct CellBenchmark: Sendable {
             """
     }
 
-    /// The same catalog in every store: 2 collections, 20 published products, 3 variants each.
-    private func seed(_ client: PostgresClient, slugs: [StoreSlug]) async throws {
-        try await ControlSchemaMigrator(client: client, migrations: try .control(), logger: logger).migrate()
-        let migrations = try MigrationSet.store()
-        logger.info("creating stores", metadata: ["stores": "\(slugs.count)"])
-        try await SchemaPool(client: client, migrations: migrations, logger: logger).refill(to: slugs.count)
-        let directory = StoreDirectory(client: client, migrations: migrations, logger: logger)
-        let scope = TenantScope(client: client, logger: logger)
-        for slug in slugs {
-            _ = try await directory.create(try NewStore(slug: slug, name: "Bench \(slug)"))
-            try await scope.withStore(slug) { connection in
-                for statement in Self.catalogSQL {
-                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-            }
-        }
-    }
-
-    static let catalogSQL = [
-        "INSERT INTO collections (handle, title) VALUES ('featured', 'Featured'), ('basics', 'Basics')",
-        """
-        INSERT INTO products (handle, title, description, status, collection_id, images)
-        SELECT 'product-' || n, 'Product ' || n, 'A well made product, number ' || n || ', for every day.', 'published',
-               (SELECT id FROM collections WHERE handle = CASE WHEN n % 2 = 0 THEN 'featured' ELSE 'basics' END),
-               ARRAY['https://cdn.example/products/' || n || '.jpg']
-        FROM generate_series(1, 20) AS n
-        """,
-        """
-        INSERT INTO variants (product_id, title, sku, price_amount, currency, position)
-        SELECT p.id, s.size, p.handle || '-' || s.size, 1000 + p.id * 100, 'USD', s.position
-        FROM products p CROSS JOIN (VALUES ('S', 0), ('M', 1), ('L', 2)) AS s(size, position)
-        """,
-        "INSERT INTO inventory (variant_id, stocked) SELECT id, 100 FROM variants",
-    ]
 }
 
 /// A `lumora cell --shared` child process on a free port.

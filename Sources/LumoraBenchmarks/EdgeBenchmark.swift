@@ -59,7 +59,7 @@ public struct EdgeBenchmark: Sendable {
             let slugs = try (1...stores).map { try StoreSlug(validating: String(format: "bench-%04d", $0)) }
             let hosts = slugs.map { "\($0.rawValue).\(Self.rootDomain)" }
             let machine = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
-                try await seed(client, slugs: slugs)
+                try await BenchmarkStores.seed(client, slugs: slugs, logger: logger)
                 return try await MachineDescription.read(client: client)
             }
 
@@ -185,24 +185,6 @@ public struct EdgeBenchmark: Sendable {
                 added p99 \(String(format: "%+.2f ms", addedP99(page)))
                 edge RSS after the runs: \(String(format: "%.0f MB", edgeMemory))
                 """
-        }
-    }
-
-    /// The stores, each with the cell benchmark's catalog (20 published products, 3 variants each).
-    private func seed(_ client: PostgresClient, slugs: [StoreSlug]) async throws {
-        try await ControlSchemaMigrator(client: client, migrations: try .control(), logger: logger).migrate()
-        let migrations = try MigrationSet.store()
-        logger.info("creating stores", metadata: ["stores": "\(slugs.count)"])
-        try await SchemaPool(client: client, migrations: migrations, logger: logger).refill(to: slugs.count)
-        let directory = StoreDirectory(client: client, migrations: migrations, logger: logger)
-        let scope = TenantScope(client: client, logger: logger)
-        for slug in slugs {
-            _ = try await directory.create(try NewStore(slug: slug, name: "Bench \(slug)"))
-            try await scope.withStore(slug) { connection in
-                for statement in CellBenchmark.catalogSQL {
-                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-            }
         }
     }
 }

@@ -49,7 +49,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
         logger: logger)
     app.addServices(client, feed, HTTPClientService(client: http))
     app.beforeServerStarts {
-        _ = try? await withEdgeTimeout(.seconds(10)) { await feed.waitUntilListening() }
+        _ = try? await withTimeout(.seconds(10)) { await feed.waitUntilListening() }
     }
     return app
 }
@@ -117,19 +117,5 @@ struct HTTPClientService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
-    }
-}
-
-struct EdgeTimeout: Error {}
-
-func withEdgeTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw EdgeTimeout()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

@@ -93,7 +93,7 @@ public final class LocalCellRuntime: CellRuntime {
                 pid = recorded
             }
             if let pid { await terminate(pid: pid, process: managed?.process, lifeline: managed?.lifeline) }
-            try await client.query(DriverSQL.deleteCell(id: id), logger: logger).hasRows().discard()
+            try await client.query(DriverSQL.deleteCell(id: id), logger: logger).drain()
         }
     }
 
@@ -269,7 +269,7 @@ public final class LocalCellRuntime: CellRuntime {
         let deadline = ContinuousClock.now + .seconds(15)
         while Self.isAlive(pid) && ContinuousClock.now < deadline {
             if let process {
-                _ = await withTimeLimit(.milliseconds(200)) { await process.waitForExit() }
+                _ = try? await withTimeout(.milliseconds(200)) { await process.waitForExit() }
             } else {
                 try? await Task.sleep(for: .milliseconds(50))
             }
@@ -410,20 +410,3 @@ final class KeyedLock: Sendable {
     }
 }
 
-/// Runs `body` for at most `limit`; nil when it ran out of time (the body keeps running).
-func withTimeLimit<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
-    await withTaskGroup(of: T?.self) { group in
-        group.addTask { await body() }
-        group.addTask {
-            try? await Task.sleep(for: limit)
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}
-
-extension Bool {
-    func discard() {}
-}
