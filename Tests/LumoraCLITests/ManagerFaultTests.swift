@@ -44,11 +44,13 @@ import Testing
             var manager = try LumoraBinary.start(arguments, environment: environment, output: log)
             try await waitUntil(timeout: .seconds(30)) { (try? await call(.GET, "/health").status) == .ok }
 
-            let slugs = (0..<10).flatMap { ["ft-std-\($0)", "ft-ent-\($0)"] }
+            // Slugs unique to this run: cell processes are found by their command line.
+            let run = String(UUID().uuidString.lowercased().prefix(6).filter(\.isLetter).prefix(4)) + "x"
+            let slugs = (0..<10).flatMap { ["ft\(run)-std-\($0)", "ft\(run)-ent-\($0)"] }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for slug in slugs {
                     group.addTask {
-                        let plan = slug.hasPrefix("ft-ent") ? "enterprise" : "standard"
+                        let plan = slug.contains("-ent-") ? "enterprise" : "standard"
                         let response = try await call(.POST, "/v1/stores", #"{"slug":"\#(slug)","name":"\#(slug)","plan":"\#(plan)","owner_email":"o@x.test"}"#)
                         #expect(response.status == .accepted)
                     }
@@ -77,34 +79,34 @@ import Testing
                 try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE state <> 'succeeded'") == 0
             }
             #expect(try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'provision_store'") == slugs.count)
-            #expect(try await scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug LIKE 'ft-%'") == slugs.count)
-            #expect(try await scalar("SELECT count(*)::int FROM pg_namespace WHERE nspname LIKE 'store_ft_%'") == slugs.count)
-            #expect(try await scalar("SELECT count(*)::int FROM lumora.domains WHERE store_slug LIKE 'ft-%'") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug LIKE \("ft\(run)-%")") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM pg_namespace WHERE nspname LIKE \("store_ft\(run)_%")") == slugs.count)
+            #expect(try await scalar("SELECT count(*)::int FROM lumora.domains WHERE store_slug LIKE \("ft\(run)-%")") == slugs.count)
 
             let cells = try await db.withClient { client in
                 try await client.query("SELECT id, process_id, endpoint FROM lumora.cells ORDER BY id").collect((String, Int32?, String?).self)
             }
             #expect(cells.count == 10)
             #expect(Set(cells.compactMap(\.1)).count == 10)
-            for slug in slugs where slug.hasPrefix("ft-ent") {
+            for slug in slugs where slug.contains("-ent-") {
                 let processes = Self.cellProcesses(store: slug)
                 #expect(processes.count == 1, "\(slug) runs in \(processes.count) processes")
                 #expect(processes.first.map { pid in cells.contains { $0.1 == pid } } == true)
             }
 
             // A dedicated cell crashes: it is restarted, and its store answers again.
-            let victim = try #require(cells.first { $0.0 == "store-ft-ent-0" })
+            let victim = try #require(cells.first { $0.0 == "store-ft\(run)-ent-0" })
             kill(pid_t(victim.1 ?? 0), SIGKILL)
             var restarted: (Int32?, String?) = (nil, nil)
             try await waitUntil(timeout: .seconds(60)) {
                 restarted = try await db.withClient { client in
-                    try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = 'store-ft-ent-0' AND status = 'ready'")
+                    try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = \("store-ft\(run)-ent-0") AND status = 'ready'")
                         .collect((Int32?, String?).self).first ?? (nil, nil)
                 }
                 return restarted.0 != nil && restarted.0 != victim.1
             }
             var settings = HTTPClientRequest(url: (restarted.1 ?? "") + "/store/settings")
-            for (name, value) in StoreRequestSigner(secret: "fault-secret").headers(store: "ft-ent-0", method: "GET", path: "/store/settings") {
+            for (name, value) in StoreRequestSigner(secret: "fault-secret").headers(store: "ft\(run)-ent-0", method: "GET", path: "/store/settings") {
                 settings.headers.add(name: name, value: value)
             }
             #expect(try await http.execute(settings, timeout: .seconds(10)).status == .ok)
@@ -112,7 +114,7 @@ import Testing
             manager.signal(SIGTERM)
             #expect(await manager.waitForExit() == 0)
             // `lumora manager` leaves its cells serving (the next manager adopts them): stop them.
-            for slug in slugs where slug.hasPrefix("ft-ent") {
+            for slug in slugs where slug.contains("-ent-") {
                 for pid in Self.cellProcesses(store: slug) { kill(pid, SIGTERM) }
             }
             try await waitUntil(timeout: .seconds(30)) { slugs.allSatisfy { Self.cellProcesses(store: $0).isEmpty } }
