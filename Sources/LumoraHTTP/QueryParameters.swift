@@ -38,6 +38,7 @@ extension Parameters {
         guard let raw = self.get(name) else {
             throw LumoraError.badRequest("missing_parameter", "the path lacks \(name)")
         }
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         return raw.removingPercentEncoding ?? raw
     }
 }

@@ -68,16 +68,19 @@ struct Session {
 /// CSRF tokens: an HMAC of the host and the session id with the edge's secret. A form posted
 /// from another site cannot know it; a token from one store's host is useless on another's.
 struct CSRFTokens: Sendable {
-    private let key: SymmetricKey
+    /// Keyed once; each token copies it (the key schedule is most of an HMAC's cost here).
+    private let keyed: HMAC<SHA256>
     /// Rendered into cached pages and replaced per visitor when served.
     static let placeholder = "__LUMORA_CSRF__"
 
     init(secret: String) {
-        key = SymmetricKey(data: Data(("csrf|" + secret).utf8))
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(("csrf|" + secret).utf8)))
     }
 
     func token(host: String, session: Session) -> String {
-        Session.hex(HMAC<SHA256>.authenticationCode(for: Data("\(host)|\(session.id)".utf8), using: key).prefix(16))
+        var mac = keyed
+        mac.update(data: Array("\(host)|\(session.id)".utf8))
+        return Session.hex(mac.finalize().prefix(16))
     }
 
     /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every

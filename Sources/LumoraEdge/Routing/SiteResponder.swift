@@ -64,15 +64,24 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         return Request(head: head, body: request.body)
     }
 
-    /// Lowercase, without port or trailing dot.
+    /// Lowercase, without surrounding spaces, port or trailing dot — byte by byte (every
+    /// request goes through here).
     static func normalise(host: String) -> String {
-        var host = host.trimmingCharacters(in: .whitespaces).lowercased()
-        if host.hasPrefix("[") {  // [::1]:8080
-            if let end = host.firstIndex(of: "]") { host = String(host[...end]) }
-        } else if let colon = host.lastIndex(of: ":") {
-            host = String(host[..<colon])
+        var bytes = Array(host.utf8)
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        let start = bytes.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? bytes.endIndex
+        var end = bytes.endIndex
+        if bytes[start...].first == UInt8(ascii: "[") {  // [::1]:8080
+            if let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) { end = close + 1 }
+        } else if let colon = bytes[start...].lastIndex(of: UInt8(ascii: ":")) {
+            end = colon
         }
-        if host.hasSuffix(".") { host.removeLast() }
-        return host
+        if end > start && bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        var result = [UInt8]()
+        result.reserveCapacity(end - start)
+        for byte in bytes[start..<end] {
+            result.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 }
