@@ -69,8 +69,17 @@ import Testing
             #expect(unfinished > 0, "the manager was killed after it had finished everything")
 
             manager = try LumoraBinary.start(arguments, environment: environment, output: log)
-            try await waitUntil(timeout: .seconds(120)) {
-                try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'") == slugs.count
+            do {
+                try await waitUntil(timeout: .seconds(120)) {
+                    try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'") == slugs.count
+                }
+            } catch {
+                let jobs = try await db.withClient { client in
+                    try await client.query("SELECT id, store_slug, state, steps_done, attempts, last_error FROM lumora.jobs WHERE state <> 'succeeded'")
+                        .collect((Int64, String?, String, [String], Int, String?).self)
+                }
+                Issue.record("not every store became active; unfinished jobs: \(jobs); manager log:\n\((try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? "")")
+                throw error
             }
 
             // A job whose last step committed just before the kill finishes once its dead
