@@ -108,8 +108,12 @@ let package = Package(
                 "LumoraDatabase",
                 "CLumoraSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -181,6 +185,37 @@ let package = Package(
             path: "Tests/LumoraTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Loopback fakes of what cannot run here — the Cloud Run Admin API, Vercel's domains
+        // API, Google's token endpoints — following ../shared/contracts, not our clients.
+        .target(
+            name: "LumoraFakes",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/LumoraFakes",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraDriversTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                "LumoraDrivers",
+                "LumoraFakes",
+                "LumoraTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LumoraCoreTests",
             dependencies: ["LumoraCore"],
@@ -235,6 +270,7 @@ let package = Package(
                 "LumoraManager",
                 "LumoraEdge",
                 "LumoraHTTP",
+                "LumoraFakes",
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

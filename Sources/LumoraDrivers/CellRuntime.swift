@@ -44,10 +44,19 @@ public struct RunningCell: Sendable, Equatable {
 public protocol CellRuntime: Sendable {
     /// Makes sure the cell runs `spec.version` and answers `/ready`; returns where it listens.
     func ensure(_ spec: CellSpec) async throws -> RunningCell
+    /// Returns a cell to a version it ran before (a release's rollback): locally a restart on
+    /// the old binary, on Cloud Run all traffic pinned back to the old revision.
+    func rollback(_ spec: CellSpec) async throws -> RunningCell
     /// Stops the cell and forgets it; nothing to do when it is not running.
     func stop(id: String) async throws
     /// After a (re)start of the manager: adopts the cells recorded as running, restarts the dead.
     func recover() async throws
     /// Stops supervising; with `stopCells`, stops the cells too (a developer's Ctrl-C).
     func shutdown(stopCells: Bool) async
+}
+
+extension CellRuntime {
+    public func rollback(_ spec: CellSpec) async throws -> RunningCell {
+        try await ensure(spec)
+    }
 }
