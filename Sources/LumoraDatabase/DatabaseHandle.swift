@@ -66,9 +66,9 @@ public struct PlatformMigrator: Sendable {
         public var stores: StoreMigrationReport
     }
 
-    public func migrate() async throws -> Outcome {
+    public func migrate(allowIncompatible: Bool = false) async throws -> Outcome {
         let control = try await ControlSchemaMigrator(client: client, migrations: try .control(), logger: logger).migrate()
-        let stores = try await StoreSchemaMigrator(client: client, migrations: storeMigrations, concurrency: concurrency, logger: logger).migrateAll()
+        let stores = try await StoreSchemaMigrator(client: client, migrations: storeMigrations, concurrency: concurrency, logger: logger).migrateAll(allowIncompatible: allowIncompatible)
         return Outcome(controlApplied: control, stores: stores)
     }
 }

@@ -50,7 +50,7 @@ enum SQL {
     }
 
     static func schemasBehind(_ version: Int) -> PostgresQuery {
-        "SELECT schema_name, store_slug FROM lumora.store_schemas WHERE version < \(version) ORDER BY schema_name"
+        "SELECT schema_name, store_slug, version FROM lumora.store_schemas WHERE version < \(version) ORDER BY schema_name"
     }
 
     static func lockSchemaVersion(_ schema: SchemaName) -> PostgresQuery {

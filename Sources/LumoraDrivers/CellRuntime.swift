@@ -36,6 +36,12 @@ public struct RunningCell: Sendable, Equatable {
     public let id: String
     public let endpoint: String
     public let version: String
+
+    public init(id: String, endpoint: String, version: String) {
+        self.id = id
+        self.endpoint = endpoint
+        self.version = version
+    }
 }
 
 /// Runs cells: local processes by default, Cloud Run services in production. Every call is

@@ -28,15 +28,15 @@ public func buildManager(
 ) throws -> Manager {
     var databaseURL = configuration.database
     databaseURL.applicationName = "lumora-manager"
-    let client = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: configuration.workers + 6), backgroundLogger: logger)
-    let migrations = try MigrationSet.store()
+    let client = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: configuration.workers + configuration.migrationConcurrency + 6), backgroundLogger: logger)
+    let migrations = LiveMigrationSet(try MigrationSet.store())
     let runtime = makeRuntime(client)
     let queue = JobQueue(client: client, owner: "manager-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
                          lease: configuration.jobLease, logger: logger)
     let platform = Platform(
-        client: client, directory: StoreDirectory(client: client, migrations: migrations, logger: logger), queue: queue,
+        client: client, directory: StoreDirectory(client: client, live: migrations, logger: logger), queue: queue,
         runtime: runtime, domains: domains, configuration: configuration, logger: logger)
-    let keeper = WarmPoolKeeper(pool: SchemaPool(client: client, migrations: migrations, logger: logger), target: configuration.warmPoolSize, logger: logger)
+    let keeper = WarmPoolKeeper(pool: SchemaPool(client: client, live: migrations, logger: logger), target: configuration.warmPoolSize, logger: logger)
     let stores = StoreService(platform: platform, poolDoorbell: { keeper.doorbell.ring() })
     let runner = JobRunner(
         queue: queue,
@@ -44,6 +44,8 @@ public func buildManager(
             JobKind.provisionStore: ProvisionStoreJob(platform: platform),
             JobKind.changePlan: ChangePlanJob(platform: platform),
             JobKind.deleteStore: DeleteStoreJob(platform: platform),
+            JobKind.release: ReleaseJob(platform: platform, migrations: migrations, migrationConcurrency: configuration.migrationConcurrency),
+            JobKind.moveCell: MoveCellJob(platform: platform),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)
@@ -55,32 +57,45 @@ public func buildManager(
     SignupRoutes(stores: stores, limiter: SignupLimiter(perMinute: configuration.signupsPerMinute), maximumBodySize: 64 * 1024).add(to: router)
     ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, client: client, maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
+    ReleaseRoutes(releases: ReleaseService(platform: platform), maximumBodySize: 64 * 1024)
+        .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-manager"),
         logger: logger)
-    app.addServices(client, CellSupervisor(runtime: runtime, configuration: configuration, logger: logger), feed, runner, keeper)
+    app.addServices(client, CellSupervisor(platform: platform, migrations: migrations), feed, runner, keeper)
     return Manager(application: app, queue: queue, runtime: runtime)
 }
 
 /// Starts with the manager: recovers the cells recorded for this machine, starts the shared
 /// cell (when the manager runs it); stops supervising when the manager stops.
 struct CellSupervisor: Service {
-    let runtime: any CellRuntime
-    let configuration: ManagerConfiguration
-    let logger: Logger
+    let platform: Platform
+    let migrations: LiveMigrationSet
 
     func run() async throws {
+        let runtime = platform.runtime
         do {
+            try await adoptReleasedMigrations()
             try await runtime.recover()
-            if configuration.runsSharedCell {
-                _ = try await runtime.ensure(.shared(version: configuration.cellVersion))
+            if platform.configuration.runsSharedCell {
+                _ = try await runtime.ensure(.shared(version: try await platform.currentVersion()))
             }
         } catch {
-            logger.error("could not start the cells", metadata: ["error": "\(error)"])
+            platform.logger.error("could not start the cells", metadata: ["error": "\(error)"])
         }
         try? await gracefulShutdown()
-        await runtime.shutdown(stopCells: configuration.stopsCellsOnShutdown)
+        await runtime.shutdown(stopCells: platform.configuration.stopsCellsOnShutdown)
+    }
+
+    /// A release may have shipped store migrations newer than this manager's own: new schemas
+    /// are built with those.
+    private func adoptReleasedMigrations() async throws {
+        guard let binary = try await platform.client.query(ReleaseSQL.newestMigratedBinary, logger: platform.logger).collect(String.self).first,
+              let set = try? MigrationSet.store(shippedWith: URL(fileURLWithPath: binary)) else { return }
+        if migrations.adopt(set) {
+            platform.logger.info("building new store schemas with a release's migrations", metadata: ["binary": "\(binary)", "version": "\(set.latestVersion)"])
+        }
     }
 }

@@ -16,6 +16,8 @@ public struct ManagerConfiguration: Sendable {
     /// Start and supervise the shared cell (`lumora dev`, the local runtime).
     public var runsSharedCell: Bool
     public var workers: Int
+    /// Store schemas a release migrates at once.
+    public var migrationConcurrency: Int
     public var jobLease: Duration
     public var jobBackoff: JobRunner.Backoff
     /// Store schemas kept ready in the warm pool.
@@ -41,6 +43,7 @@ public struct ManagerConfiguration: Sendable {
         cellVersion: CellVersion = CellVersion(name: LumoraVersion.current),
         runsSharedCell: Bool = true,
         workers: Int = 4,
+        migrationConcurrency: Int = 4,
         jobLease: Duration = .seconds(10),
         jobBackoff: JobRunner.Backoff = .init(),
         warmPoolSize: Int = 20,
@@ -59,6 +62,7 @@ public struct ManagerConfiguration: Sendable {
         self.cellVersion = cellVersion
         self.runsSharedCell = runsSharedCell
         self.workers = workers
+        self.migrationConcurrency = migrationConcurrency
         self.jobLease = jobLease
         self.jobBackoff = jobBackoff
         self.warmPoolSize = warmPoolSize

@@ -28,7 +28,7 @@ struct ManagerConnection: ParsableArguments {
     }
 
     /// Calls the manager; a non-2xx answer becomes an error with the manager's message.
-    func call(_ method: HTTPMethod, _ path: String, body: [String: String]? = nil) async throws -> [String: Any] {
+    func call(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]? = nil) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(try operatorToken())")
@@ -75,7 +75,7 @@ struct ManagerConnection: ParsableArguments {
         }
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, body: [String: String]?, echo: Bool) async throws -> [String: Any] {
+    private func call(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]?, echo: Bool) async throws -> [String: Any] {
         var quiet = self
         quiet.json = false
         return try await quiet.call(method, path, body: body)
@@ -99,7 +99,7 @@ func table(_ rows: [[String]]) -> String {
 struct StoresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stores", abstract: "Create, list, inspect, re-plan and delete stores.",
-        subcommands: [Create.self, List.self, Show.self, ChangePlan.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, ChangePlan.self, Delete.self, Pin.self, Unpin.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a store and wait until it is live.")
@@ -290,6 +290,37 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             _ = try await manager.call(.POST, "/v1/jobs/\(id)/retry")
             if !manager.json { print("Job \(id) queued again.") }
+        }
+    }
+}
+
+extension StoresCommand {
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a dedicated store on a version (releases skip it), moving it there now.")
+        @OptionGroup var manager: ManagerConnection
+        @Argument(help: "The store's slug.") var slug: String
+        @Argument(help: "A released version, or the manager's own.") var version: String
+
+        func run() async throws {
+            let pinned = try await manager.call(.PUT, "/v1/stores/\(slug)/pin", body: ["version": version])
+            guard !manager.json else { return }
+            print("\(slug) pinned to \(version).")
+            if let id = (pinned["job"] as? [String: Any])?["id"] as? Int {
+                let job = try await manager.follow(job: id, quiet: false)
+                guard job["state"] as? String == "succeeded" else { throw OperatorError("moving the cell \(job["state"] ?? "failed"): \(job["last_error"] ?? "")") }
+                print("Its cell runs \(version).")
+            }
+        }
+    }
+
+    struct Unpin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let releases take the store again.")
+        @OptionGroup var manager: ManagerConnection
+        @Argument(help: "The store's slug.") var slug: String
+
+        func run() async throws {
+            _ = try await manager.call(.DELETE, "/v1/stores/\(slug)/pin")
+            if !manager.json { print("\(slug) unpinned: the next release updates it.") }
         }
     }
 }

@@ -13,6 +13,15 @@ public struct Migration: Sendable, Equatable {
         self.sql = sql
     }
 
+    /// Marked `-- lumora: incompatible` (a line of its own): the version running now cannot
+    /// work with the schema after it, so a rolling release must not apply it while old cells
+    /// serve — the runner refuses it unless forced.
+    public var isIncompatible: Bool {
+        sql.split(whereSeparator: \.isNewline).contains { line in
+            line.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "") == "--lumora:incompatible"
+        }
+    }
+
     /// The statements to send, one by one, inside the migration's transaction.
     public var statements: [String] { SQLScript.statements(in: sql) }
 
@@ -73,6 +82,18 @@ public struct MigrationSet: Sendable {
         try load(name: "store", from: try bundledDirectory("store"))
     }
 
+    /// The store set a `lumora` binary ships: its resource bundle lies next to it
+    /// (`lumora_LumoraDatabase.resources/Migrations/store`), so a release knows the migrations
+    /// of the version it rolls out without running it.
+    public static func store(shippedWith binary: URL) throws -> MigrationSet {
+        let directory = binary.deletingLastPathComponent()
+            .appendingPathComponent("lumora_LumoraDatabase.resources/Migrations/store", isDirectory: true)
+        guard FileManager.default.fileExists(atPath: directory.path) else {
+            throw MigrationError.notShipped(binary: binary.path)
+        }
+        return try load(name: "store", from: directory)
+    }
+
     private static func bundledDirectory(_ set: String) throws -> URL {
         guard let root = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
             throw MigrationError.resourcesMissing
@@ -87,6 +108,8 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     case resourcesMissing
     case checksumMismatch(set: String, version: Int, name: String)
     case databaseAhead(set: String, databaseVersion: Int, knownVersion: Int)
+    case incompatible(set: String, version: Int, name: String)
+    case notShipped(binary: String)
 
     public var description: String {
         switch self {
@@ -100,6 +123,10 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
             return "\(set) migration \(version) (\(name)) was edited after it was applied; add a new migration instead"
         case .databaseAhead(let set, let databaseVersion, let knownVersion):
             return "the database's \(set) schema is at version \(databaseVersion) but this lumora only knows \(knownVersion); run a newer lumora"
+        case .incompatible(let set, let version, let name):
+            return "\(set) migration \(version) (\(name)) is marked incompatible with the running version; apply it only when forced (after every cell runs a version that needs it)"
+        case .notShipped(let binary):
+            return "no store migrations ship next to \(binary) (expected lumora_LumoraDatabase.resources beside it)"
         }
     }
 }

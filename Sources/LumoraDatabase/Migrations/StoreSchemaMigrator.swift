@@ -22,13 +22,20 @@ public struct StoreSchemaMigrator: Sendable {
         self.logger = logger
     }
 
-    public func migrateAll() async throws -> StoreMigrationReport {
-        try await recordCatalog()
+    /// Migrates every schema that is behind. A pending migration marked incompatible is
+    /// refused (nothing is applied) unless `allowIncompatible`.
+    public func migrateAll(allowIncompatible: Bool = false) async throws -> StoreMigrationReport {
         var behind: [(SchemaName, String?)] = []
-        for try await (name, slug) in try await client.query(SQL.schemasBehind(migrations.latestVersion), logger: logger).decode((String, String?).self) {
+        var oldest = migrations.latestVersion
+        for try await (name, slug, version) in try await client.query(SQL.schemasBehind(migrations.latestVersion), logger: logger).decode((String, String?, Int).self) {
             guard let schema = SchemaName(validating: name) else { continue }
             behind.append((schema, slug))
+            oldest = min(oldest, version)
         }
+        if !allowIncompatible, let refused = migrations.pending(after: oldest).first(where: \.isIncompatible) {
+            throw MigrationError.incompatible(set: migrations.name, version: refused.version, name: refused.name)
+        }
+        try await recordCatalog()
         guard !behind.isEmpty else { return StoreMigrationReport(migrated: [], failures: []) }
         logger.info("migrating store schemas", metadata: ["count": "\(behind.count)", "target": "\(migrations.latestVersion)"])
 

@@ -8,14 +8,21 @@ import PostgresNIO
 /// batches on a few connections in parallel.
 public struct SchemaPool: Sendable {
     public let client: PostgresClient
-    public let migrations: MigrationSet
+    public let live: LiveMigrationSet
     public let logger: Logger
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+        self.init(client: client, live: LiveMigrationSet(migrations), logger: logger)
+    }
+
+    public init(client: PostgresClient, live: LiveMigrationSet, logger: Logger) {
         self.client = client
-        self.migrations = migrations
+        self.live = live
         self.logger = logger
     }
+
+    /// The store migrations new schemas get.
+    public var migrations: MigrationSet { live.current }
 
     /// Schemas waiting for a store.
     public func available() async throws -> Int {
@@ -49,6 +56,7 @@ public struct SchemaPool: Sendable {
     }
 
     private func makeBatch(_ size: Int) async throws {
+        let migrations = self.migrations
         try await client.transaction(logger: logger) { connection in
             for _ in 0..<size {
                 try await Self.build(SchemaName.newPoolSchema(), migrations: migrations, on: connection, logger: logger)

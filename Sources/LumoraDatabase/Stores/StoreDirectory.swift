@@ -7,14 +7,21 @@ import PostgresNIO
 /// schema change together, in one transaction, so no half-made store can exist.
 public struct StoreDirectory: Sendable {
     public let client: PostgresClient
-    public let migrations: MigrationSet
+    public let live: LiveMigrationSet
     public let logger: Logger
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+        self.init(client: client, live: LiveMigrationSet(migrations), logger: logger)
+    }
+
+    public init(client: PostgresClient, live: LiveMigrationSet, logger: Logger) {
         self.client = client
-        self.migrations = migrations
+        self.live = live
         self.logger = logger
     }
+
+    /// The store migrations new schemas get.
+    public var migrations: MigrationSet { live.current }
 
     /// Creates the store: takes a pre-migrated schema from the warm pool and renames it
     /// (milliseconds), or, when the pool is empty, creates the schema and replays the store
@@ -24,6 +31,7 @@ public struct StoreDirectory: Sendable {
     /// `alsoDo` runs in the same transaction, last (the manager enqueues the provisioning job
     /// there, so a store never exists without the job that finishes it).
     public func create(_ store: NewStore, alsoDo: ((PostgresConnection) async throws -> Void)? = nil) async throws -> CreatedStore {
+        let migrations = self.migrations
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard try await !connection.query(SQL.storeExists(store.slug), logger: logger).hasRows() else {

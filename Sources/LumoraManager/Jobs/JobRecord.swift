@@ -35,4 +35,7 @@ public enum JobKind {
     public static let provisionStore = "provision_store"
     public static let changePlan = "change_plan"
     public static let deleteStore = "delete_store"
+    public static let release = "release"
+    /// Moves a dedicated cell to the version its store is pinned to.
+    public static let moveCell = "move_cell"
 }

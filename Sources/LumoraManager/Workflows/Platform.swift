@@ -17,7 +17,30 @@ struct Platform: Sendable {
 
     func platformHost(_ slug: StoreSlug) -> String { "\(slug).\(configuration.rootDomain)" }
 
-    func dedicatedSpec(_ slug: StoreSlug) -> CellSpec { .dedicated(slug, version: configuration.cellVersion) }
+    /// The store's dedicated cell at the version it should run: its pinned version, else the
+    /// platform's current one.
+    func dedicatedSpec(_ slug: StoreSlug) async throws -> CellSpec {
+        let pinned = try await client.query(ReleaseSQL.pinnedVersion(slug), logger: logger).collect(String?.self).first ?? nil
+        if let pinned, let version = try await knownVersion(pinned) { return .dedicated(slug, version: version) }
+        return .dedicated(slug, version: try await currentVersion())
+    }
+
+    /// What new cells run: the newest release that succeeded, else the manager's own version.
+    func currentVersion() async throws -> CellVersion {
+        guard let row = try await client.query(ReleaseSQL.currentVersion, logger: logger).collect((String, String?, String?).self).first else {
+            return configuration.cellVersion
+        }
+        return CellVersion(name: row.0, binary: row.1, image: row.2)
+    }
+
+    /// A version cells can be moved to: the manager's own or one that was released.
+    func knownVersion(_ name: String) async throws -> CellVersion? {
+        if name == configuration.cellVersion.name { return configuration.cellVersion }
+        guard let row = try await client.query(ReleaseSQL.knownVersion(name), logger: logger).collect((String, String?, String?).self).first else {
+            return nil
+        }
+        return CellVersion(name: row.0, binary: row.1, image: row.2)
+    }
 
     func status(_ slug: StoreSlug) async throws -> (status: StoreStatus, plan: Plan, cellID: String?)? {
         guard let row = try await client.query(ManagerSQL.storeStatus(slug), logger: logger).collect((String, String, String?).self).first,
@@ -45,13 +68,14 @@ struct ProvisionStoreJob: JobHandler {
             _ = try await platform.domains.addPlatformDomain(host, for: slug)
             try await platform.client.query(ManagerSQL.insertPlatformDomain(host, store: slug), logger: platform.logger).drain()
         }
+        let spec = try await platform.dedicatedSpec(slug)
         if store.plan.hasDedicatedCell {
             try await steps.step("cell") {
-                _ = try await platform.runtime.ensure(platform.dedicatedSpec(slug))
+                _ = try await platform.runtime.ensure(spec)
             }
         }
         try await steps.step("activate") {
-            let cell = store.plan.hasDedicatedCell ? platform.dedicatedSpec(slug).id : nil
+            let cell = store.plan.hasDedicatedCell ? spec.id : nil
             guard try await platform.client.query(ManagerSQL.activate(slug, cellID: cell), logger: platform.logger).hasRows() else {
                 throw PermanentJobFailure("the store \(slug) is no longer waiting to be provisioned")
             }
@@ -76,7 +100,7 @@ struct ChangePlanJob: JobHandler {
               let target = job.payload["plan"].flatMap(Plan.init(rawValue:)) else {
             throw PermanentJobFailure("the job names no store or plan")
         }
-        let spec = platform.dedicatedSpec(slug)
+        let spec = try await platform.dedicatedSpec(slug)
         if target.hasDedicatedCell {
             try await steps.step("cell") { _ = try await platform.runtime.ensure(spec) }
             try await steps.step("switch") {
@@ -105,7 +129,7 @@ struct DeleteStoreJob: JobHandler {
         guard let raw = job.storeSlug, let slug = try? StoreSlug(validating: raw) else { throw PermanentJobFailure("the job names no store") }
         try await steps.step("cell") {
             try await platform.client.query(ManagerSQL.detachCell(slug), logger: platform.logger).drain()
-            try await platform.runtime.stop(id: platform.dedicatedSpec(slug).id)
+            try await platform.runtime.stop(id: CellSpec.dedicated(slug, version: platform.configuration.cellVersion).id)
         }
         try await steps.step("domains") {
             for domain in try await DomainService(platform: platform).list(slug) {
@@ -117,5 +141,17 @@ struct DeleteStoreJob: JobHandler {
                 try await platform.directory.delete(slug)
             } catch let error as LumoraError where error.code == "store_not_found" {}
         }
+    }
+}
+
+/// A pinned store's dedicated cell moves to its pinned version (the same zero-downtime switch
+/// as a release: the new process starts beside the old one).
+struct MoveCellJob: JobHandler {
+    let platform: Platform
+
+    func run(_ job: JobRecord, steps: JobSteps) async throws {
+        guard let raw = job.storeSlug, let slug = try? StoreSlug(validating: raw) else { throw PermanentJobFailure("the job names no store") }
+        guard let store = try await platform.status(slug), store.plan.hasDedicatedCell else { return }
+        try await steps.step("cell") { _ = try await platform.runtime.ensure(try await platform.dedicatedSpec(slug)) }
     }
 }
