@@ -43,6 +43,10 @@ enum SQL {
     // MARK: Store migrations
 
     static let storeCatalogLock: PostgresQuery = "SELECT pg_advisory_xact_lock(7312002)"
+    /// Held shared by every transaction that builds or claims a store schema with the store
+    /// set it read; a release takes it exclusively once it switched sets.
+    static let schemaBuildLock: PostgresQuery = "SELECT pg_advisory_xact_lock_shared(7312003)"
+    static let schemaBuildBarrier: PostgresQuery = "SELECT pg_advisory_xact_lock(7312003)"
     static let knownStoreMigrations: PostgresQuery = "SELECT version, checksum FROM lumora.store_migrations ORDER BY version"
 
     static func recordStoreMigration(_ migration: Migration) -> PostgresQuery {

@@ -79,8 +79,13 @@ struct CellSupervisor: Service {
         do {
             try await adoptReleasedMigrations()
             try await runtime.recover()
+            // The shared cell keeps the version it was recorded with (a release moves it, not a
+            // manager restart); a platform without one starts it on the current version.
             if platform.configuration.runsSharedCell {
-                _ = try await runtime.ensure(.shared(version: try await platform.currentVersion()))
+                let recorded = try await platform.client.query(ManagerSQL.sharedCellVersion, logger: platform.logger)
+                    .collect((String, String?, String?).self).first.map { CellVersion(name: $0.0, binary: $0.1, image: $0.2) }
+                let version = if let recorded { recorded } else { try await platform.currentVersion() }
+                _ = try await runtime.ensure(.shared(version: version))
             }
         } catch {
             platform.logger.error("could not start the cells", metadata: ["error": "\(error)"])

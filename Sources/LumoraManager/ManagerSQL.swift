@@ -95,5 +95,7 @@ enum ManagerSQL {
         GROUP BY c.id ORDER BY c.kind DESC, c.id
         """
 
+    static let sharedCellVersion: PostgresQuery = "SELECT version, binary_path, image FROM lumora.cells WHERE id = 'shared'"
+
     static let storesOnSharedCells: PostgresQuery = "SELECT slug FROM lumora.stores WHERE cell_id IS NULL ORDER BY slug"
 }

@@ -56,11 +56,20 @@ public struct SchemaPool: Sendable {
     }
 
     private func makeBatch(_ size: Int) async throws {
-        let migrations = self.migrations
         try await client.transaction(logger: logger) { connection in
+            try await connection.run(SQL.schemaBuildLock, logger: logger)
+            let migrations = self.migrations
             for _ in 0..<size {
                 try await Self.build(SchemaName.newPoolSchema(), migrations: migrations, on: connection, logger: logger)
             }
+        }
+    }
+
+    /// Returns once every transaction that builds schemas with the store set it read before
+    /// now has committed (they hold the build lock shared; this takes it exclusively).
+    public static func waitForBuildsInFlight(client: PostgresClient, logger: Logger) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.run(SQL.schemaBuildBarrier, logger: logger)
         }
     }
 

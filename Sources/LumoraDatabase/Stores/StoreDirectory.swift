@@ -31,9 +31,10 @@ public struct StoreDirectory: Sendable {
     /// `alsoDo` runs in the same transaction, last (the manager enqueues the provisioning job
     /// there, so a store never exists without the job that finishes it).
     public func create(_ store: NewStore, alsoDo: ((PostgresConnection) async throws -> Void)? = nil) async throws -> CreatedStore {
-        let migrations = self.migrations
         do {
             return try await client.transaction(logger: logger) { connection in
+                try await connection.run(SQL.schemaBuildLock, logger: logger)
+                let migrations = self.migrations
                 guard try await !connection.query(SQL.storeExists(store.slug), logger: logger).hasRows() else {
                     throw Self.alreadyExists(store.slug)
                 }

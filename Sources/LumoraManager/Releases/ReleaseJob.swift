@@ -26,7 +26,7 @@ struct ReleaseJob: JobHandler {
         guard let id = job.payload["release"].flatMap(Int64.init) else { throw PermanentJobFailure("the job names no release") }
         let service = ReleaseService(platform: platform)
         var release = try await service.release(id)
-        guard release.state == .running else { return }
+        guard release.isInProgress else { return }
 
         try await steps.step("plan") { try await client.query(ReleaseSQL.plan(id), logger: logger).drain() }
         if release.phase == .schema {
@@ -37,6 +37,12 @@ struct ReleaseJob: JobHandler {
         var replanned = false
         while true {
             release = try await service.release(id)
+            if release.state == .paused {
+                // The job waits (keeping its lease) rather than ending: resuming is then just a
+                // state change, and no second job can ever race this one.
+                try await Task.sleep(for: .milliseconds(500))
+                continue
+            }
             guard release.state == .running else {
                 logger.info("release stopped at a batch boundary", metadata: ["release": "\(id)", "state": "\(release.state.rawValue)"])
                 return
@@ -80,25 +86,22 @@ struct ReleaseJob: JobHandler {
             }
         }
         migrations.adopt(set)
+        // Schemas being built with the old set right now are registered before the migrator
+        // looks; every one built after this point uses the new set.
+        try await SchemaPool.waitForBuildsInFlight(client: client, logger: logger)
         let migrator = StoreSchemaMigrator(client: client, migrations: migrations.current, concurrency: migrationConcurrency, logger: logger)
-        var migrated = 0
-        // Twice: a schema the warm pool built with the old set just before the switch is
-        // caught by the second pass (which costs one query when nothing is behind).
-        for _ in 0..<2 {
-            let report: StoreMigrationReport
-            do {
-                report = try await migrator.migrateAll(allowIncompatible: release.allowIncompatible)
-            } catch let error as MigrationError {
-                try await fail(release, "\(error)")
-            }
-            guard report.succeeded else {
-                let first = report.failures.prefix(3).map(\.description).joined(separator: "; ")
-                try await fail(release, "store migrations failed for \(report.failures.count) schema(s): \(first)")
-            }
-            migrated += report.migrated.count
+        let report: StoreMigrationReport
+        do {
+            report = try await migrator.migrateAll(allowIncompatible: release.allowIncompatible)
+        } catch let error as MigrationError {
+            try await fail(release, "\(error)")
         }
-        try await client.query(ReleaseSQL.recordSchemas(release.id, migrated: migrated), logger: logger).drain()
-        logger.info("store schemas migrated", metadata: ["release": "\(release.id)", "schemas": "\(migrated)"])
+        guard report.succeeded else {
+            let first = report.failures.prefix(3).map(\.description).joined(separator: "; ")
+            try await fail(release, "store migrations failed for \(report.failures.count) schema(s): \(first)")
+        }
+        try await client.query(ReleaseSQL.recordSchemas(release.id, migrated: report.migrated.count), logger: logger).drain()
+        logger.info("store schemas migrated", metadata: ["release": "\(release.id)", "schemas": "\(report.migrated.count)"])
     }
 
     /// Updates a batch's cells side by side, then gates it; rolls it back if it fails.

@@ -111,13 +111,6 @@ enum ReleaseSQL {
         """
     }
 
-    static func hasActiveJob(_ release: Int64) -> PostgresQuery {
-        """
-        SELECT 1 FROM lumora.jobs WHERE kind = 'release' AND payload->>'release' = \(String(release))
-          AND state IN ('queued', 'running', 'retrying')
-        """
-    }
-
     /// The version new cells get: the newest release that finished, else the manager's own.
     static let currentVersion: PostgresQuery = """
         SELECT version, binary_path, image FROM lumora.releases WHERE state = 'succeeded' ORDER BY id DESC LIMIT 1

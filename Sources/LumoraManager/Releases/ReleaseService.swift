@@ -123,19 +123,9 @@ struct ReleaseService: Sendable {
         try await transition(id, to: .paused, from: [.running], reason: "paused by an operator")
     }
 
+    /// The release's job waits while paused, and goes on from here.
     func resume(_ id: Int64) async throws -> ReleaseRecord {
-        try await client.transaction(logger: platform.logger) { connection in
-            guard let release = try await Self.decode(try await connection.query(
-                ReleaseSQL.transition(id, to: .running, from: [.paused], reason: nil), logger: platform.logger)).first else {
-                throw try await refusal(id, "only a paused release can be resumed")
-            }
-            // The job that paused may still be finishing its batch: then it simply goes on.
-            if try await !connection.query(ReleaseSQL.hasActiveJob(id), logger: platform.logger).hasRows() {
-                try await platform.queue.enqueue(kind: JobKind.release, store: nil, payload: ["release": String(id)], maxAttempts: 20,
-                                                 on: connection)
-            }
-            return release
-        }
+        try await transition(id, to: .running, from: [.paused], reason: nil)
     }
 
     /// Stops the release at the next batch boundary; cells already updated stay updated.
@@ -143,7 +133,7 @@ struct ReleaseService: Sendable {
         try await transition(id, to: .aborted, from: [.running, .paused], reason: "aborted by an operator")
     }
 
-    private func transition(_ id: Int64, to state: ReleaseRecord.State, from: [ReleaseRecord.State], reason: String) async throws -> ReleaseRecord {
+    private func transition(_ id: Int64, to state: ReleaseRecord.State, from: [ReleaseRecord.State], reason: String?) async throws -> ReleaseRecord {
         guard let release = try await Self.decode(try await client.query(
             ReleaseSQL.transition(id, to: state, from: from, reason: reason), logger: platform.logger)).first else {
             throw try await refusal(id, "the release is not \(from.map(\.rawValue).joined(separator: " or "))")
