@@ -40,41 +40,25 @@ public struct SignupBenchmark: Sendable {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
 
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = scratch.url.string
-            environment["LUMORA_OPERATOR_TOKEN"] = Self.token
-            environment["LUMORA_EDGE_SECRET"] = Self.secret
-            environment["LUMORA_LOG_LEVEL"] = "error"
-            environment["LUMORA_CELL_LOG_LEVEL"] = "error"
-            let managerPort = try FreePort.pick()
-            let manager = try ChildProcess.spawn(
-                [binary.path, "manager", "--port", String(managerPort), "--data-dir", folder.path, "--root-domain", Self.rootDomain],
-                environment: environment, standardOutput: .null, standardError: .inherit)
-            defer { manager.signal(SIGKILL) }
-            let managerURL = "http://127.0.0.1:\(managerPort)"
-            try await HostRequest.waitFor(managerURL + "/health", host: "127.0.0.1", status: 200)
+            let manager = try await ManagerProcess.start(binary: binary, database: scratch.url, folder: folder, token: Self.token,
+                                                         secret: Self.secret, rootDomain: Self.rootDomain)
+            defer { manager.stop() }
             let edge = try await EdgeProcess.start(binary: binary, database: scratch.url, secret: Self.secret, rootDomain: Self.rootDomain, cell: "")
             defer { edge.stop() }
             // The shared cell is up when a first store answers; warm everything once.
-            _ = try await signup("warm-up", plan: "standard", managerURL: managerURL, edgeURL: edge.baseURL)
+            _ = try await signup("warm-up", plan: "standard", manager: manager, edgeURL: edge.baseURL)
 
             var standardTimes = LatencySample()
             for index in 0..<standard {
-                standardTimes.record(try await signup(String(format: "std-%04d", index), plan: "standard", managerURL: managerURL, edgeURL: edge.baseURL))
+                standardTimes.record(try await signup(String(format: "std-%04d", index), plan: "standard", manager: manager, edgeURL: edge.baseURL))
             }
             var enterpriseTimes = LatencySample()
             for index in 0..<enterprise {
-                enterpriseTimes.record(try await signup(String(format: "ent-%04d", index), plan: "enterprise", managerURL: managerURL, edgeURL: edge.baseURL))
+                enterpriseTimes.record(try await signup(String(format: "ent-%04d", index), plan: "enterprise", manager: manager, edgeURL: edge.baseURL))
             }
 
             await edge.terminate()
-            manager.signal(SIGTERM)
-            await manager.waitForExit()
-            // `lumora manager` leaves cells serving for the next manager; this run is over.
-            let cells = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
-                try await client.query("SELECT process_id FROM lumora.cells WHERE process_id IS NOT NULL").collect(Int32.self)
-            }
-            for pid in cells { kill(pid_t(pid), SIGTERM) }
+            try await manager.terminate(database: scratch.url, logger: logger)
 
             func row(_ label: String, _ sample: LatencySample) -> [String] {
                 [label, "\(sample.durations.count)", sample.percentile(50).formattedMilliseconds(), sample.percentile(99).formattedMilliseconds(),
@@ -93,18 +77,11 @@ public struct SignupBenchmark: Sendable {
     }
 
     /// One signup, timed until the storefront answers.
-    private func signup(_ slug: String, plan: String, managerURL: String, edgeURL: String) async throws -> Duration {
+    private func signup(_ slug: String, plan: String, manager: ManagerProcess, edgeURL: String) async throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
-        var request = HTTPClientRequest(url: managerURL + "/v1/stores")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: #"{"slug":"\#(slug)","name":"Bench \#(slug)","plan":"\#(plan)","owner_email":"owner@bench.test"}"#))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        guard response.status == .accepted else {
-            throw BenchmarkError(message: "signup \(slug) answered \(response.status.code): \(String(buffer: try await response.body.collect(upTo: 1 << 16)))")
-        }
+        _ = try await manager.call(.POST, "/v1/stores", json: #"{"slug":"\#(slug)","name":"Bench \#(slug)","plan":"\#(plan)","owner_email":"owner@bench.test"}"#,
+                                   expect: .accepted)
         let host = "\(slug).\(Self.rootDomain)"
         let deadline = clock.now + .seconds(60)
         while clock.now < deadline {

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Release.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -90,6 +90,27 @@ struct BenchCommand: AsyncParsableCommand {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
                 try await SignupBenchmark(server: database.url, binary: binary, standard: standard, enterprise: enterprise, logger: logger).run()
+            }
+            print(table)
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A release (one real store migration) over many stores, the shared cell and dedicated cells, under storefront load.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores on the shared cell.") var stores: Int = 1000
+        @Option(help: "Stores with a dedicated cell.") var dedicated: Int = 20
+        @Option(name: .customLong("batch-size"), help: "Dedicated cells per batch after the canary.") var batchSize: Int = 5
+        @Option(name: .customLong("health-window-ms"), help: "Health window after each batch.") var healthWindow: Int = 2000
+        @Option(help: "Concurrent shoppers during the release.") var load: Int = 8
+
+        func run() async throws {
+            let logger = options.makeLogger("lumora.bench")
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+                try await ReleaseBenchmark(server: database.url, binary: binary, stores: stores, dedicated: dedicated, batchSize: batchSize,
+                                           healthWindowMilliseconds: healthWindow, loadConcurrency: load, logger: logger).run()
             }
             print(table)
         }
