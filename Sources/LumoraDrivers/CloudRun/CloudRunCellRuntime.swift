@@ -172,8 +172,9 @@ public final class CloudRunCellRuntime: CellRuntime {
         guard let service = try await cloudRun.service(serviceID) else { return try await converge(spec, image: image) }
         try checkOwnership(service, spec: spec, serviceID: serviceID)
         if service.servingRevision == target, service.reconciling != true { return service }
-        // The template is sent back as it is, so no new revision is made: only traffic moves.
-        var patch = CloudRunService(labels: service.labels, template: service.template, traffic: [.revision(target, percent: 100)])
+        // The template is sent back as it is, so no new revision is made: only traffic (and
+        // the service's version label) moves.
+        var patch = CloudRunService(labels: labels(for: spec), template: service.template, traffic: [.revision(target, percent: 100)])
         if patch.template == nil { patch.template = desiredService(spec, image: image, revision: target).template }
         do {
             try await wait(try await cloudRun.patchService(serviceID, patch), "pin traffic to \(target)")
