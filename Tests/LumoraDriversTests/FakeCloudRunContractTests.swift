@@ -307,4 +307,40 @@ import Testing
             #expect(api.fake.service("billing-api")?.labels["managed-by"] == nil)
         }
     }
+
+    @Test func unknownFieldsAreRefusedAndSnakeCaseIsAccepted() async throws {
+        try await Self.withFake { api in
+            let misspelt = Self.service().replacingOccurrences(of: "\"minInstanceCount\"", with: "\"minInstances\"")
+            let refused = try await api.create("lumora-store-acme", misspelt)
+            #expect(refused.status == 400)
+            #expect(refused.json["error"]["message"].string?.contains("Unknown name \"minInstances\"") == true, "\(refused)")
+            #expect(api.fake.serviceIDs.isEmpty)
+
+            let snake = Self.service().replacingOccurrences(of: "\"minInstanceCount\":0", with: "\"min_instance_count\":1")
+            _ = try await api.wait(try await api.create("lumora-store-acme", snake))
+            #expect(api.fake.service("lumora-store-acme")?.minInstanceCount == 1)
+
+            let wrongType = Self.service().replacingOccurrences(of: "\"args\":[\"cell\"]", with: "\"args\":\"cell\"")
+            #expect(try await api.patch("lumora-store-acme", wrongType).status == 400)
+        }
+    }
+
+    @Test func pointingTheTemplateBackAtAGoodRevisionRecoversFromAFailedDeploy() async throws {
+        try await Self.withFake { api in
+            let v1 = Self.service(revision: "lumora-store-acme-v1")
+            _ = try await api.wait(try await api.create("lumora-store-acme", v1))
+            api.fake.failRevisions(imageContaining: "broken", message: "Container failed to start.")
+            let failed = try await api.wait(try await api.patch("lumora-store-acme", Self.service(image: "cell:broken", revision: "lumora-store-acme-v2")))
+            #expect(failed.json["error"].exists)
+            let recovered = try await api.wait(try await api.patch("lumora-store-acme", v1))
+            #expect(!recovered.json["error"].exists, "\(recovered)")
+            let snapshot = try #require(api.fake.service("lumora-store-acme"))
+            #expect(snapshot.isReady)
+            #expect(snapshot.latestCreatedRevision == "lumora-store-acme-v1")
+            #expect(snapshot.revisions.map(\.name) == ["lumora-store-acme-v1", "lumora-store-acme-v2"])
+            // A LATEST status names the revision it reached.
+            #expect(snapshot.trafficStatuses.first?.revision == "lumora-store-acme-v1")
+            #expect(snapshot.trafficStatuses.first?.isLatest == true)
+        }
+    }
 }

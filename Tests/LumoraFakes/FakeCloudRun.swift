@@ -93,7 +93,11 @@ public final class FakeCloudRun: Sendable {
             service.reconciling = false
             service.conditionState = "CONDITION_SUCCEEDED"
             service.observedGeneration = service.generation
-            service.trafficStatuses = service.traffic
+            service.trafficStatuses = service.traffic.map { target in
+                var status = target
+                status.revision = service.latestReady
+                return status
+            }
             state.services[id] = service
         }
     }

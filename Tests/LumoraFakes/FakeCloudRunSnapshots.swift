@@ -73,7 +73,7 @@ public struct FakeCloudRunService: Sendable, Equatable {
     public var revisions: [FakeRevision]
     /// The requested traffic (what `traffic` holds).
     public var traffic: [FakeTrafficTarget]
-    /// Where traffic actually goes (what `trafficStatuses` holds; LATEST left as is).
+    /// Where traffic actually goes (what `trafficStatuses` holds; a LATEST target names the revision it reached).
     public var trafficStatuses: [FakeTrafficTarget]
     public var generation: Int
     public var observedGeneration: Int

@@ -40,9 +40,10 @@ struct CloudRunState: Sendable {
         func revision(_ name: String) -> Revision? { revisions.first { $0.name == name } }
         func revisionIndex(_ name: String) -> Int? { revisions.firstIndex { $0.name == name } }
 
-        /// The revision a target sends requests to (LATEST follows the latest ready one).
+        /// The revision a target sends requests to (LATEST follows the latest ready one,
+        /// unless a status already recorded which one it was).
         func resolve(_ target: FakeTrafficTarget) -> String? {
-            target.isLatest ? latestReady : target.revision
+            target.revision ?? (target.isLatest ? latestReady : nil)
         }
     }
 
@@ -113,7 +114,10 @@ struct CloudRunState: Sendable {
                     throw CloudRunWire.Failure(
                         code: 409, message: "Revision named '\(requested)' with different configuration already exists.", status: "ALREADY_EXISTS")
                 }
+                // Pointing the template back at an existing revision (a rollback of the
+                // template) makes that revision the latest again; no new one is created.
                 service.template = template
+                service.latestCreated = requested
                 return
             }
             service.revisions.append(Revision(name: requested, template: configuration))
@@ -201,7 +205,12 @@ struct CloudRunState: Sendable {
         } else {
             service.conditionState = "CONDITION_SUCCEEDED"
             service.conditionMessage = nil
-            service.trafficStatuses = service.traffic
+            // Statuses name the revision even for a LATEST target: where traffic really goes.
+            service.trafficStatuses = service.traffic.map { target in
+                var status = target
+                status.revision = service.resolve(target)
+                return status
+            }
             operation.response = render(service, typed: true)
         }
         services[service.id] = service

@@ -50,7 +50,10 @@ enum CloudRunWire {
     ]
 
     static func parseService(_ body: FakeJSON?) throws(Failure) -> ServiceSpec {
-        guard let body, let object = body.object else { throw invalid("The request body must be a JSON Service object.") }
+        guard let body, body.object != nil else { throw invalid("The request body must be a JSON Service object.") }
+        guard let object = try CloudRunSchema.normalize(body, as: CloudRunSchema.service, path: "service").object else {
+            throw invalid("The request body must be a JSON Service object.")
+        }
         var labels: [String: String] = [:]
         if let raw = object["labels"], raw != .null {
             guard let dictionary = raw.object else { throw invalid("labels must be a map of strings") }
