@@ -29,3 +29,17 @@ public struct GoogleErrorBody: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension GoogleErrorBody {
+    /// The body as JSON, with the empty `details` list Google sends.
+    var json: FakeJSON {
+        ["error": ["code": .int(error.code), "message": .string(error.message), "status": .string(error.status), "details": []]]
+    }
+}
+
+extension FakeHTTPResponse {
+    /// A Google error answer; `status` defaults to the canonical one for the HTTP code.
+    static func google(_ code: Int, _ message: String, status: String? = nil, headers: [(String, String)] = []) -> FakeHTTPResponse {
+        .json(code, GoogleErrorBody(code: code, status: status ?? GoogleErrorBody.status(forHTTP: code), message: message).json, headers: headers)
+    }
+}

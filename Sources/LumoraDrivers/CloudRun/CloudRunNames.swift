@@ -47,4 +47,11 @@ public enum CloudRunNames {
         while prefix.hasSuffix("-") { prefix.removeLast() }
         return prefix + "-" + digest
     }
+
+    /// A label value: lowercase letters, digits and `-`, at most 63 characters.
+    static func label(_ text: String) -> String {
+        var value = String(sanitised(text).prefix(63))
+        while value.hasSuffix("-") { value.removeLast() }
+        return value
+    }
 }

@@ -52,4 +52,37 @@ enum DriverSQL {
     static func deleteCell(id: String) -> PostgresQuery {
         "DELETE FROM lumora.cells WHERE id = \(id) RETURNING id"
     }
+
+    // MARK: Cloud Run cells
+
+    /// A Cloud Run cell that serves: endpoint, version and image in one statement (the
+    /// trigger on `lumora.cells` tells the edges).
+    static func upsertCloudRunReady(spec: CellSpec, endpoint: String, image: String) -> PostgresQuery {
+        """
+        INSERT INTO lumora.cells (id, kind, store_slug, endpoint, version, status, runtime, image, started_at, last_error)
+        VALUES (\(spec.id), \(spec.kind.rawValue), \(spec.store?.rawValue), \(endpoint), \(spec.version.name), 'ready', 'cloudrun',
+                \(image), now(), NULL)
+        ON CONFLICT (id) DO UPDATE SET
+            kind = EXCLUDED.kind, store_slug = EXCLUDED.store_slug, endpoint = EXCLUDED.endpoint, version = EXCLUDED.version,
+            status = 'ready', runtime = 'cloudrun', image = EXCLUDED.image, process_id = NULL, host_name = NULL,
+            binary_path = NULL, started_at = now(), last_error = NULL, updated_at = now()
+        """
+    }
+
+    /// A deploy that failed. A cell that already serves keeps `ready` (its previous revision
+    /// still takes all the traffic, so the edges must keep routing to it); only the error is
+    /// noted. A cell that never served becomes `failed`.
+    static func upsertCloudRunFailed(spec: CellSpec, image: String, error: String) -> PostgresQuery {
+        """
+        INSERT INTO lumora.cells (id, kind, store_slug, version, status, runtime, image, last_error)
+        VALUES (\(spec.id), \(spec.kind.rawValue), \(spec.store?.rawValue), \(spec.version.name), 'failed', 'cloudrun', \(image), \(error))
+        ON CONFLICT (id) DO UPDATE SET
+            status = CASE WHEN lumora.cells.status = 'ready' THEN 'ready' ELSE 'failed' END,
+            last_error = EXCLUDED.last_error, updated_at = now()
+        """
+    }
+
+    /// The Cloud Run cells this manager recorded (for `recover`).
+    static let cloudRunCells: PostgresQuery =
+        "SELECT id, kind, store_slug, endpoint, version, status FROM lumora.cells WHERE runtime = 'cloudrun' ORDER BY id"
 }
