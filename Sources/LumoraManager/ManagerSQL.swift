@@ -37,7 +37,7 @@ enum ManagerSQL {
 
     // MARK: Domains
 
-    static let domainColumns = "hostname, store_slug, kind, is_primary, status, verification_token, created_at, verified_at"
+    static let domainColumns = "hostname, store_slug, kind, is_primary, status, verification_token, created_at, verified_at, dns_records::text, status_message"
 
     static func domains(of slug: StoreSlug) -> PostgresQuery {
         "SELECT \(unescaped: domainColumns) FROM lumora.domains WHERE store_slug = \(slug.rawValue) ORDER BY kind DESC, hostname"
@@ -57,11 +57,16 @@ enum ManagerSQL {
         """
     }
 
-    static func insertCustomDomain(_ hostname: String, store: StoreSlug, token: String) -> PostgresQuery {
+    static func insertCustomDomain(_ hostname: String, store: StoreSlug, token: String, records: String, message: String?) -> PostgresQuery {
         """
-        INSERT INTO lumora.domains (hostname, store_slug, kind, is_primary, status, verification_token)
-        VALUES (\(hostname), \(store.rawValue), 'custom', false, 'pending', \(token))
+        INSERT INTO lumora.domains (hostname, store_slug, kind, is_primary, status, verification_token, dns_records, status_message)
+        VALUES (\(hostname), \(store.rawValue), 'custom', false, 'pending', \(token), \(records)::jsonb, \(message))
         """
+    }
+
+    /// The provider's latest answer for a domain still pending.
+    static func updatePendingDomain(_ hostname: String, records: String, message: String?) -> PostgresQuery {
+        "UPDATE lumora.domains SET dns_records = \(records)::jsonb, status_message = \(message) WHERE hostname = \(hostname) AND status = 'pending'"
     }
 
     static func unsetPrimary(store: StoreSlug) -> PostgresQuery {

@@ -24,6 +24,7 @@ struct DevCommand: AsyncParsableCommand {
     var rootDomain = "lumora.localhost"
     @Option(help: "Pre-made store schemas kept ready for fast signups.") var warmPool = 20
     @Flag(help: "Do not open the demo stores on the first run.") var noDemo = false
+    @OptionGroup var drivers: DriverOptions
 
     func run() async throws {
         let logger = options.makeLogger("lumora.dev")
@@ -44,8 +45,8 @@ struct DevCommand: AsyncParsableCommand {
                 configuration: ManagerConfiguration(
                     port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,
                     warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true),
-                runtime: { LocalCellRuntime(configuration: runtime, client: $0, logger: logger) },
-                domains: LocalDomainProvider(edgeHost: "edge.\(rootDomain)"), logger: logger)
+                runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
+                domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger)
             let edge = try await LumoraEdge.buildApplication(
                 configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.url, signingSecret: secret,
                                                  managerURL: "http://127.0.0.1:\(managerPort)"),

@@ -14,6 +14,7 @@ struct ManagerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var platform: PlatformOptions
+    @OptionGroup var drivers: DriverOptions
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 9090
@@ -34,8 +35,8 @@ struct ManagerCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
             let manager = try buildManager(
                 configuration: configuration,
-                runtime: { LocalCellRuntime(configuration: runtime, client: $0, logger: logger) },
-                domains: LocalDomainProvider(edgeHost: "edge.\(platform.rootDomain)"), logger: logger)
+                runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
+                domains: try drivers.makeDomains(rootDomain: platform.rootDomain), logger: logger)
             try await RoleRunner.run(manager.application, logger: logger)
         } catch {
             await database.close()

@@ -150,6 +150,12 @@ public final class JobRunner: Service, ChangeSubscriber {
                 try await queue.kill(job.id, error: error.message)
                 await handler.gaveUp(job, error: error.message)
                 logger.error("job failed for good", metadata: ["job": "\(job.id)", "error": "\(error.message)"])
+            case .failure(let error as LumoraError) where !error.isWorthRetrying:
+                // A provider refused (a conflict, a revision that cannot start): the same call
+                // would fail the same way. The job stays dead until an operator retries it.
+                try await queue.kill(job.id, error: error.message)
+                await handler.gaveUp(job, error: error.message)
+                logger.error("job failed for good", metadata: ["job": "\(job.id)", "code": "\(error.code)", "error": "\(error.message)"])
             case .failure(let error):
                 let message = Self.describe(error)
                 if job.attempts >= job.maxAttempts {
@@ -226,5 +232,15 @@ final class Doorbell: Sendable {
             }?.resume()
         }
         return rings
+    }
+}
+
+extension LumoraError {
+    /// Worth another attempt later: the platform's or a provider's passing trouble (5xx,
+    /// 408, 429). A refusal (4xx) or a revision that failed to start is not.
+    var isWorthRetrying: Bool {
+        if ["cloud_run_revision_failed", "cloud_run_operation_failed"].contains(code) { return false }
+        let status = self.status.rawValue
+        return status >= 500 || status == 408 || status == 429
     }
 }

@@ -35,7 +35,8 @@ struct DomainService: Sendable {
         let token = AdminToken.generate().dropFirst(AdminToken.prefix.count).prefix(24)
         let state = try await platform.domains.addCustomDomain(hostname, for: slug, token: String(token))
         do {
-            try await platform.client.query(ManagerSQL.insertCustomDomain(hostname, store: slug, token: String(token)), logger: platform.logger).drain()
+            try await platform.client.query(ManagerSQL.insertCustomDomain(hostname, store: slug, token: String(token), records: try Self.json(state.records),
+                                                                          message: state.message), logger: platform.logger).drain()
         } catch where error.hasSQLState(.uniqueViolation) {
             throw LumoraError.conflict("domain_taken", "\(hostname) is already used by another store")
         }
@@ -51,6 +52,8 @@ struct DomainService: Sendable {
         guard row.kind == "custom", row.status != "verified" else { return view(row) }
         let state = try await platform.domains.verify(hostname, for: slug, token: row.token ?? "")
         guard state.status == .verified else {
+            try await platform.client.query(ManagerSQL.updatePendingDomain(hostname, records: try Self.json(state.records), message: state.message),
+                                            logger: platform.logger).drain()
             return DomainView(hostname: hostname, kind: row.kind, primary: row.primary, status: "pending",
                               records: state.records, message: state.message ?? "not verified yet")
         }
@@ -103,17 +106,31 @@ struct DomainService: Sendable {
         let primary: Bool
         let status: String
         let token: String?
+        let records: [DNSRecord]?
+        let message: String?
     }
 
     private func rows(_ query: PostgresQuery) async throws -> [Row] {
         try await platform.client.query(query, logger: platform.logger)
-            .collect((String, String, String, Bool, String, String?, Date, Date?).self)
-            .map { Row(hostname: $0.0, store: $0.1, kind: $0.2, primary: $0.3, status: $0.4, token: $0.5) }
+            .collect((String, String, String, Bool, String, String?, Date, Date?, String?, String?).self)
+            .map { row in
+                Row(hostname: row.0, store: row.1, kind: row.2, primary: row.3, status: row.4, token: row.5,
+                    records: row.8.flatMap { try? JSONDecoder().decode([DNSRecord].self, from: Data($0.utf8)) }, message: row.9)
+            }
     }
 
+    /// A pending custom domain shows the records its provider asked for (domains added before
+    /// they were kept: the local provider's).
     private func view(_ row: Row) -> DomainView {
-        let records = row.status == "pending" && row.kind == "custom"
-            ? LocalDomainProvider.records(row.hostname, token: row.token ?? "", edgeHost: "edge.\(platform.configuration.rootDomain)") : []
-        return DomainView(hostname: row.hostname, kind: row.kind, primary: row.primary, status: row.status, records: records, message: nil)
+        guard row.status == "pending", row.kind == "custom" else {
+            return DomainView(hostname: row.hostname, kind: row.kind, primary: row.primary, status: row.status, records: [], message: nil)
+        }
+        let records = row.records
+            ?? LocalDomainProvider.records(row.hostname, token: row.token ?? "", edgeHost: "edge.\(platform.configuration.rootDomain)")
+        return DomainView(hostname: row.hostname, kind: row.kind, primary: row.primary, status: row.status, records: records, message: row.message)
+    }
+
+    private static func json(_ records: [DNSRecord]) throws -> String {
+        String(decoding: try JSONEncoder().encode(records), as: UTF8.self)
     }
 }

@@ -14,9 +14,11 @@ public struct StoreView: Sendable, Codable, Equatable {
     public let cellId: String?
     public let url: String
     public let createdAt: Date
+    /// Why a `failed` store failed: its provisioning job's last error.
+    public var failure: String?
 
     enum CodingKeys: String, CodingKey {
-        case slug, name, plan, status, ownerEmail = "owner_email", currency, cellId = "cell_id", url, createdAt = "created_at"
+        case slug, name, plan, status, ownerEmail = "owner_email", currency, cellId = "cell_id", url, createdAt = "created_at", failure
     }
 }
 
@@ -60,7 +62,11 @@ struct StoreService: Sendable {
     }
 
     func get(_ slug: StoreSlug) async throws -> StoreView {
-        view(try await platform.directory.get(slug))
+        var store = view(try await platform.directory.get(slug))
+        if store.status == StoreStatus.failed.rawValue {
+            store.failure = try await platform.queue.jobs(state: .dead, store: slug.rawValue, limit: 1).first?.lastError
+        }
+        return store
     }
 
     /// Takes the store offline at once; its data goes after the grace period, or now with `purge`.
