@@ -246,7 +246,12 @@ import Testing
             let canaryNow = api.fake.uri(of: "lumora-store-acme", tag: "canary")
             #expect(try await api.container(canaryNow, "/ready").status == 503)
             #expect(try await api.container(canaryNow, "/store/products").status == 500)
-            #expect(try await api.container(canaryNow, "/metrics").text.contains(#"lumora_cell_requests_total{store="shared",status="5xx"} 1"#))
+            #expect(try await api.container(canaryNow, "/metrics").status == 500)
+            let healthy = api.fake.uri(of: "lumora-store-acme", tag: "stable")
+            #expect(try await FakeWire.send("GET", healthy + "/store/products", headers: [("x-store-id", "acme")]).header("x-lumora-version") == "2.0.0")
+            let metrics = try await api.container(healthy, "/metrics").text
+            #expect(metrics.contains(#"lumora_cell_requests_total{store="acme",status="2xx"} 1"#), "\(metrics)")
+            #expect(api.fake.service("lumora-store-acme")?.revision("lumora-store-acme-v3")?.requests["-", default: [:]]["5xx"] == 3)
             #expect(try await api.container(api.fake.uri(of: "lumora-store-acme"), "/store/products").status == 200)
 
             // Rollback.
