@@ -87,8 +87,11 @@ final class LoopbackServer: Sendable {
         self.task = task
     }
 
-    /// A fake that a test forgot to shut down stops with it (abruptly).
-    deinit { task.cancel() }
+    /// A fake that a test forgot to shut down stops with it (gracefully, in the background).
+    deinit {
+        let group = self.group
+        Task { await group.triggerGracefulShutdown() }
+    }
 
     enum StartError: Error, CustomStringConvertible {
         case didNotStart
