@@ -246,7 +246,12 @@ import Testing
             let canaryNow = api.fake.uri(of: "lumora-store-acme", tag: "canary")
             #expect(try await api.container(canaryNow, "/ready").status == 503)
             #expect(try await api.container(canaryNow, "/store/products").status == 500)
-            #expect(try await api.container(canaryNow, "/metrics").text.contains(#"lumora_cell_requests_total{store="shared",status="5xx"} 1"#))
+            #expect(try await api.container(canaryNow, "/metrics").status == 500)
+            let healthy = api.fake.uri(of: "lumora-store-acme", tag: "stable")
+            #expect(try await FakeWire.send("GET", healthy + "/store/products", headers: [("x-store-id", "acme")]).header("x-lumora-version") == "2.0.0")
+            let metrics = try await api.container(healthy, "/metrics").text
+            #expect(metrics.contains(#"lumora_cell_requests_total{store="acme",status="2xx"} 1"#), "\(metrics)")
+            #expect(api.fake.service("lumora-store-acme")?.revision("lumora-store-acme-v3")?.requests["-", default: [:]]["5xx"] == 3)
             #expect(try await api.container(api.fake.uri(of: "lumora-store-acme"), "/store/products").status == 200)
 
             // Rollback.
@@ -271,6 +276,13 @@ import Testing
             #expect(unavailable.status == 503)
             #expect(unavailable.json["error"]["status"].string == "UNAVAILABLE")
             #expect(try await api.call("GET", "\(api.parent)/services").status == 200)
+
+            // Containers are not the Admin API: they do not consume injected failures.
+            api.fake.injectFailures([500])
+            #expect(try await api.container(api.fake.uri(of: "nothing"), "/ready").status == 404)
+            let failed = try await api.call("GET", "\(api.parent)/services")
+            #expect(failed.status == 500)
+            #expect(failed.json["error"]["status"].string == "INTERNAL")
         }
     }
 
@@ -341,6 +353,40 @@ import Testing
             // A LATEST status names the revision it reached.
             #expect(snapshot.trafficStatuses.first?.revision == "lumora-store-acme-v1")
             #expect(snapshot.trafficStatuses.first?.isLatest == true)
+        }
+    }
+
+    @Test func aFirstRevisionThatFailsLeavesNothingServing() async throws {
+        try await Self.withFake { api in
+            api.fake.failRevisions(imageContaining: "crashloop", message: "Container called exit(1).")
+            let done = try await api.wait(try await api.create("lumora-store-acme", Self.service(image: "cell:crashloop")))
+            #expect(done.json["error"]["code"].int == 9)
+            let service = try await api.get("lumora-store-acme").json
+            #expect(!service["latestReadyRevision"].exists)
+            #expect(service["terminalCondition"]["state"].string == "CONDITION_FAILED")
+            #expect(try await api.container(api.fake.uri(of: "lumora-store-acme"), "/ready").status == 503)
+        }
+    }
+
+    @Test func operationsAndPagesThatDoNotExist() async throws {
+        try await Self.withFake { api in
+            let unknown = try await api.call("GET", "\(api.parent)/operations/no-such-operation")
+            #expect(unknown.status == 404)
+            #expect(unknown.json["error"]["status"].string == "NOT_FOUND")
+            #expect(try await api.call("POST", "\(api.parent)/operations/no-such-operation:wait", json: "{}").status == 404)
+            #expect(try await api.call("GET", "\(api.parent)/services?pageToken=garbage").status == 400)
+            #expect(try await api.create("lumora-store-acme", "not json").status == 400)
+            #expect(try await api.create("lumora-store-acme", #"{"template":{"containers":[]}}"#).status == 400)
+            #expect(try await api.call("POST", "\(api.parent)/services").status == 400)
+            #expect(api.fake.serviceIDs.isEmpty)
+
+            _ = try await api.wait(try await api.create("lumora-store-acme", Self.service()))
+            let staleDelete = try await api.call("DELETE", "\(api.parent)/services/lumora-store-acme?etag=%22old%22")
+            #expect(staleDelete.status == 409)
+            let validated = try await api.patch("lumora-store-acme", Self.service(version: "9.9.9"), query: "?validateOnly=true")
+            #expect(validated.status == 200)
+            #expect(api.fake.service("lumora-store-acme")?.env("LUMORA_VERSION") == "1.0.0")
+            #expect(api.fake.service("lumora-store-acme")?.revisions.count == 1)
         }
     }
 }

@@ -154,4 +154,32 @@ import Testing
             #expect(api.fake.requestLog.count == 3)
         }
     }
+
+    @Test func unknownBodyPropertiesAreRefused() async throws {
+        try await Self.withFake { api in
+            let reply = try await api.call("POST", "/v10/projects/prj_lumora/domains", json: #"{"name":"acme.com","domain":"acme.com"}"#)
+            #expect(reply.status == 400)
+            #expect(reply.json["error"]["code"].string == "bad_request")
+            let redirect = try await api.call("POST", "/v10/projects/prj_lumora/domains",
+                                              json: #"{"name":"www.acme.com","redirect":"acme.com","redirectStatusCode":308}"#)
+            #expect(redirect.json["redirect"].string == "acme.com")
+            #expect(redirect.json["redirectStatusCode"].int == 308)
+            let badStatus = try await api.call("POST", "/v10/projects/prj_lumora/domains",
+                                               json: #"{"name":"shop.acme.com","redirect":"acme.com","redirectStatusCode":303}"#)
+            #expect(badStatus.status == 400)
+        }
+    }
+
+    @Test func afterShutdownNothingListens() async throws {
+        let fake = try await FakeVercel.start()
+        let url = fake.baseURL + "/v9/projects/prj_lumora/domains"
+        #expect(try await FakeWire.send("GET", url, bearer: Self.token).status == 200)
+        let port = try #require(URL(string: fake.baseURL)?.port)
+        #expect(FakeWire.acceptsConnections(port: port))
+        await fake.shutdown()
+        // A plain connect, not an HTTP request: AsyncHTTPClient retries a refused connection
+        // until its deadline, which would make this test slow.
+        #expect(!FakeWire.acceptsConnections(port: port))
+        await fake.shutdown()
+    }
 }

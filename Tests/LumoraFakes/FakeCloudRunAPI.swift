@@ -66,8 +66,10 @@ extension CloudRunState {
             throw CloudRunWire.Failure(code: 409, message: "Resource '\(id)' already exists.", status: "ALREADY_EXISTS")
         }
         var service = Service(id: id, labels: spec.labels, template: spec.template, extra: spec.extra, traffic: spec.traffic)
+        let counter = revisionCounter
         try applyTemplate(spec.template, to: &service)
         if request.query["validateOnly"] == "true" {
+            revisionCounter = counter
             return .json(200, ["name": .string("\(parent)/operations/validate-only"), "done": true, "response": render(service, typed: true)])
         }
         services[id] = service

@@ -30,21 +30,27 @@ extension CloudRunState {
         let revision = service.revisions[index]
         let unhealthy = isUnhealthy(revision)
         let version = revision.env.first { $0.name == "LUMORA_VERSION" }?.plainValue ?? "unknown"
+        var response: FakeHTTPResponse
         switch rest {
         case ["ready"]:
-            return unhealthy
+            response = unhealthy
                 ? .json(503, ["status": "unavailable", "version": .string(version), "revision": .string(revision.name)])
                 : .json(200, ["status": "ready", "version": .string(version), "revision": .string(revision.name)])
-        case ["metrics"]:
-            return .text(200, metrics(revision), contentType: "text/plain; version=0.0.4")
+        case ["health"] where !unhealthy:
+            response = .json(200, ["status": "ok", "version": .string(version)])
+        case ["metrics"] where !unhealthy:
+            response = .text(200, metrics(revision), contentType: "text/plain; version=0.0.4")
         default:
-            let store = request.header("x-store-id") ?? revision.env.first { $0.name == "LUMORA_STORE" }?.plainValue ?? "shared"
-            let key = "\(store)|\(unhealthy ? "5xx" : "2xx")"
-            services[service.id]?.revisions[index].requests[key, default: 0] += 1
-            return unhealthy
+            response = unhealthy
                 ? .json(500, ["error": ["code": "internal", "message": .string("simulated crash of \(revision.name)")]])
                 : .json(200, ["service": .string(service.id), "revision": .string(revision.name), "path": .string("/" + rest.joined(separator: "/"))])
         }
+        // Like the cell: every request is counted by store (`x-store-id`, else "-") and
+        // status class, and every answer carries the version header.
+        let store = request.header("x-store-id") ?? "-"
+        services[service.id]?.revisions[index].requests["\(store)|\(response.status / 100)xx", default: 0] += 1
+        response.headers.append(("x-lumora-version", version))
+        return response
     }
 
     /// Prometheus text like the cell's own: requests by store and status class.

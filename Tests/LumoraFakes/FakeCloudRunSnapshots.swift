@@ -35,6 +35,9 @@ public struct FakeRevision: Sendable, Equatable {
     /// Set when the revision failed to deploy (`failRevisions`).
     public var failureMessage: String?
     public var env: [FakeEnvVar]
+    /// Requests its simulated container answered: `requests[store]["2xx"]` (store "-" when
+    /// the request had no `x-store-id`).
+    public var requests: [String: [String: Int]]
 }
 
 /// A traffic target as the service holds it (`type` is the wire value,

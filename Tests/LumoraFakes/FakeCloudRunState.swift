@@ -291,8 +291,13 @@ struct CloudRunState: Sendable {
             startupProbePath: container?["startupProbe"]?["httpGet"]?["path"]?.string,
             revisions: service.revisions.map { revision in
                 let failure: String? = if case .failed(let message) = revision.phase { message } else { nil }
+                var requests: [String: [String: Int]] = [:]
+                for (key, count) in revision.requests {
+                    let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { requests[parts[0], default: [:]][parts[1]] = count }
+                }
                 return FakeRevision(name: revision.name, image: revision.image, ready: revision.phase == .ready,
-                                    failureMessage: failure, env: revision.env)
+                                    failureMessage: failure, env: revision.env, requests: requests)
             },
             traffic: service.traffic, trafficStatuses: service.trafficStatuses, generation: service.generation,
             observedGeneration: service.observedGeneration, etag: service.etag, reconciling: service.reconciling,

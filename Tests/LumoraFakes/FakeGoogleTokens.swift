@@ -71,7 +71,9 @@ public final class FakeGoogleTokens: Sendable {
             "type": "service_account",
             "project_id": .string(project),
             "private_key_id": .string(keyID),
-            "private_key": .string(privateKey.pkcs8PEMRepresentation + "\n"),
+            // Key files end the PEM with a newline.
+            "private_key": .string(privateKey.pkcs8PEMRepresentation.hasSuffix("\n")
+                ? privateKey.pkcs8PEMRepresentation : privateKey.pkcs8PEMRepresentation + "\n"),
             "client_email": .string(clientEmail),
             "client_id": "100000000000000000001",
             "auth_uri": "https://accounts.google.com/o/oauth2/auth",

@@ -176,6 +176,11 @@ struct VercelState: Sendable {
         guard let body = request.json, body.object != nil else {
             throw Failure(status: 400, code: "bad_request", message: "Invalid request: the body must be a JSON object.")
         }
+        // Vercel validates bodies against a schema without additional properties.
+        let known: Set<String> = ["name", "redirect", "redirectStatusCode", "gitBranch", "customEnvironmentId"]
+        if let unknown = body.object?.keys.sorted().first(where: { !known.contains($0) }) {
+            throw Failure(status: 400, code: "bad_request", message: "Invalid request: should NOT have additional property `\(unknown)`.")
+        }
         guard let rawName = body["name"]?.string else {
             throw Failure(status: 400, code: "bad_request", message: "Invalid request: missing required property `name`.")
         }

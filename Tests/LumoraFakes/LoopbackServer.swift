@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A request as the fakes see it: decoded once, so the fake logic is plain synchronous code
 /// that runs under each fake's lock.
@@ -75,16 +76,22 @@ struct FakeHTTPResponse: Sendable {
 /// `shutdown()` (or until the owner is released): every fake is one of these plus its state.
 final class LoopbackServer: Sendable {
     let port: Int
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, task: Task<Void, any Error>) {
+    private init(port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
+        self.group = group
         self.task = task
     }
 
-    deinit { task.cancel() }
+    /// A fake that a test forgot to shut down stops with it (gracefully, in the background).
+    deinit {
+        let group = self.group
+        Task { await group.triggerGracefulShutdown() }
+    }
 
     enum StartError: Error, CustomStringConvertible {
         case didNotStart
@@ -92,10 +99,8 @@ final class LoopbackServer: Sendable {
     }
 
     static func start(name: String, handler: @escaping @Sendable (FakeHTTPRequest) async -> FakeHTTPResponse) async throws -> LoopbackServer {
-        // Stopping by cancellation makes Hummingbird log "CancellationError" at error level;
-        // that is expected here, so only critical messages show unless LUMORA_FAKES_LOG says.
         var logger = Logger(label: name)
-        logger.logLevel = ProcessInfo.processInfo.environment["LUMORA_FAKES_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["LUMORA_FAKES_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         // The port is only known once the socket is bound: onServerRunning hands it over.
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -106,22 +111,38 @@ final class LoopbackServer: Sendable {
                 continuation.finish()
             },
             logger: logger)
+        // Our own service group (no signal handling: tests share the process) so that
+        // shutdown can be graceful. Cancelling instead races with connections the server
+        // has accepted but not yet handed over, and NIO traps on those.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.runService(gracefulShutdownSignals: [])
+            try await group.run()
         }
         for await port in ports where port > 0 {
-            return LoopbackServer(port: port, task: task)
+            return LoopbackServer(port: port, group: group, task: task)
         }
         // The stream ended without a port: surface the server's own error if it has one.
         try await task.value
         throw StartError.didNotStart
     }
 
-    /// Stops the server and waits until it no longer listens. Safe to call twice.
+    /// Stops accepting, lets requests in flight finish, closes idle connections, and waits
+    /// until the server is gone. Safe to call twice.
     func shutdown() async {
-        task.cancel()
-        _ = try? await task.value
+        await group.triggerGracefulShutdown()
+        // A client holding a request open must not hang a test: after a few seconds the
+        // server is cancelled (a safety net, not synchronisation).
+        let task = self.task
+        await withTaskGroup(of: Void.self) { waiters in
+            waiters.addTask { _ = try? await task.value }
+            waiters.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                task.cancel()
+            }
+            await waiters.next()
+            waiters.cancelAll()
+        }
     }
 }
 
