@@ -64,6 +64,16 @@ public final class FakeCloudRun: Sendable {
         box.state.withLock { $0.failingImages.append((marker, message)) }
     }
 
+    /// Injected failures not answered yet.
+    public var pendingInjectedFailures: Int {
+        box.state.withLock { $0.injected.count }
+    }
+
+    /// The image is fixed: revisions deploy again (a retried deploy then succeeds).
+    public func stopFailingRevisions() {
+        box.state.withLock { $0.failingImages.removeAll() }
+    }
+
     /// Such revisions deploy, but their container answers `/ready` with 503 and everything
     /// else with 500 (checked on every request, so this can also break a running revision).
     public func unhealthyRevisions(imageContaining marker: String) {

@@ -20,9 +20,17 @@ struct ManagerHarness: Sendable {
 
     let database: TestDatabase
     let http: any TestClientProtocol
-    let runtime: LocalCellRuntime
+    /// The local runtime, unless the test runs other drivers.
+    let runtime: LocalCellRuntime?
+
+    /// Drivers other than the local ones (the production drivers against their fakes).
+    struct Drivers: Sendable {
+        let runtime: @Sendable (TestDatabase, PostgresClient) -> any CellRuntime
+        let domains: any DomainProvider
+    }
 
     static func run(
+        drivers: Drivers? = nil,
         configure: @Sendable (inout ManagerConfiguration) -> Void = { _ in },
         _ body: @Sendable (ManagerHarness) async throws -> Void
     ) async throws {
@@ -40,13 +48,14 @@ struct ManagerHarness: Sendable {
             let manager = try buildManager(
                 configuration: configuration,
                 runtime: { client in
+                    if let drivers { return drivers.runtime(database, client) }
                     let runtime = LocalCellRuntime(configuration: runtimeConfiguration, client: client, logger: database.logger)
                     runtimeBox.runtime = runtime
                     return runtime
                 },
-                domains: LocalDomainProvider(edgeHost: "edge.lumora.test"), logger: database.logger)
+                domains: drivers?.domains ?? LocalDomainProvider(edgeHost: "edge.lumora.test"), logger: database.logger)
             try await manager.application.test(.router) { client in
-                try await body(ManagerHarness(database: database, http: client, runtime: runtimeBox.runtime!))
+                try await body(ManagerHarness(database: database, http: client, runtime: runtimeBox.runtime))
             }
         }
     }
@@ -75,11 +84,12 @@ struct ManagerHarness: Sendable {
     func waitForJob(_ id: Int, state: String = "succeeded", timeout: Duration = .seconds(60)) async throws {
         try await waitUntil(timeout: timeout) {
             let job = try await request(.get, "/v1/jobs/\(id)").object()["job"] as? [String: Any]
-            if let state = job?["state"] as? String, state == "dead", state != "succeeded" {
+            let current = job?["state"] as? String
+            if current == "dead", state != "dead" {
                 Issue.record("job \(id) died: \(job?["last_error"] ?? "")")
                 return true
             }
-            return job?["state"] as? String == state
+            return current == state
         }
     }
 

@@ -111,10 +111,11 @@ public final class CloudRunCellRuntime: CellRuntime {
     /// Brings the service to `spec.version`: create, adopt, canary-deploy, or nothing.
     private func converge(_ spec: CellSpec, image: String) async throws -> CloudRunService {
         let serviceID = CloudRunNames.serviceID(for: spec)
-        let target = CloudRunNames.revisionName(service: serviceID, version: spec.version.name)
-        let desired = desiredService(spec, image: image, revision: target)
+        let base = CloudRunNames.revisionName(service: serviceID, version: spec.version.name)
 
         guard var service = try await cloudRun.service(serviceID) else {
+            let target = base
+            let desired = desiredService(spec, image: image, revision: target)
             do {
                 var create = desired
                 create.traffic = [CloudRunTrafficTarget(type: CloudRunWire.latest, percent: 100)]
@@ -132,10 +133,12 @@ public final class CloudRunCellRuntime: CellRuntime {
         }
         try checkOwnership(service, spec: spec, serviceID: serviceID)
 
-        if service.servingRevision == target, service.reconciling != true {
+        if let serving = service.servingRevision, Self.isRevision(serving, of: base), service.reconciling != true {
             return service
         }
-        guard let previous = service.mainRevision, previous != target else {
+        let target = Self.nextRevisionName(base: base, after: service)
+        let desired = desiredService(spec, image: image, revision: target)
+        guard let previous = service.mainRevision, !Self.isRevision(previous, of: base) else {
             // Nothing serves yet (the first revision failed), or the target already has the
             // most traffic: no canary to measure against, route everything to the target.
             var patch = desired
@@ -186,6 +189,22 @@ public final class CloudRunCellRuntime: CellRuntime {
         }
         logger.info("rolled back", metadata: ["service": "\(serviceID)", "revision": "\(target)"])
         return try await awaitServing(serviceID, target)
+    }
+
+    /// Whether `name` is the revision of the version whose revision name is `base` (a deploy
+    /// retried after a failed revision gets `<base>-r2`, `-r3` …).
+    static func isRevision(_ name: String, of base: String) -> Bool {
+        name == base || (name.hasPrefix(base + "-r") && Int(name.dropFirst(base.count + 2)) != nil)
+    }
+
+    /// A revision that failed keeps its name (reusing it would bring back the failed revision,
+    /// or be refused): a retried deploy of the same version takes the next name.
+    static func nextRevisionName(base: String, after service: CloudRunService) -> String {
+        guard let latest = CloudRunService.shortRevision(service.latestCreatedRevision), isRevision(latest, of: base),
+              service.terminalCondition?.state == CloudRunWire.failed else { return base }
+        let attempt = (Int(latest.dropFirst(base.count + 2)) ?? 1) + 1
+        let name = "\(base)-r\(attempt)"
+        return name.count <= CloudRunNames.maximumRevisionName ? name : base
     }
 
     // MARK: Waiting
