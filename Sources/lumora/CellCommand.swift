@@ -57,7 +57,7 @@ struct CellCommand: AsyncParsableCommand {
             limits: .init(requestsPerSecond: storeRate, burst: storeBurst, concurrency: storeConcurrency),
             statementTimeout: .milliseconds(statementTimeout),
             databaseConnections: databaseConnections,
-            version: environment["LUMORA_VERSION"] ?? LumoraVersion.current,
+            version: LumoraVersion.running,
             cacheLifetime: .seconds(cacheSeconds))
         if lifeline { Lifeline.watchStandardInput() }
         do {

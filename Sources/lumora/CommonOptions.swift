@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LumoraCore
 
 /// Options every command that touches the database shares.
 struct DatabaseOptions: ParsableArguments {
@@ -32,5 +33,14 @@ enum LoggingBootstrap {
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+extension LumoraVersion {
+    /// The version this process reports: `LUMORA_VERSION` (a release names the version it
+    /// starts cells as), or the build's own when unset or empty.
+    static var running: String {
+        guard let named = ProcessInfo.processInfo.environment["LUMORA_VERSION"], !named.isEmpty else { return current }
+        return named
     }
 }

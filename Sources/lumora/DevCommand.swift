@@ -38,7 +38,7 @@ struct DevCommand: AsyncParsableCommand {
             let secret = try Secrets.edgeSecret(folder)
             let operatorToken = try Secrets.operatorToken(folder)
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            let version = CellVersion(name: ProcessInfo.processInfo.environment["LUMORA_VERSION"] ?? LumoraVersion.current, binary: binary)
+            let version = CellVersion(name: LumoraVersion.running, binary: binary)
             let runtime = LocalCellRuntime.Configuration(
                 database: database.url, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"))
             let manager = try buildManager(

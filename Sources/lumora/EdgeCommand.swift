@@ -39,7 +39,7 @@ struct EdgeCommand: AsyncParsableCommand {
             host: host, port: port, rootDomain: rootDomain, database: database.url, signingSecret: secret,
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
             managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"],
-            version: environment["LUMORA_VERSION"] ?? LumoraVersion.current)
+            version: LumoraVersion.running)
         do {
             try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger), logger: logger)
         } catch {

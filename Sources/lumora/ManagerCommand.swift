@@ -29,7 +29,7 @@ struct ManagerCommand: AsyncParsableCommand {
             let configuration = ManagerConfiguration(
                 host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
                 rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
-                storefrontPort: platform.storefrontPort)
+                storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort)
             let runtime = LocalCellRuntime.Configuration(
                 database: database.url, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
@@ -50,10 +50,11 @@ struct ManagerCommand: AsyncParsableCommand {
 struct PlatformOptions: ParsableArguments {
     @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>.") var rootDomain = "lumora.localhost"
     @Option(name: .customLong("storefront-port"), help: "The port shoppers use to reach the edge (for store URLs).") var storefrontPort: Int?
+    @Option(name: .customLong("storefront-scheme"), help: "http or https: how shoppers reach the edge (for store URLs).") var storefrontScheme = "http"
     @Option(name: .customLong("cell-binary"), help: "The lumora binary cells run (default: this one).") var cellBinary: String?
 
     var cellVersion: CellVersion {
         let binary = cellBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        return CellVersion(name: ProcessInfo.processInfo.environment["LUMORA_VERSION"] ?? LumoraVersion.current, binary: binary)
+        return CellVersion(name: LumoraVersion.running, binary: binary)
     }
 }

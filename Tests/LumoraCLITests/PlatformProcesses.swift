@@ -40,7 +40,8 @@ final class PlatformProcesses: @unchecked Sendable {
         edgePort = try FreePort.pick()
         manager = try LumoraBinary.start(Self.managerArguments(port: managerPort, folder: folder), environment: Self.environment(db),
                                          output: folder.appendingPathComponent("manager.log"))
-        edge = try LumoraBinary.start(["edge", "--port", String(edgePort), "--root-domain", Self.rootDomain],
+        edge = try LumoraBinary.start(["edge", "--port", String(edgePort), "--root-domain", Self.rootDomain,
+                                       "--manager-url", "http://127.0.0.1:\(managerPort)"],
                                       environment: ["DATABASE_URL": db.url.string, "LUMORA_EDGE_SECRET": Self.secret, "LUMORA_LOG_LEVEL": "warning"],
                                       output: folder.appendingPathComponent("edge.log"))
     }

@@ -330,7 +330,9 @@ public final class CloudRunCellRuntime: CellRuntime {
         let template = Template(revision: revision, labels: labels,
                                 scaling: .init(minInstanceCount: scaling.minimumInstances, maxInstanceCount: scaling.maximumInstances),
                                 containers: [container])
-        return CloudRunService(labels: labels, template: template)
+        // The edge and the manager call cells without Google identity tokens: every store
+        // request carries the edge's HMAC signature instead, so Cloud Run's invoker check is off.
+        return CloudRunService(labels: labels, template: template, invokerIamDisabled: true)
     }
 
     /// A service of the same name that Lumora did not create for this cell is never taken over.

@@ -52,8 +52,11 @@ public struct CloudRunService: Codable, Sendable, Equatable {
     public var terminalCondition: CloudRunCondition?
     public var conditions: [CloudRunCondition]?
     public var trafficStatuses: [CloudRunTrafficStatus]?
+    public var invokerIamDisabled: Bool?
 
-    public init(labels: [String: String]? = nil, template: CloudRunRevisionTemplate? = nil, traffic: [CloudRunTrafficTarget]? = nil) {
+    public init(labels: [String: String]? = nil, template: CloudRunRevisionTemplate? = nil, traffic: [CloudRunTrafficTarget]? = nil,
+                invokerIamDisabled: Bool? = nil) {
+        self.invokerIamDisabled = invokerIamDisabled
         self.labels = labels
         self.template = template
         self.traffic = traffic

@@ -146,21 +146,22 @@ public final class JobRunner: Service, ChangeSubscriber {
                 logger.info("job succeeded", metadata: ["job": "\(job.id)", "kind": "\(job.kind)"])
             case .failure(let error) where error is LeaseLost:
                 logger.warning("job lease lost; another worker continues it", metadata: ["job": "\(job.id)"])
+            // The subject is left honest (`gaveUp`) before the job is seen dead.
             case .failure(let error as PermanentJobFailure):
-                try await queue.kill(job.id, error: error.message)
                 await handler.gaveUp(job, error: error.message)
+                try await queue.kill(job.id, error: error.message)
                 logger.error("job failed for good", metadata: ["job": "\(job.id)", "error": "\(error.message)"])
             case .failure(let error as LumoraError) where !error.isWorthRetrying:
                 // A provider refused (a conflict, a revision that cannot start): the same call
                 // would fail the same way. The job stays dead until an operator retries it.
-                try await queue.kill(job.id, error: error.message)
                 await handler.gaveUp(job, error: error.message)
+                try await queue.kill(job.id, error: error.message)
                 logger.error("job failed for good", metadata: ["job": "\(job.id)", "code": "\(error.code)", "error": "\(error.message)"])
             case .failure(let error):
                 let message = Self.describe(error)
                 if job.attempts >= job.maxAttempts {
-                    try await queue.kill(job.id, error: message)
                     await handler.gaveUp(job, error: message)
+                    try await queue.kill(job.id, error: message)
                     logger.error("job gave up", metadata: ["job": "\(job.id)", "attempts": "\(job.attempts)", "error": "\(message)"])
                 } else {
                     let delay = backoff.delay(afterAttempt: job.attempts)

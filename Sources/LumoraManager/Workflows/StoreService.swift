@@ -64,7 +64,7 @@ struct StoreService: Sendable {
     func get(_ slug: StoreSlug) async throws -> StoreView {
         var store = view(try await platform.directory.get(slug))
         if store.status == StoreStatus.failed.rawValue {
-            store.failure = try await platform.queue.jobs(state: .dead, store: slug.rawValue, limit: 1).first?.lastError
+            store.failure = try await platform.queue.jobs(store: slug.rawValue, limit: 1).first?.lastError
         }
         return store
     }
