@@ -285,6 +285,7 @@ let package = Package(
             name: "LumoraCLITests",
             dependencies: [
                 "LumoraCore",
+                "LumoraFakes",
                 "LumoraDatabase",
                 "LumoraHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -44,6 +44,13 @@ import Testing
             #expect(cells.first { $0["cell_id"] as? String == "store-ent-9" }?["state"] as? String == "skipped")
             #expect(Set(cells.compactMap { $0["batch"] as? Int }) == [0, 1, 2, 3, 4])
 
+            // What an operator sees.
+            let report = try await LumoraBinary.run(["releases", "status", String(id), "--manager-url", "http://127.0.0.1:\(platform.managerPort)",
+                                                     "--token", PlatformProcesses.operatorToken])
+            #expect(report.status == 0)
+            #expect(report.output.contains("0.2.0 · succeeded"), "\(report.output)")
+            #expect(report.output.contains("canary") && report.output.contains("11/11 cells"), "\(report.output)")
+
             // Every store schema (and the warm pool) got the new migration.
             #expect(try await platform.scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE version < 3") == 0)
             #expect(try await platform.scalar("SELECT count(*)::int FROM pg_tables WHERE tablename = 'release_marker'")

@@ -32,6 +32,30 @@ import Testing
         }
     }
 
+    /// A migration the running version cannot live with is refused — nothing applied — until
+    /// it is allowed; the marker is a line of its own.
+    @Test func refusesAMigrationMarkedIncompatibleUnlessAllowed() async throws {
+        try await TestDatabase.withFresh { db in
+            try await db.withClient { client in
+                try await db.createStores(client, count: 3)
+                let dropping = try Self.next("drop_descriptions", "-- lumora: incompatible\nALTER TABLE products DROP COLUMN description;")
+                #expect(dropping.isIncompatible)
+                #expect(!(try Self.next("note", "-- not lumora: incompatible, a comment\nSELECT 1;")).isIncompatible)
+                let migrations = try MigrationSet.store().appending([dropping])
+                let migrator = StoreSchemaMigrator(client: client, migrations: migrations, logger: db.logger)
+                await #expect(throws: MigrationError.incompatible(set: "store", version: dropping.version, name: "drop_descriptions")) {
+                    try await migrator.migrateAll()
+                }
+                #expect(try await client.schemaVersions().values.allSatisfy { $0 == migrations.latestVersion - 1 })
+                #expect(try await client.columnExists(schema: "store_shop_1", table: "products", column: "description"))
+
+                let report = try await migrator.migrateAll(allowIncompatible: true)
+                #expect(report.succeeded && report.migrated.count == 3)
+                #expect(try await !client.columnExists(schema: "store_shop_1", table: "products", column: "description"))
+            }
+        }
+    }
+
     @Test func oneStoresFailureIsReportedByNameAndTheOthersMigrate() async throws {
         try await TestDatabase.withFresh { db in
             try await db.withClient { client in
