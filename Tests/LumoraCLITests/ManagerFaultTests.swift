@@ -24,7 +24,9 @@ import Testing
             let base = "http://127.0.0.1:\(port)"
             let environment = ["DATABASE_URL": db.url.string, "LUMORA_OPERATOR_TOKEN": "fault-token", "LUMORA_EDGE_SECRET": "fault-secret",
                                "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
-            let arguments = ["manager", "--port", String(port), "--data-dir", folder.path, "--no-shared-cell", "--root-domain", "lumora.test"]
+            // Two workers: provisioning takes long enough for the kill to land in the middle of it.
+            let arguments = ["manager", "--port", String(port), "--data-dir", folder.path, "--no-shared-cell", "--root-domain", "lumora.test",
+                             "--workers", "2"]
             let http = HTTPClient.shared
 
             func call(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> HTTPClientResponse {
