@@ -24,9 +24,14 @@ import Testing
             let base = "http://127.0.0.1:\(port)"
             let environment = ["DATABASE_URL": db.url.string, "LUMORA_OPERATOR_TOKEN": "fault-token", "LUMORA_EDGE_SECRET": "fault-secret",
                                "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
-            // Two workers: provisioning takes long enough for the kill to land in the middle of it.
+            // Cells that take a moment to start (as they do on a busy machine), and two workers:
+            // provisioning lasts long enough for the kill to land in the middle of it, however
+            // fast or loaded the machine running the test is.
+            let slowCell = folder.appendingPathComponent("slow-lumora")
+            try "#!/bin/sh\nsleep 0.4\nexec '\(try LumoraBinary.url().path)' \"$@\"\n".write(to: slowCell, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowCell.path)
             let arguments = ["manager", "--port", String(port), "--data-dir", folder.path, "--no-shared-cell", "--root-domain", "lumora.test",
-                             "--workers", "2"]
+                             "--workers", "2", "--cell-binary", slowCell.path]
             let http = HTTPClient.shared
 
             func call(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> HTTPClientResponse {
@@ -43,12 +48,17 @@ import Testing
                 try await db.withClient { client in try await client.scalar(query, as: Int.self) ?? -1 }
             }
 
+            // Slugs unique to this run: cell processes are found by their command line.
+            let run = String((0..<5).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement()! })
+            let slugs = (0..<10).flatMap { ["ft\(run)-std-\($0)", "ft\(run)-ent-\($0)"] }
+            defer {
+                // However the test ends, nothing it started keeps running.
+                for pid in Self.processes(where: { $0.contains("manager") && $0.contains(folder.path) }) { kill(pid, SIGKILL) }
+                for slug in slugs { for pid in Self.cellProcesses(store: slug) { kill(pid, SIGKILL) } }
+            }
             var manager = try LumoraBinary.start(arguments, environment: environment, output: log)
             try await waitUntil(timeout: .seconds(30)) { (try? await call(.GET, "/health").status) == .ok }
 
-            // Slugs unique to this run: cell processes are found by their command line.
-            let run = String(UUID().uuidString.lowercased().prefix(6).filter(\.isLetter).prefix(4)) + "x"
-            let slugs = (0..<10).flatMap { ["ft\(run)-std-\($0)", "ft\(run)-ent-\($0)"] }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for slug in slugs {
                     group.addTask {
@@ -109,12 +119,21 @@ import Testing
             let victim = try #require(cells.first { $0.0 == "store-ft\(run)-ent-0" })
             kill(pid_t(victim.1 ?? 0), SIGKILL)
             var restarted: (Int32?, String?) = (nil, nil)
-            try await waitUntil(timeout: .seconds(60)) {
-                restarted = try await db.withClient { client in
-                    try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = \("store-ft\(run)-ent-0") AND status = 'ready'")
-                        .collect((Int32?, String?).self).first ?? (nil, nil)
+            do {
+                try await waitUntil(timeout: .seconds(60)) {
+                    restarted = try await db.withClient { client in
+                        try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = \("store-ft\(run)-ent-0") AND status = 'ready'")
+                            .collect((Int32?, String?).self).first ?? (nil, nil)
+                    }
+                    return restarted.0 != nil && restarted.0 != victim.1
                 }
-                return restarted.0 != nil && restarted.0 != victim.1
+            } catch {
+                let rows = try await db.withClient { client in
+                    try await client.query("SELECT status, process_id, next_process_id, previous_process_id, last_error FROM lumora.cells WHERE id = \("store-ft\(run)-ent-0")")
+                        .collect((String, Int32?, Int32?, Int32?, String?).self)
+                }
+                Issue.record("the killed cell (pid \(victim.1 ?? 0)) was not restarted: \(rows); manager log:\n\((try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? "")")
+                throw error
             }
             var settings = HTTPClientRequest(url: (restarted.1 ?? "") + "/store/settings")
             for (name, value) in StoreRequestSigner(secret: "fault-secret").headers(store: "ft\(run)-ent-0", method: "GET", path: "/store/settings") {
@@ -134,12 +153,18 @@ import Testing
 
     /// `lumora cell … --store <slug>` processes on this machine.
     static func cellProcesses(store: String) -> [pid_t] {
+        processes { arguments in
+            guard let index = arguments.firstIndex(of: "--store") else { return false }
+            return arguments.contains("cell") && index + 1 < arguments.count && arguments[index + 1] == store
+        }
+    }
+
+    /// Live (not zombie) processes whose command line satisfies `matches`.
+    static func processes(where matches: ([String]) -> Bool) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { pid_t($0) }.filter { pid in
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            guard let index = arguments.firstIndex(of: "--store") else { return false }
-            return arguments.contains("cell") && index + 1 < arguments.count && arguments[index + 1] == store
+            return matches(data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
                 && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z") != true
         }
     }
