@@ -138,6 +138,20 @@ import Testing
             #expect(missing.status == 404 && missing.body.contains(#""error""#))
         }
     }
+
+    /// A cell nobody answers at: a 502 with the JSON error body (pages too, as before the
+    /// edge had its own forwarder: the router answers a thrown `LumoraError` itself).
+    @Test func anUnreachableCellIsABadGateway() async throws {
+        let dead = "http://127.0.0.1:\(try FreePort.pick())"
+        try await PlatformHarness.run(configure: { $0.sharedCellURL = dead }) { platform in
+            let api = try await platform.send(.GET, platform.host("acme"), "/api/store/products?limit=5")
+            #expect(api.status == 502)
+            #expect(api.body.contains(#""code":"cell_unreachable""#) && api.body.contains(#""message""#))
+            #expect(api.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
+            let page = try await platform.get(platform.host("acme"), "/products/anvil")
+            #expect(page.status == 502 && page.body.contains(#""code":"cell_unreachable""#))
+        }
+    }
 }
 
 func waitUntilReady(_ url: String, http: HTTPClient) async throws {

@@ -15,6 +15,14 @@ struct APIProxyRoutes: Sendable {
     let cells: CellClient
     let maximumBodySize: Int
 
+    static let forwardedRequestHeaders: [HTTPField.Name] = [.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!]
+    /// The cell's response headers that come back, and the name they come back under (which
+    /// cell answered, and its version: the edge's own goes in x-lumora-version).
+    static let returnedResponseHeaders: [(String, HTTPField.Name)] = [
+        ("content-type", .contentType), ("retry-after", .retryAfter), ("x-lumora-cache", HTTPField.Name("x-lumora-cache")!),
+        ("x-lumora-version", HTTPField.Name("x-lumora-cell-version")!),
+    ]
+
     func add(to router: Router<EdgeRequestContext>) {
         for area in ["store", "admin"] {
             let group = router.group("_sites/:site/api/\(area)")
@@ -38,17 +46,15 @@ struct APIProxyRoutes: Sendable {
             }
         }
         var headers: [(String, String)] = []
-        for name in [HTTPField.Name.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!] {
+        for name in Self.forwardedRequestHeaders {
             if let value = request.headers[name] { headers.append((name.canonicalName, value)) }
         }
-        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers)
-        var responseHeaders: HTTPFields = [:]
-        for name in ["content-type", "retry-after", "x-lumora-cache"] {
-            if let value = reply.headers.first(name: name) { responseHeaders[HTTPField.Name(name)!] = value }
-        }
-        // Which cell answered, and its version (the edge's own goes in x-lumora-version).
-        if let version = reply.headers.first(name: "x-lumora-version") {
-            responseHeaders[HTTPField.Name("x-lumora-cell-version")!] = version
+        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers,
+                                         eventLoop: context.eventLoop)
+        var responseHeaders = HTTPFields()
+        responseHeaders.reserveCapacity(4)
+        for (name, field) in Self.returnedResponseHeaders {
+            if let value = reply.headers.first(name: name) { responseHeaders.append(HTTPField(name: field, value: value)) }
         }
         return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: responseHeaders, body: .init(byteBuffer: reply.body))
     }
