@@ -68,10 +68,15 @@ final class CellForwarder: Sendable {
         endpoint.utf8.starts(with: "http://".utf8)
     }
 
-    /// Sends `request` to `endpoint` (`http://host:port`, optionally with a base path) on
-    /// `eventLoop`'s pool (any loop of the group when nil or foreign).
+    /// Sends `request` to `endpoint` (`http://host:port`, optionally with a base path) on the
+    /// current loop's pool when the caller runs on one of the group's loops (the edge installs
+    /// NIO as Swift concurrency's executor), else on `eventLoop`'s (any loop's when nil or
+    /// foreign).
     func execute(_ request: Request, endpoint: String, eventLoop: (any EventLoop)? = nil, timeout: TimeAmount) async throws -> Reply {
-        let pool = eventLoop.flatMap { pools[ObjectIdentifier($0)] } ?? pools[ObjectIdentifier(group.next())]!
+        // The loop this task runs on, if it is one of ours (no hop at all), else the one asked
+        // for, else any.
+        let pool = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] }
+            ?? eventLoop.flatMap { pools[ObjectIdentifier($0)] } ?? pools[ObjectIdentifier(group.next())]!
         let deadline = NIODeadline.now() + timeout
         if pool.eventLoop.inEventLoop {
             return try await pool.execute(request, endpoint: endpoint, deadline: deadline).get()
