@@ -39,10 +39,11 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     router.get("_platform/health") { _, _ in "ok" }
     PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load()).add(to: router)
     StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize).add(to: router)
-    APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize).add(to: router)
+    let api = APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize)
+    api.add(to: router)
 
     let responder = EdgeResponder(
-        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages),
+        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
     var app = Application(
         responder: responder,

@@ -18,6 +18,8 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     let configuration: EdgeConfiguration
     let table: StoreRoutingTable
     let pages: PageRenderer
+    /// The API proxy, reached without the router for `/api/store/…` and `/api/admin/…`.
+    var api: APIProxyRoutes? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var context = context
@@ -44,6 +46,9 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         case .platform:
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_platform"), context: context)
         case .store(let route, _):
+            if let api, let direct = APIProxyRoutes.directRoute(request) {
+                return try await api.forward(request, context: context, area: direct.area, rest: direct.rest)
+            }
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_sites/\(route.slug)"), context: context)
         case .redirect(let host):
             let target = "\(context.scheme)://\(host)\(request.uri.description)"
