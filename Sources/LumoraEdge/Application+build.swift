@@ -31,23 +31,25 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     let pages = try await PageRenderer.load(version: configuration.version)
     let csrf = CSRFTokens(secret: configuration.signingSecret)
-    let cells = CellClient(http: http, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
+    let forwarder = CellForwarder()
+    let cells = CellClient(http: http, forwarder: forwarder, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
                            sharedCellURL: configuration.sharedCellURL)
 
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }
     PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load()).add(to: router)
     StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize).add(to: router)
-    APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize).add(to: router)
+    let api = APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize)
+    api.add(to: router)
 
     let responder = EdgeResponder(
-        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages),
+        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
     var app = Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-edge"),
         logger: logger)
-    app.addServices(client, feed, HTTPClientService(client: http))
+    app.addServices(client, feed, HTTPClientService(client: http, forwarder: forwarder))
     app.beforeServerStarts {
         _ = try? await withTimeout(.seconds(10)) { await feed.waitUntilListening() }
     }
@@ -62,9 +64,7 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     let version: String
     let logger: Logger
 
-    static var contentSecurityPolicy: String {
-        "default-src 'none'; img-src 'self' https: data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    }
+    static var contentSecurityPolicy: String { EdgeHeaders.contentSecurityPolicy }
 
     func respond(to request: Request, context: EdgeRequestContext) async throws -> Response {
         var response: Response
@@ -73,12 +73,13 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         } catch {
             response = try render(error, request: request, context: context)
         }
-        response.headers[HTTPField.Name("x-lumora-version")!] = version
-        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "strict-origin-when-cross-origin"
-        if response.headers[.contentType]?.hasPrefix("text/html") == true {
-            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-            response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        // Appended, not assigned: no route sets these, and assigning scans the fields first.
+        response.headers.append(HTTPField(name: EdgeHeaders.versionName, value: version))
+        response.headers.append(EdgeHeaders.noSniff)
+        response.headers.append(EdgeHeaders.referrerPolicy)
+        if response.headers[.contentType]?.utf8.starts(with: "text/html".utf8) == true {
+            response.headers.append(EdgeHeaders.securityPolicy)
+            response.headers.append(EdgeHeaders.frameOptions)
         }
         return response
     }
@@ -110,12 +111,27 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     }
 }
 
-/// Shuts the HTTP client down with the application.
+/// The headers every response gets, made once (a generic type cannot hold static lets).
+enum EdgeHeaders {
+    static let contentSecurityPolicy =
+        "default-src 'none'; img-src 'self' https: data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    static let versionName = HTTPField.Name("x-lumora-version")!
+    static let noSniff = HTTPField(name: HTTPField.Name("X-Content-Type-Options")!, value: "nosniff")
+    static let referrerPolicy = HTTPField(name: HTTPField.Name("Referrer-Policy")!, value: "strict-origin-when-cross-origin")
+    static let securityPolicy = HTTPField(name: .contentSecurityPolicy, value: contentSecurityPolicy)
+    static let frameOptions = HTTPField(name: HTTPField.Name("X-Frame-Options")!, value: "DENY")
+    static let forwardedHost = HTTPField.Name("x-forwarded-host")!
+    static let forwardedProto = HTTPField.Name("x-forwarded-proto")!
+}
+
+/// Shuts the HTTP client and the cell forwarder's pools down with the application.
 struct HTTPClientService: Service {
     let client: HTTPClient
+    let forwarder: CellForwarder
 
     func run() async throws {
         try? await gracefulShutdown()
+        await forwarder.shutdown()
         try await client.shutdown()
     }
 }

@@ -10,6 +10,8 @@ import NIOCore
 public struct EdgeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The loop of the visitor's connection: requests to cells use its connection pool.
+    let eventLoop: any EventLoop
     var site: Site = .unknown
     /// The host the visitor typed (after trusted `x-forwarded-host`).
     var host: String = ""
@@ -19,6 +21,7 @@ public struct EdgeRequestContext: RequestContext, RemoteAddressRequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.eventLoop = source.channel.eventLoop
     }
 
     public var responseEncoder: JSONEncoder { JSONWire.encoder }

@@ -11,21 +11,42 @@ public struct StoreRequestSigner: Sendable {
     public static let timestampHeader = "x-lumora-timestamp"
     public static let signatureHeader = "x-lumora-signature"
 
-    private let key: SymmetricKey
+    /// Keyed once; every signature copies it (the key schedule is half an HMAC's cost on
+    /// messages this short, and every forwarded request is signed).
+    private let keyed: HMAC<SHA256>
     public let tolerance: TimeInterval
 
     public init(secret: String, tolerance: TimeInterval = 60) {
-        self.key = SymmetricKey(data: Data(secret.utf8))
+        self.keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
         self.tolerance = tolerance
     }
 
     public func signature(store: String, method: String, path: String, timestamp: Int64) -> String {
-        let message = "lumora-v1\n\(store)\n\(method.uppercased())\n\(path)\n\(timestamp)"
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
-        return mac.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var mac = keyed
+        var message = "lumora-v1\n"
+        message.reserveCapacity(32 + store.utf8.count + method.utf8.count + path.utf8.count)
+        message += store
+        message += "\n"
+        message += method.utf8.allSatisfy({ $0 < 0x61 || ($0 > 0x7A && $0 < 0x80) }) ? method : method.uppercased()
+        message += "\n"
+        message += path
+        message += "\n"
+        message += String(timestamp)
+        message.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Self.hex(mac.finalize())
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex, two digits a byte.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The three headers the edge adds to a request it forwards.

@@ -1,9 +1,12 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import Hummingbird
+import HTTPTypes
 import LumoraCell
 import LumoraCore
 import LumoraDatabase
-import LumoraEdge
+@testable import LumoraEdge
 import PostgresNIO
 import Testing
 
@@ -136,6 +139,43 @@ import Testing
             #expect(crossed.status == 401)
             let missing = try await platform.send(.GET, platform.host("acme"), "/api/store/nothing")
             #expect(missing.status == 404 && missing.body.contains(#""error""#))
+            // Empty segments are dropped (as the router's catch-all does); the query stays.
+            let untidy = try await platform.send(.GET, platform.host("acme"), "/api/store//products/?limit=5")
+            #expect(untidy.status == 200 && untidy.body.contains(#""handle":"anvil""#))
+            #expect(try await platform.send(.GET, platform.host("acme"), "/api/store/").status == 404)
+        }
+    }
+
+    /// The API proxy's shortcut past the router reads the path as the router's catch-all does.
+    @Test func apiPathsTakeTheDirectRoute() {
+        func route(_ method: HTTPRequest.Method, _ path: String) -> String? {
+            let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "acme.lumora.test", path: path),
+                                  body: RequestBody(buffer: ByteBuffer()))
+            return APIProxyRoutes.directRoute(request).map { "\($0.area) \($0.rest)" }
+        }
+        #expect(route(.get, "/api/store/products") == "store products")
+        #expect(route(.get, "/api/store/products/anvil?x=1") == "store products/anvil")
+        #expect(route(.post, "/api/admin/products") == "admin products")
+        #expect(route(.delete, "/api/admin//products//x/") == "admin products/x")
+        #expect(route(.get, "/api/store/") == nil)
+        #expect(route(.get, "/api/store//") == nil)
+        #expect(route(.get, "/api/store") == nil)
+        #expect(route(.get, "/api/other/x") == nil)
+        #expect(route(.patch, "/api/store/products") == nil)
+        #expect(route(.get, "/products") == nil)
+    }
+
+    /// A cell nobody answers at: a 502 with the JSON error body (pages too, as before the
+    /// edge had its own forwarder: the router answers a thrown `LumoraError` itself).
+    @Test func anUnreachableCellIsABadGateway() async throws {
+        let dead = "http://127.0.0.1:\(try FreePort.pick())"
+        try await PlatformHarness.run(configure: { $0.sharedCellURL = dead }) { platform in
+            let api = try await platform.send(.GET, platform.host("acme"), "/api/store/products?limit=5")
+            #expect(api.status == 502)
+            #expect(api.body.contains(#""code":"cell_unreachable""#) && api.body.contains(#""message""#))
+            #expect(api.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
+            let page = try await platform.get(platform.host("acme"), "/products/anvil")
+            #expect(page.status == 502 && page.body.contains(#""code":"cell_unreachable""#))
         }
     }
 }

@@ -80,6 +80,18 @@ public final class StoreRoutingTable: ChangeSubscriber {
         state.withLock { Array($0.cells.values).sorted { $0.id < $1.id } }
     }
 
+    /// The cell with the smallest id among those matching — `cells.first(where:)` without
+    /// copying and sorting the table (the edge asks on every request).
+    public func firstCell(where matches: (CellRoute) -> Bool) -> CellRoute? {
+        state.withLock { state in
+            var found: CellRoute?
+            for cell in state.cells.values where matches(cell) {
+                if found.map({ cell.id < $0.id }) ?? true { found = cell }
+            }
+            return found
+        }
+    }
+
     public var stores: [StoreRoute] {
         state.withLock { Array($0.stores.values) }
     }

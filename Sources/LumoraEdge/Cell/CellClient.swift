@@ -11,6 +11,8 @@ import NIOHTTP1
 /// places it on one. Every request carries the edge's signature for the store.
 struct CellClient: Sendable {
     let http: HTTPClient
+    /// The keep-alive forwarder for `http://` cells (nil: everything through `http`).
+    let forwarder: CellForwarder?
     let signer: StoreRequestSigner
     let table: StoreRoutingTable
     let sharedCellURL: String?
@@ -33,29 +35,34 @@ struct CellClient: Sendable {
         throw LumoraError(.unavailable, code: "no_cell", message: "no cell serves this store yet")
     }
 
-    struct Reply: Sendable {
-        let status: HTTPResponseStatus
-        let headers: HTTPHeaders
-        let body: ByteBuffer
-    }
+    typealias Reply = CellForwarder.Reply
 
     /// Sends `method path` (path with query, as the cell sees it) for `store`.
     /// `fresh` asks the cell not to answer from its cache: the edge caches what it renders, and
     /// must not render from a cell cache that has not heard of a change the edge has.
+    /// `eventLoop` (the visitor's connection's, when known) picks the connection pool; plain
+    /// `http://` cells go through the edge's own forwarder, others through AsyncHTTPClient.
     func send(_ method: HTTPMethod, _ path: String, store: StoreRoute, body: ByteBuffer? = nil,
-              headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
-        var request = HTTPClientRequest(url: try endpoint(for: store) + path)
-        request.method = method
-        if fresh { request.headers.add(name: "cache-control", value: "no-cache") }
+              headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
+              eventLoop: (any EventLoop)? = nil) async throws -> Reply {
+        let endpoint = try endpoint(for: store)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(extra.count + 5)
+        if fresh { headers.add(name: "cache-control", value: "no-cache") }
         for (name, value) in signer.headers(store: store.slug.rawValue, method: method.rawValue, path: path) {
-            request.headers.replaceOrAdd(name: name, value: value)
+            headers.replaceOrAdd(name: name, value: value)
         }
-        for (name, value) in extra { request.headers.replaceOrAdd(name: name, value: value) }
-        if let body {
-            request.body = .bytes(body)
-            if !request.headers.contains(name: "content-type") { request.headers.add(name: "content-type", value: "application/json") }
-        }
+        for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
+        if body != nil && !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
         do {
+            if let forwarder, CellForwarder.supports(endpoint) {
+                return try await forwarder.execute(.init(method: method, path: path, headers: headers, body: body),
+                                                   endpoint: endpoint, eventLoop: eventLoop, timeout: timeout)
+            }
+            var request = HTTPClientRequest(url: endpoint + path)
+            request.method = method
+            request.headers = headers
+            if let body { request.body = .bytes(body) }
             let response = try await http.execute(request, timeout: timeout)
             let collected = try await response.body.collect(upTo: 8 * 1024 * 1024)
             return Reply(status: response.status, headers: response.headers, body: collected)
@@ -91,6 +98,6 @@ struct CellClient: Sendable {
 extension StoreRoutingTable {
     /// The endpoint of a ready shared cell, if the control schema lists one.
     var sharedCellEndpoint: String? {
-        cells.first { $0.kind == "shared" && $0.status == "ready" && ($0.endpoint?.isEmpty == false) }?.endpoint
+        firstCell { $0.kind == "shared" && $0.status == "ready" && ($0.endpoint?.isEmpty == false) }?.endpoint
     }
 }

@@ -20,41 +20,88 @@ struct Session {
     let cartID: String?
 
     init(request: Request) {
-        let cookies = request.cookies
-        if let value = cookies[Self.sessionCookie]?.value, value.count == 32, value.allSatisfy(\.isHexDigit) {
-            id = value
+        // The Cookie header(s) read byte-wise, first cookie of each name wins (as Hummingbird's
+        // `request.cookies` does), without building a dictionary of every cookie.
+        var session: Substring.UTF8View?
+        var cart: Substring.UTF8View?
+        for field in request.headers where field.name == .cookie {
+            Self.scan(field.value) { name, value in
+                if session == nil, name.elementsEqual(Self.sessionCookie.utf8) { session = value }
+                if cart == nil, name.elementsEqual(Self.cartCookie.utf8) { cart = value }
+            }
+        }
+        if let session, session.count == 32, session.allSatisfy(Self.isHexDigit) {
+            id = String(Substring(session))
             isNew = false
         } else {
             id = Self.randomHex(16)
             isNew = true
         }
-        if let cart = cookies[Self.cartCookie]?.value, cart.hasPrefix("cart_"), cart.count == 37,
-           cart.dropFirst(5).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            cartID = cart
+        if let cart, cart.count == 37, cart.starts(with: "cart_".utf8), cart.dropFirst(5).allSatisfy(Self.isLetterOrDigit) {
+            cartID = String(Substring(cart))
         } else {
             cartID = nil
         }
     }
 
+    /// Calls `body` with each `name=value` of a Cookie header: pairs split at `;`, leading
+    /// whitespace dropped, the name up to the first `=`; a pair without `=` is skipped.
+    static func scan(_ header: String, _ body: (Substring.UTF8View, Substring.UTF8View) -> Void) {
+        var rest = Substring(header).utf8
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: UInt8(ascii: ";")) ?? rest.endIndex
+            var pair = rest[rest.startIndex..<end]
+            while let first = pair.first, first == 0x20 || (first >= 0x09 && first <= 0x0D) { pair = pair.dropFirst() }
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                body(pair[pair.startIndex..<equals], pair[pair.index(after: equals)...])
+            }
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+        }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+    }
+
     static func cookie(_ name: String, _ value: String, secure: Bool, maxAge: Int = 60 * 60 * 24 * 30) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+        var cookie = name
+        cookie.reserveCapacity(name.utf8.count + value.utf8.count + 64)
+        cookie += "="
+        cookie += value
+        cookie += "; Path=/; Max-Age="
+        cookie += maxAge == 60 * 60 * 24 * 30 ? "2592000" : String(maxAge)
+        cookie += secure ? "; HttpOnly; SameSite=Lax; Secure" : "; HttpOnly; SameSite=Lax"
+        return cookie
     }
 
     /// Adds the session cookie when this visitor had none.
     func stamp(_ response: inout Response, secure: Bool) {
-        if isNew { response.headers.append(HTTPField(name: .setCookie, value: Self.cookie(Self.sessionCookie, id, secure: secure))) }
+        stamp(&response.headers, secure: secure)
+    }
+
+    func stamp(_ headers: inout HTTPFields, secure: Bool) {
+        if isNew { headers.append(HTTPField(name: .setCookie, value: Self.cookie(Self.sessionCookie, id, secure: secure))) }
     }
 
     /// `bytes` random bytes as lowercase hex (one random call per 8 bytes).
     static func randomHex(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
+        if bytes == 16 {  // the session id: no intermediate arrays
+            let words = (generator.next() as UInt64, generator.next() as UInt64)
+            return withUnsafeBytes(of: words) { hex($0) }
+        }
         var words = (0..<(bytes + 7) / 8).map { _ in generator.next() as UInt64 }
         let raw = words.withUnsafeMutableBytes { Array($0.prefix(bytes)) }
         return hex(raw)
     }
 
+    private static let digits = Array("0123456789abcdef".utf8)
+
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for byte in bytes {
@@ -72,25 +119,29 @@ struct CSRFTokens: Sendable {
     private let keyed: HMAC<SHA256>
     /// Rendered into cached pages and replaced per visitor when served.
     static let placeholder = "__LUMORA_CSRF__"
+    private static let placeholderBytes = Array(placeholder.utf8)
 
     init(secret: String) {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(("csrf|" + secret).utf8)))
     }
 
     func token(host: String, session: Session) -> String {
+        // host | id, fed in pieces (the same MAC as over the joined string).
         var mac = keyed
-        mac.update(data: Array("\(host)|\(session.id)".utf8))
+        var host = host, id = session.id
+        host.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(ascii: "|")) { mac.update(data: $0) }
+        id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         return Session.hex(mac.finalize().prefix(16))
     }
 
     /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every
     /// cached page: no String round trip).
     static func substitute(in page: ByteBuffer, token: String) -> ByteBuffer {
-        let needle = Array(placeholder.utf8)
+        let needle = placeholderBytes
         let replacement = Array(token.utf8)
         return page.withUnsafeReadableBytes { haystack -> ByteBuffer in
-            var output = ByteBuffer()
-            output.reserveCapacity(haystack.count + 64)
+            var output = ByteBufferAllocator().buffer(capacity: haystack.count + 64)
             var start = 0
             while start < haystack.count {
                 let found = needle.withUnsafeBytes { needleBytes -> Int? in

@@ -90,7 +90,8 @@ struct StorefrontRoutes: Sendable {
 
     @Sendable func product(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let handle = try context.parameters.decoded("handle")
-        guard handle.count <= 100, handle.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+        // Handles are `[a-z0-9-]`, at most 100 (the cell's rule); checked byte-wise.
+        guard handle.utf8.count <= 100, handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
             return try pages.errorPage(.notFound, title: "Product not found", message: "There is no such product.", context: context)
         }
         return try await cachedPage(request, context) { store in
@@ -301,7 +302,7 @@ struct StorefrontRoutes: Sendable {
     private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (StoreRoute) async throws -> String) async throws -> Response {
         let store = try requireStore(context)
         let session = Session(request: request)
-        let key = "\(context.scheme) \(request.uri.description)"
+        let key = Self.cacheKey(request, context)
         let page: ByteBuffer
         let hit: Bool
         if let cached = cache.lookup(store.slug, key: key) {
@@ -317,20 +318,36 @@ struct StorefrontRoutes: Sendable {
             }
             cache.insert(store.slug, key: key, body: page, token: token)
         }
-        var response = Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: CSRFTokens.substitute(in: page, token: csrf.token(host: context.host, session: session))))
-        response.headers[.cacheControl] = "no-cache"
-        response.headers[HTTPField.Name("x-lumora-page-cache")!] = hit ? "hit" : "miss"
-        session.stamp(&response, secure: context.isSecure)
-        return response
+        var headers = HTTPFields()
+        headers.reserveCapacity(10)
+        headers.append(Self.htmlContentType)
+        headers.append(Self.noCache)
+        headers.append(hit ? Self.pageCacheHit : Self.pageCacheMiss)
+        session.stamp(&headers, secure: context.isSecure)
+        return Response(status: .ok, headers: headers,
+                        body: .init(byteBuffer: CSRFTokens.substitute(in: page, token: csrf.token(host: context.host, session: session))))
+    }
+
+    static let htmlContentType = HTTPField(name: .contentType, value: "text/html; charset=utf-8")
+    static let noCache = HTTPField(name: .cacheControl, value: "no-cache")
+    static let pageCacheHit = HTTPField(name: HTTPField.Name("x-lumora-page-cache")!, value: "hit")
+    static let pageCacheMiss = HTTPField(name: HTTPField.Name("x-lumora-page-cache")!, value: "miss")
+
+    /// `<scheme> <path?query>`: pages differ by scheme (their canonical links) and address.
+    static func cacheKey(_ request: Request, _ context: EdgeRequestContext) -> String {
+        let target = request.uri.description
+        var key = context.scheme
+        key.reserveCapacity(key.utf8.count + 1 + target.utf8.count)
+        key += " "
+        key += target
+        return key
     }
 
     /// A cached non-HTML response (sitemap, theme, icon): the same for every visitor.
     private func cachedResponse(_ request: Request, _ context: EdgeRequestContext, contentType: String,
                                 render: (StoreRoute) async throws -> String) async throws -> Response {
         let store = try requireStore(context)
-        let key = "\(context.scheme) \(request.uri.description)"
+        let key = Self.cacheKey(request, context)
         let body: ByteBuffer
         if let cached = cache.lookup(store.slug, key: key) {
             body = cached

@@ -15,6 +15,14 @@ struct APIProxyRoutes: Sendable {
     let cells: CellClient
     let maximumBodySize: Int
 
+    static let forwardedRequestHeaders: [HTTPField.Name] = [.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!]
+    /// The cell's response headers that come back, and the name they come back under (which
+    /// cell answered, and its version: the edge's own goes in x-lumora-version).
+    static let returnedResponseHeaders: [(String, HTTPField.Name)] = [
+        ("content-type", .contentType), ("retry-after", .retryAfter), ("x-lumora-cache", HTTPField.Name("x-lumora-cache")!),
+        ("x-lumora-version", HTTPField.Name("x-lumora-cell-version")!),
+    ]
+
     func add(to router: Router<EdgeRequestContext>) {
         for area in ["store", "admin"] {
             let group = router.group("_sites/:site/api/\(area)")
@@ -25,9 +33,55 @@ struct APIProxyRoutes: Sendable {
     }
 
     func forward(_ request: Request, context: EdgeRequestContext, area: String) async throws -> Response {
+        try await forward(request, context: context, area: area, rest: context.parameters.getCatchAll().joined(separator: "/"))
+    }
+
+    static let proxiedMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete]
+
+    /// What the router would do for `/api/store/…` and `/api/admin/…` on a store's host, without
+    /// the rewrite and the route lookup (every API request comes this way): the area and the
+    /// rest of the path as the router's catch-all sees it (empty segments dropped), or nil when
+    /// the router should decide (another method, nothing after the area).
+    static func directRoute(_ request: Request) -> (area: String, rest: String)? {
+        guard proxiedMethods.contains(request.method) else { return nil }
+        let path = request.uri.path
+        let area: String
+        if path.utf8.starts(with: "/api/store/".utf8) {
+            area = "store"
+        } else if path.utf8.starts(with: "/api/admin/".utf8) {
+            area = "admin"
+        } else {
+            return nil
+        }
+        let rest = path.utf8.dropFirst(6 + area.utf8.count)
+        guard rest.contains(where: { $0 != UInt8(ascii: "/") }) else { return nil }
+        if Self.hasEmptySegment(rest) {
+            return (area, Substring(rest).split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/"))
+        }
+        return (area, String(Substring(rest)))
+    }
+
+    /// A leading, trailing or doubled `/`.
+    private static func hasEmptySegment(_ path: Substring.UTF8View) -> Bool {
+        var previous = UInt8(ascii: "/")
+        for byte in path {
+            if byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/") { return true }
+            previous = byte
+        }
+        return previous == UInt8(ascii: "/")
+    }
+
+    func forward(_ request: Request, context: EdgeRequestContext, area: String, rest: String) async throws -> Response {
         guard let store = context.store else { throw LumoraError.notFound("store_not_found", "no store at this host") }
-        let rest = context.parameters.getCatchAll().joined(separator: "/")
-        let path = "/\(area)/\(rest)" + (request.uri.query.map { "?" + $0 } ?? "")
+        var path = "/"
+        path.reserveCapacity(area.utf8.count + rest.utf8.count + (request.uri.query?.utf8.count ?? 0) + 3)
+        path += area
+        path += "/"
+        path += rest
+        if let query = request.uri.query {
+            path += "?"
+            path += query
+        }
         var body: ByteBuffer?
         if request.method != .get && request.method != .head {
             var request = request
@@ -38,17 +92,15 @@ struct APIProxyRoutes: Sendable {
             }
         }
         var headers: [(String, String)] = []
-        for name in [HTTPField.Name.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!] {
+        for name in Self.forwardedRequestHeaders {
             if let value = request.headers[name] { headers.append((name.canonicalName, value)) }
         }
-        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers)
-        var responseHeaders: HTTPFields = [:]
-        for name in ["content-type", "retry-after", "x-lumora-cache"] {
-            if let value = reply.headers.first(name: name) { responseHeaders[HTTPField.Name(name)!] = value }
-        }
-        // Which cell answered, and its version (the edge's own goes in x-lumora-version).
-        if let version = reply.headers.first(name: "x-lumora-version") {
-            responseHeaders[HTTPField.Name("x-lumora-cell-version")!] = version
+        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers,
+                                         eventLoop: context.eventLoop)
+        var responseHeaders = HTTPFields()
+        responseHeaders.reserveCapacity(4)
+        for (name, field) in Self.returnedResponseHeaders {
+            if let value = reply.headers.first(name: name) { responseHeaders.append(HTTPField(name: field, value: value)) }
         }
         return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: responseHeaders, body: .init(byteBuffer: reply.body))
     }

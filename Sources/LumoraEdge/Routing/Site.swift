@@ -16,14 +16,21 @@ enum Site: Sendable {
 
     /// Resolves a host (already lowercased, without port) against the routing table.
     static func resolve(host: String, rootDomain: String, table: StoreRoutingTable) -> Site {
-        if host == rootDomain { return .platform }
-        if host == "www." + rootDomain { return .redirect(host: rootDomain) }
+        // Byte-wise (every request comes through here): hosts are ASCII by the time they are
+        // normalised, and none of this may allocate on the common path.
+        let hostBytes = host.utf8, rootBytes = rootDomain.utf8
+        if hostBytes.elementsEqual(rootBytes) { return .platform }
+        let underRoot = hostBytes.count > rootBytes.count + 1 && hostBytes.reversed().starts(with: rootBytes.reversed())
+            && hostBytes[hostBytes.index(hostBytes.endIndex, offsetBy: -(rootBytes.count + 1))] == UInt8(ascii: ".")
+        if underRoot && hostBytes.count == rootBytes.count + 4 && hostBytes.starts(with: "www".utf8) { return .redirect(host: rootDomain) }
 
         let route: StoreRoute?
-        if host.hasSuffix("." + rootDomain) {
-            let label = String(host.dropLast(rootDomain.count + 1))
-            guard !label.contains("."), let slug = try? StoreSlug(validating: label) else { return .unknown }
+        if underRoot {
+            let label = hostBytes.dropLast(rootBytes.count + 1)
+            guard !label.contains(UInt8(ascii: ".")), let slug = try? StoreSlug(validating: String(decoding: label, as: UTF8.self)) else { return .unknown }
             route = table.store(slug)
+            // On its own platform subdomain, a store without a primary domain is at this host.
+            if let route, route.status == .active, route.primaryDomain == nil { return .store(route, canonicalHost: host) }
         } else if let custom = table.store(host: host) {
             route = custom
         } else if host.hasPrefix("www."), let apex = table.store(host: String(host.dropFirst(4))) {

@@ -18,16 +18,19 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     let configuration: EdgeConfiguration
     let table: StoreRoutingTable
     let pages: PageRenderer
+    /// The API proxy, reached without the router for `/api/store/…` and `/api/admin/…`.
+    var api: APIProxyRoutes? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var context = context
-        let trusted = context.remoteAddress?.ipAddress.map { address in
+        // No trusted proxies (the common case): no need to format the peer's address.
+        let trusted = !configuration.trustedProxies.isEmpty && (context.remoteAddress?.ipAddress.map { address in
             configuration.trustedProxies.contains { $0.contains(address) }
-        } ?? false
-        let rawHost = (trusted ? request.headers[HTTPField.Name("x-forwarded-host")!]?.split(separator: ",").first.map(String.init) : nil)
+        } ?? false)
+        let rawHost = (trusted ? request.headers[EdgeHeaders.forwardedHost]?.split(separator: ",").first.map(String.init) : nil)
             ?? request.head.authority ?? ""
         context.host = Self.normalise(host: rawHost)
-        if trusted, let proto = request.headers[HTTPField.Name("x-forwarded-proto")!]?.split(separator: ",").first {
+        if trusted, let proto = request.headers[EdgeHeaders.forwardedProto]?.split(separator: ",").first {
             context.scheme = proto.trimmingCharacters(in: .whitespaces).lowercased() == "https" ? "https" : "http"
         }
         context.site = Site.resolve(host: context.host, rootDomain: configuration.rootDomain, table: table)
@@ -43,6 +46,9 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         case .platform:
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_platform"), context: context)
         case .store(let route, _):
+            if let api, let direct = APIProxyRoutes.directRoute(request) {
+                return try await api.forward(request, context: context, area: direct.area, rest: direct.rest)
+            }
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_sites/\(route.slug)"), context: context)
         case .redirect(let host):
             let target = "\(context.scheme)://\(host)\(request.uri.description)"
@@ -57,7 +63,7 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     /// `prefix` + the path (trailing slash dropped, so `/products/` is `/products`) + the query.
     static func rewrite(_ request: Request, prefix: String) -> Request {
         var path = request.uri.path
-        if path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        if path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path.removeLast() }
         let target = prefix + (path == "/" ? "" : path) + (request.uri.query.map { "?" + $0 } ?? "")
         var head = request.head
         head.path = target
@@ -67,6 +73,17 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     /// Lowercase, without surrounding spaces, port or trailing dot — byte by byte (every
     /// request goes through here).
     static func normalise(host: String) -> String {
+        // Most hosts are already normal: no allocation then.
+        var normal = !host.isEmpty
+        var previous: UInt8 = 0
+        for byte in host.utf8 {
+            if (byte >= 0x41 && byte <= 0x5A) || byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "[") {
+                normal = false
+                break
+            }
+            previous = byte
+        }
+        if normal && previous != UInt8(ascii: ".") { return host }
         var bytes = Array(host.utf8)
         while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
         let start = bytes.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? bytes.endIndex

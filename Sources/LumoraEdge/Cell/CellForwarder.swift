@@ -1,0 +1,401 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The edge → cell hop: a thin HTTP/1.1 client over SwiftNIO with a keep-alive connection pool
+/// per cell endpoint and per event loop. A request runs on one loop (the one its visitor's
+/// connection lives on, when known), takes an idle connection to the endpoint from that loop's
+/// pool or opens one, and gives it back when the response has ended — so the hot path takes no
+/// lock. Bodies are buffered (the request's is already collected; the response's up to
+/// `maximumResponseSize`).
+///
+/// A pooled connection can be dead without the pool knowing yet (the cell was replaced and its
+/// close has not been read): an idempotent request (GET, HEAD) that fails on a reused
+/// connection before any byte of the response arrived is sent once more on a new connection.
+/// Other methods are not repeated — the cell may have acted on them.
+///
+/// Only `http://` endpoints; `CellClient` sends anything else through AsyncHTTPClient.
+final class CellForwarder: Sendable {
+    struct Configuration: Sendable {
+        var connectTimeout: TimeAmount = .seconds(2)
+        /// Idle connections unused for this long are closed.
+        var idleTimeout: TimeAmount = .seconds(60)
+        /// At most this many idle connections per endpoint per event loop; more are closed.
+        var maximumIdlePerEndpoint: Int = 256
+        var maximumResponseSize: Int = 8 * 1024 * 1024
+    }
+
+    struct Request: Sendable {
+        var method: HTTPMethod
+        /// Path with query, as the cell sees it (the endpoint's own path, if any, goes before).
+        var path: String
+        var headers: HTTPHeaders
+        var body: ByteBuffer?
+
+        var isIdempotent: Bool { method == .GET || method == .HEAD }
+    }
+
+    struct Reply: Sendable {
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let body: ByteBuffer
+    }
+
+    enum ForwardError: Error, Equatable {
+        /// The connection closed or failed before the response ended.
+        case connectionLost(responseStarted: Bool)
+        case timeout
+        case responseTooLarge
+        case unexpectedResponse
+        case invalidEndpoint
+        case shutDown
+    }
+
+    let group: any EventLoopGroup
+    private let pools: [ObjectIdentifier: LoopPool]
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = .init()) {
+        self.group = group
+        var pools: [ObjectIdentifier: LoopPool] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = LoopPool(eventLoop: loop, configuration: configuration)
+        }
+        self.pools = pools
+    }
+
+    /// `http://host:port[/base]` → whether this forwarder can reach it.
+    static func supports(_ endpoint: String) -> Bool {
+        endpoint.utf8.starts(with: "http://".utf8)
+    }
+
+    /// Sends `request` to `endpoint` (`http://host:port`, optionally with a base path) on the
+    /// current loop's pool when the caller runs on one of the group's loops (the edge installs
+    /// NIO as Swift concurrency's executor), else on `eventLoop`'s (any loop's when nil or
+    /// foreign).
+    func execute(_ request: Request, endpoint: String, eventLoop: (any EventLoop)? = nil, timeout: TimeAmount) async throws -> Reply {
+        // The loop this task runs on, if it is one of ours (no hop at all), else the one asked
+        // for, else any.
+        let pool = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] }
+            ?? eventLoop.flatMap { pools[ObjectIdentifier($0)] } ?? pools[ObjectIdentifier(group.next())]!
+        let deadline = NIODeadline.now() + timeout
+        if pool.eventLoop.inEventLoop {
+            return try await pool.execute(request, endpoint: endpoint, deadline: deadline).get()
+        }
+        return try await pool.eventLoop.flatSubmit {
+            pool.execute(request, endpoint: endpoint, deadline: deadline)
+        }.get()
+    }
+
+    /// Closes every idle connection and stops pooling; requests in flight finish.
+    func shutdown() async {
+        for pool in pools.values {
+            try? await pool.eventLoop.submit { pool.shutdown() }.get()
+        }
+    }
+
+    /// Idle connections per endpoint, for tests.
+    func idleCount(_ endpoint: String) async -> Int {
+        var total = 0
+        for pool in pools.values {
+            total += (try? await pool.eventLoop.submit { pool.idleCount(endpoint) }.get()) ?? 0
+        }
+        return total
+    }
+}
+
+/// One event loop's connections. Touched only on `eventLoop`.
+final class LoopPool: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let configuration: CellForwarder.Configuration
+    private var idle: [String: [CellConnection]] = [:]
+    private var targets: [String: Target] = [:]
+    private var sweeper: RepeatedTask?
+    private(set) var isShutDown = false
+
+    /// A parsed endpoint.
+    struct Target {
+        let host: String
+        let port: Int
+        let address: SocketAddress?
+        /// `host:port`, for the Host header.
+        let authority: String
+        /// The endpoint's own path (no trailing slash), put before every request's path.
+        let basePath: String
+
+        init?(_ url: String) {
+            guard url.utf8.starts(with: "http://".utf8) else { return nil }
+            var rest = Substring(url.dropFirst(7))
+            var basePath = ""
+            if let slash = rest.firstIndex(of: "/") {
+                basePath = String(rest[slash...])
+                rest = rest[..<slash]
+                while basePath.hasSuffix("/") { basePath.removeLast() }
+            }
+            guard !rest.isEmpty else { return nil }
+            var host = rest
+            var port = 80
+            if rest.hasPrefix("[") {  // [::1]:8080
+                guard let close = rest.firstIndex(of: "]") else { return nil }
+                host = rest[rest.index(after: rest.startIndex)..<close]
+                let after = rest[rest.index(after: close)...]
+                if after.hasPrefix(":") {
+                    guard let parsed = Int(after.dropFirst()) else { return nil }
+                    port = parsed
+                } else if !after.isEmpty {
+                    return nil
+                }
+            } else if let colon = rest.lastIndex(of: ":") {
+                guard let parsed = Int(rest[rest.index(after: colon)...]) else { return nil }
+                host = rest[..<colon]
+                port = parsed
+            }
+            guard !host.isEmpty, (1...65535).contains(port) else { return nil }
+            self.host = String(host)
+            self.port = port
+            self.address = try? SocketAddress(ipAddress: self.host, port: port)
+            self.authority = String(rest)
+            self.basePath = basePath
+        }
+    }
+
+    init(eventLoop: any EventLoop, configuration: CellForwarder.Configuration) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+    }
+
+    func execute(_ request: CellForwarder.Request, endpoint: String, deadline: NIODeadline) -> EventLoopFuture<CellForwarder.Reply> {
+        eventLoop.assertInEventLoop()
+        guard !isShutDown else { return eventLoop.makeFailedFuture(CellForwarder.ForwardError.shutDown) }
+        if let connection = takeIdle(endpoint) {
+            return connection.send(request, deadline: deadline).flatMapError { error in
+                // A pooled connection the cell had already closed: once more on a new one.
+                guard request.isIdempotent, error as? CellForwarder.ForwardError == .connectionLost(responseStarted: false) else {
+                    return self.eventLoop.makeFailedFuture(error)
+                }
+                return self.connect(endpoint, deadline: deadline).flatMap { $0.send(request, deadline: deadline) }
+            }
+        }
+        return connect(endpoint, deadline: deadline).flatMap { $0.send(request, deadline: deadline) }
+    }
+
+    private func takeIdle(_ endpoint: String) -> CellConnection? {
+        while let connection = idle[endpoint]?.popLast() {
+            if connection.isUsable { return connection }
+            connection.close()
+        }
+        return nil
+    }
+
+    /// Called by a connection whose response ended with the connection kept alive.
+    func release(_ connection: CellConnection) {
+        guard !isShutDown, connection.isUsable, (idle[connection.endpoint]?.count ?? 0) < configuration.maximumIdlePerEndpoint else {
+            connection.close()
+            return
+        }
+        idle[connection.endpoint, default: []].append(connection)
+        if sweeper == nil { startSweeper() }
+    }
+
+    /// Called when a connection closes: it is no longer offered.
+    func remove(_ connection: CellConnection) {
+        guard var list = idle[connection.endpoint], let index = list.firstIndex(where: { $0 === connection }) else { return }
+        list.remove(at: index)
+        idle[connection.endpoint] = list.isEmpty ? nil : list
+    }
+
+    func idleCount(_ endpoint: String) -> Int { idle[endpoint]?.count ?? 0 }
+
+    func shutdown() {
+        isShutDown = true
+        sweeper?.cancel()
+        sweeper = nil
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for connection in all { connection.close() }
+    }
+
+    private func startSweeper() {
+        let interval = TimeAmount.nanoseconds(max(configuration.idleTimeout.nanoseconds / 4, TimeAmount.milliseconds(10).nanoseconds))
+        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in sweep() }
+    }
+
+    private func sweep() {
+        let limit = NIODeadline.now() - configuration.idleTimeout
+        var stale: [CellConnection] = []
+        for (endpoint, list) in idle {
+            let keep = list.filter { $0.lastUsed > limit }
+            if keep.count != list.count {
+                stale += list.filter { $0.lastUsed <= limit }
+                idle[endpoint] = keep.isEmpty ? nil : keep
+            }
+        }
+        for connection in stale { connection.close() }
+        if idle.isEmpty {
+            sweeper?.cancel()
+            sweeper = nil
+        }
+    }
+
+    private func connect(_ endpoint: String, deadline: NIODeadline) -> EventLoopFuture<CellConnection> {
+        let target: Target
+        if let known = targets[endpoint] {
+            target = known
+        } else {
+            guard let parsed = Target(endpoint) else { return eventLoop.makeFailedFuture(CellForwarder.ForwardError.invalidEndpoint) }
+            if targets.count > 1024 { targets = [:] }
+            targets[endpoint] = parsed
+            target = parsed
+        }
+        let remaining = deadline - NIODeadline.now()
+        guard remaining > .zero else { return eventLoop.makeFailedFuture(CellForwarder.ForwardError.timeout) }
+        let connection = CellConnection(endpoint: endpoint, target: target, pool: self)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(min(configuration.connectTimeout, remaining))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture(withResultOf: {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(connection)
+                })
+            }
+        let connected = target.address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: target.host, port: target.port)
+        return connected.map { _ in connection }.flatMapErrorThrowing { error in
+            if let error = error as? ChannelError, case .connectTimeout = error { throw CellForwarder.ForwardError.timeout }
+            throw error
+        }
+    }
+}
+
+/// One connection to a cell: one request at a time, the response collected into a buffer.
+final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let endpoint: String
+    let target: LoopPool.Target
+    private let pool: LoopPool
+    private var context: ChannelHandlerContext?
+    private(set) var lastUsed = NIODeadline.now()
+    private var closed = false
+
+    private struct InFlight {
+        let promise: EventLoopPromise<CellForwarder.Reply>
+        let timeout: Scheduled<Void>
+        let keepAlive: Bool
+        var head: HTTPResponseHead?
+        var body: ByteBuffer?
+    }
+    private var inFlight: InFlight?
+
+    init(endpoint: String, target: LoopPool.Target, pool: LoopPool) {
+        self.endpoint = endpoint
+        self.target = target
+        self.pool = pool
+    }
+
+    var isUsable: Bool { !closed && inFlight == nil && (context?.channel.isActive ?? false) }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        context?.close(promise: nil)
+    }
+
+    func send(_ request: CellForwarder.Request, deadline: NIODeadline) -> EventLoopFuture<CellForwarder.Reply> {
+        let loop = pool.eventLoop
+        guard let context, !closed, inFlight == nil else {
+            return loop.makeFailedFuture(CellForwarder.ForwardError.connectionLost(responseStarted: false))
+        }
+        let promise = loop.makePromise(of: CellForwarder.Reply.self)
+        let timeout = loop.scheduleTask(deadline: deadline) { [self] in
+            fail(.timeout)
+        }
+        let keepAlive = !request.headers.contains(name: "connection")
+        inFlight = InFlight(promise: promise, timeout: timeout, keepAlive: keepAlive)
+
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 2)
+        headers.add(name: "host", value: target.authority)
+        headers.add(contentsOf: request.headers)
+        if let body = request.body {
+            headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        } else if request.method != .GET && request.method != .HEAD {
+            headers.replaceOrAdd(name: "content-length", value: "0")
+        }
+        let uri = target.basePath.isEmpty ? request.path : target.basePath + request.path
+        let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: uri, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body = request.body, body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        let written = loop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { [self] _ in
+            fail(.connectionLost(responseStarted: inFlight?.head != nil))
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        return promise.futureResult
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard inFlight != nil else {
+            // Nothing was asked: a cell speaking out of turn is not trusted with another request.
+            close()
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guard inFlight?.head == nil, head.status.code >= 200 else { return fail(.unexpectedResponse) }
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > pool.configuration.maximumResponseSize {
+                return fail(.responseTooLarge)
+            }
+            inFlight?.head = head
+        case .body(var part):
+            guard inFlight?.head != nil else { return fail(.unexpectedResponse) }
+            if inFlight?.body == nil {
+                inFlight?.body = part
+            } else {
+                inFlight?.body?.writeBuffer(&part)
+            }
+            if (inFlight?.body?.readableBytes ?? 0) > pool.configuration.maximumResponseSize { return fail(.responseTooLarge) }
+        case .end:
+            guard let done = inFlight, let head = done.head else { return fail(.unexpectedResponse) }
+            inFlight = nil
+            done.timeout.cancel()
+            lastUsed = .now()
+            if done.keepAlive && head.isKeepAlive && !closed {
+                pool.release(self)
+            } else {
+                close()
+            }
+            done.promise.succeed(CellForwarder.Reply(status: head.status, headers: head.headers, body: done.body ?? ByteBuffer()))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        pool.remove(self)
+        fail(.connectionLost(responseStarted: inFlight?.head != nil))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(.connectionLost(responseStarted: inFlight?.head != nil))
+        close()
+    }
+
+    /// Fails the request in flight (if any) and closes the connection: after a failure
+    /// nobody knows where the stream stands.
+    private func fail(_ error: CellForwarder.ForwardError) {
+        let failed = inFlight
+        inFlight = nil
+        close()
+        if let failed {
+            failed.timeout.cancel()
+            failed.promise.fail(error)
+        }
+    }
+}
