@@ -33,20 +33,7 @@ public struct StoreRequestSigner: Sendable {
         message += "\n"
         message += String(timestamp)
         message.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return Self.hex(mac.finalize())
-    }
-
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex, two digits a byte.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.lowercase(mac.finalize())
     }
 
     /// The three headers the edge adds to a request it forwards.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import LumoraBenchmarks
 import LumoraDatabase
 
@@ -18,11 +19,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Concurrent signups from the warm pool.") var concurrency: Int = 4
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, _, logger in
                 try await ProvisionBenchmark(server: database.url, stores: stores, signupConcurrency: concurrency, logger: logger).run()
             }
-            print(table)
         }
     }
 
@@ -34,11 +33,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Store schemas migrated at once.") var concurrency: Int = 4
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, _, logger in
                 try await MigrateBenchmark(server: database.url, stores: stores, concurrency: concurrency, logger: logger).run()
             }
-            print(table)
         }
     }
 
@@ -50,12 +47,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Seconds per measured run.") var seconds: Int = 15
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, binary, logger in
                 try await CellBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds, logger: logger).run()
             }
-            print(table)
         }
     }
 
@@ -68,13 +62,10 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .customLong("nginx-workers"), help: "nginx worker_processes.") var nginxWorkers: Int = 2
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, binary, logger in
                 try await EdgeBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds,
                                         nginxWorkers: nginxWorkers, logger: logger).run()
             }
-            print(table)
         }
     }
 
@@ -86,12 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Enterprise signups (a cell process each).") var enterprise: Int = 10
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, binary, logger in
                 try await SignupBenchmark(server: database.url, binary: binary, standard: standard, enterprise: enterprise, logger: logger).run()
             }
-            print(table)
         }
     }
 
@@ -106,13 +94,24 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Concurrent shoppers during the release.") var load: Int = 8
 
         func run() async throws {
-            let logger = options.makeLogger("lumora.bench")
-            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let table = try await DatabaseHandle.with(dataDirectory: options.dataDirectoryURL, logger: logger) { database in
+            try await options.runBenchmark { database, binary, logger in
                 try await ReleaseBenchmark(server: database.url, binary: binary, stores: stores, dedicated: dedicated, batchSize: batchSize,
                                            healthWindowMilliseconds: healthWindow, loadConcurrency: load, logger: logger).run()
             }
-            print(table)
         }
+    }
+}
+
+extension DatabaseOptions {
+    /// Runs one benchmark on this command's database (its own cluster unless DATABASE_URL is
+    /// set) and prints its table. `binary` is this very `lumora`, for benchmarks that start
+    /// roles as processes.
+    func runBenchmark(_ body: (DatabaseHandle, URL, Logger) async throws -> String) async throws {
+        let logger = makeLogger("lumora.bench")
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let table = try await DatabaseHandle.with(dataDirectory: dataDirectoryURL, logger: logger) { database in
+            try await body(database, binary, logger)
+        }
+        print(table)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LumoraCore
 import LumoraDatabase
 
 /// Secrets a local platform needs, from the environment or generated once and kept in the
@@ -12,7 +13,7 @@ enum Secrets {
         }
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
-        let value = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let value = Hex.lowercase((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
         try Data(value.utf8).write(to: file)
         chmod(file.path, 0o600)
         return value

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LumoraCore
 
 /// One numbered SQL file: `0003_add_reviews.sql` is version 3, named `add_reviews`.
 public struct Migration: Sendable, Equatable {
@@ -27,7 +28,7 @@ public struct Migration: Sendable, Equatable {
 
     /// SHA-256 of the file's text, recorded so that an edited, already-applied file is refused.
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(sql.utf8)))
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LumoraCore
 
 /// A store's admin API token: 32 random bytes, shown once when issued; only its SHA-256 is
 /// stored (the token carries enough entropy that a slow hash buys nothing).
@@ -15,7 +16,7 @@ public enum AdminToken {
     }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Compares a presented token with a stored hash in constant time.

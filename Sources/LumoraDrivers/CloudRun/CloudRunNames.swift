@@ -42,7 +42,7 @@ public enum CloudRunNames {
 
     static func shortened(_ name: String, limit: Int) -> String {
         guard name.count > limit else { return name }
-        let digest = SHA256.hash(data: Data(name.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: Data(name.utf8)).prefix(4))
         var prefix = String(name.prefix(limit - digest.count - 1))
         while prefix.hasSuffix("-") { prefix.removeLast() }
         return prefix + "-" + digest

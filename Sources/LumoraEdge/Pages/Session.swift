@@ -92,23 +92,11 @@ struct Session {
         var generator = SystemRandomNumberGenerator()
         if bytes == 16 {  // the session id: no intermediate arrays
             let words = (generator.next() as UInt64, generator.next() as UInt64)
-            return withUnsafeBytes(of: words) { hex($0) }
+            return withUnsafeBytes(of: words) { Hex.lowercase($0) }
         }
         var words = (0..<(bytes + 7) / 8).map { _ in generator.next() as UInt64 }
         let raw = words.withUnsafeMutableBytes { Array($0.prefix(bytes)) }
-        return hex(raw)
-    }
-
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.lowercase(raw)
     }
 }
 
@@ -132,7 +120,7 @@ struct CSRFTokens: Sendable {
         host.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         withUnsafeBytes(of: UInt8(ascii: "|")) { mac.update(data: $0) }
         id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        return Session.hex(mac.finalize().prefix(16))
+        return Hex.lowercase(mac.finalize().prefix(16))
     }
 
     /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every

@@ -42,35 +42,35 @@ struct ManagerRoutes: Sendable {
         }
         group.get("stores") { _, _ in try JSONWire.response(["stores": try await stores.list()]) }
         group.get("stores/:slug") { _, context in
-            try JSONWire.response(["store": try await stores.get(try slug(context))])
+            try JSONWire.response(["store": try await stores.get(try context.storeSlug())])
         }
         group.delete("stores/:slug") { request, context in
             let purge = request.uri.queryParameters.get("purge") == "true"
-            let job = try await stores.delete(try slug(context), purge: purge)
+            let job = try await stores.delete(try context.storeSlug(), purge: purge)
             return try JSONWire.response(JobBody(job: job), status: .accepted)
         }
         group.post("stores/:slug/plan") { request, context in
             let body = try await JSONWire.decode(PlanRequest.self, from: request, limit: maximumBodySize)
-            let (store, job) = try await stores.changePlan(try slug(context), to: body.plan)
+            let (store, job) = try await stores.changePlan(try context.storeSlug(), to: body.plan)
             return try JSONWire.response(PlanBody(store: store, job: job), status: job == nil ? .ok : .accepted)
         }
         group.get("stores/:slug/domains") { _, context in
-            let slug = try slug(context)
+            let slug = try context.storeSlug()
             _ = try await stores.get(slug)
             return try JSONWire.response(["domains": try await domains.list(slug)])
         }
         group.post("stores/:slug/domains") { request, context in
-            let slug = try slug(context)
+            let slug = try context.storeSlug()
             _ = try await stores.get(slug)
             let body = try await JSONWire.decode(DomainRequest.self, from: request, limit: maximumBodySize)
             return try JSONWire.response(["domain": try await domains.add(body.hostname, to: slug)], status: .created)
         }
         group.post("stores/:slug/domains/:hostname/verify") { _, context in
-            try JSONWire.response(["domain": try await domains.verify(try context.parameters.decoded("hostname"), of: try slug(context))])
+            try JSONWire.response(["domain": try await domains.verify(try context.parameters.decoded("hostname"), of: try context.storeSlug())])
         }
         group.delete("stores/:slug/domains/:hostname") { _, context in
             let hostname = try context.parameters.decoded("hostname")
-            try await domains.remove(hostname, from: try slug(context))
+            try await domains.remove(hostname, from: try context.storeSlug())
             return try JSONWire.response(["deleted": hostname])
         }
         group.get("jobs") { request, _ in
@@ -86,10 +86,10 @@ struct ManagerRoutes: Sendable {
             return try JSONWire.response(["jobs": try await queue.jobs(state: state, store: parameters.get("store"), limit: limit)])
         }
         group.get("jobs/:id") { _, context in
-            try JSONWire.response(["job": try await queue.job(try jobID(context))])
+            try JSONWire.response(["job": try await queue.job(try context.numericID(notFound: "job_not_found", "job"))])
         }
         group.post("jobs/:id/retry") { _, context in
-            try JSONWire.response(["job": try await queue.retry(try jobID(context))], status: .accepted)
+            try JSONWire.response(["job": try await queue.retry(try context.numericID(notFound: "job_not_found", "job"))], status: .accepted)
         }
         group.get("cells") { _, context in
             let rows = try await client.query(ManagerSQL.cells, logger: context.logger)
@@ -103,19 +103,6 @@ struct ManagerRoutes: Sendable {
             }
             return try JSONWire.response(["cells": cells])
         }
-    }
-
-    private func slug(_ context: ManagerRequestContext) throws -> StoreSlug {
-        let raw = try context.parameters.decoded("slug")
-        guard let slug = try? StoreSlug(validating: raw) else {
-            throw LumoraError.notFound("store_not_found", "no store named '\(raw.prefix(40))'")
-        }
-        return slug
-    }
-
-    private func jobID(_ context: ManagerRequestContext) throws -> Int64 {
-        guard let id = Int64(try context.parameters.decoded("id")), id > 0 else { throw LumoraError.notFound("job_not_found", "no such job") }
-        return id
     }
 
     struct CreatedBody: Encodable, Sendable {

@@ -28,43 +28,28 @@ struct ReleaseRoutes: Sendable {
             return try JSONWire.response(["releases": try await releases.list(limit: limit)])
         }
         group.get("releases/:id") { _, context in
-            try JSONWire.response(try await releases.status(try releaseID(context)))
+            try JSONWire.response(try await releases.status(try context.numericID(notFound: "release_not_found", "release")))
         }
         group.post("releases/:id/pause") { _, context in
-            try JSONWire.response(["release": try await releases.pause(try releaseID(context))])
+            try JSONWire.response(["release": try await releases.pause(try context.numericID(notFound: "release_not_found", "release"))])
         }
         group.post("releases/:id/resume") { _, context in
-            try JSONWire.response(["release": try await releases.resume(try releaseID(context))], status: .accepted)
+            try JSONWire.response(["release": try await releases.resume(try context.numericID(notFound: "release_not_found", "release"))], status: .accepted)
         }
         group.post("releases/:id/abort") { _, context in
-            try JSONWire.response(["release": try await releases.abort(try releaseID(context))])
+            try JSONWire.response(["release": try await releases.abort(try context.numericID(notFound: "release_not_found", "release"))])
         }
         group.put("stores/:slug/pin") { request, context in
-            let slug = try storeSlug(context)
+            let slug = try context.storeSlug()
             let body = try await JSONWire.decode(PinRequest.self, from: request, limit: maximumBodySize)
             let pinned = try await releases.pin(slug, to: body.version)
             return try JSONWire.response(PinBody(store: slug.rawValue, pinnedVersion: pinned.version.name, job: pinned.job),
                                          status: pinned.job == nil ? .ok : .accepted)
         }
         group.delete("stores/:slug/pin") { _, context in
-            let slug = try storeSlug(context)
+            let slug = try context.storeSlug()
             try await releases.unpin(slug)
             return try JSONWire.response(PinBody(store: slug.rawValue, pinnedVersion: nil, job: nil))
         }
-    }
-
-    private func releaseID(_ context: ManagerRequestContext) throws -> Int64 {
-        guard let id = Int64(try context.parameters.decoded("id")), id > 0 else {
-            throw LumoraError.notFound("release_not_found", "no such release")
-        }
-        return id
-    }
-
-    private func storeSlug(_ context: ManagerRequestContext) throws -> StoreSlug {
-        let raw = try context.parameters.decoded("slug")
-        guard let slug = try? StoreSlug(validating: raw) else {
-            throw LumoraError.notFound("store_not_found", "no store named '\(raw.prefix(40))'")
-        }
-        return slug
     }
 }
