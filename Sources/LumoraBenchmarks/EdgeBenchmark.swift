@@ -24,14 +24,17 @@ public struct EdgeBenchmark: Sendable {
     public let stores: Int
     public let seconds: Int
     public let nginxWorkers: Int
+    /// Measure only this path ("api" or "page"), for quicker runs while working on one.
+    public let only: String?
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, logger: Logger) {
+    public init(server: DatabaseURL, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, only: String? = nil, logger: Logger) {
         self.server = server
         self.binary = binary
         self.stores = stores
         self.seconds = seconds
         self.nginxWorkers = nginxWorkers
+        self.only = only
         self.logger = logger
     }
 
@@ -51,6 +54,7 @@ public struct EdgeBenchmark: Sendable {
             throw BenchmarkError(message: "--seconds must be 1…30: nginx's precomputed signatures are valid for 60 s, warm-up included")
         }
         guard nginxWorkers >= 1 else { throw BenchmarkError(message: "--nginx-workers must be at least 1") }
+        guard only == nil || only == "api" || only == "page" else { throw BenchmarkError(message: "--only is api or page") }
         let nginx = try NginxProcess.binary()
         let nginxVersion = await NginxProcess.version(nginx)
         _ = try LoadTools.require("wrk")
@@ -121,10 +125,11 @@ public struct EdgeBenchmark: Sendable {
 
             // Two rounds per path, ABBA order (edge, nginx, nginx, edge): a drift over the
             // run (warm-up, a neighbour on the machine) falls on both servers alike.
+            let api = "API \(Self.apiPath)", page = "page \(Self.pagePath)"
             let paths: [(name: String, path: String, script: URL)] = [
-                ("API \(Self.apiPath)", Self.apiPath, apiScript),
-                ("page \(Self.pagePath)", Self.pagePath, pageScript),
-            ]
+                (api, Self.apiPath, apiScript),
+                (page, Self.pagePath, pageScript),
+            ].filter { only == nil || $0.name.lowercased().hasPrefix(only!) }
             var results: [String: [Server: [LoadTools.WrkResult]]] = [:]
             for entry in paths {
                 for server in [Server.edge, .nginx, .nginx, .edge] {
@@ -163,7 +168,6 @@ public struct EdgeBenchmark: Sendable {
                 (summaries[name]?[.edge]?.p99 ?? 0) - (summaries[name]?[.nginx]?.p99 ?? 0)
             }
             func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
-            let api = paths[0].name, page = paths[1].name
             let apiRatio = ratio(api), apiAdded = addedP99(api), pageRatio = ratio(page)
             let hits = pageCache.filter { $0 == "hit" }.count
 
@@ -179,10 +183,14 @@ public struct EdgeBenchmark: Sendable {
 
                 \(markdownTable(["path", "server", "requests/s", "p50", "p99", "non-2xx", "socket errors"], rows))
 
+                \(only == "page" ? "" : """
                 API: edge ÷ nginx throughput \(String(format: "%.2f×", apiRatio)) (goal ≥ 0.80×: \(verdict(apiRatio >= 0.8))); \
                 added p99 \(String(format: "%+.2f ms", apiAdded)) (goal ≤ 1 ms: \(verdict(apiAdded <= 1)))
+                """)
+                \(only == "api" ? "" : """
                 page: edge ÷ nginx throughput \(String(format: "%.2f×", pageRatio)) (goal ≥ 0.50×: \(verdict(pageRatio >= 0.5))); \
                 added p99 \(String(format: "%+.2f ms", addedP99(page)))
+                """)
                 edge RSS after the runs: \(String(format: "%.0f MB", edgeMemory))
                 """
         }

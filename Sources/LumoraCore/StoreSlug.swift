@@ -24,17 +24,18 @@ public struct StoreSlug: Hashable, Sendable, Comparable, CustomStringConvertible
         guard raw.utf8.count >= Self.minimumLength, raw.utf8.count <= Self.maximumLength else {
             throw Self.invalid(raw, "must be \(Self.minimumLength) to \(Self.maximumLength) characters long")
         }
-        let bytes = Array(raw.utf8)
+        // Byte by byte, without allocating: the edge checks the label of every request's host.
+        let bytes = raw.utf8
         guard bytes.allSatisfy({ Self.isLowercaseLetter($0) || Self.isDigit($0) || $0 == UInt8(ascii: "-") }) else {
             throw Self.invalid(raw, "may contain only lowercase letters a-z, digits and '-'")
         }
         guard let first = bytes.first, Self.isLowercaseLetter(first) else {
             throw Self.invalid(raw, "must start with a lowercase letter")
         }
-        guard let last = bytes.last, last != UInt8(ascii: "-") else {
+        guard bytes.last != UInt8(ascii: "-") else {
             throw Self.invalid(raw, "must not end with '-'")
         }
-        guard !raw.contains("--") else {
+        guard !zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: "-") && $1 == UInt8(ascii: "-") }) else {
             throw Self.invalid(raw, "must not contain '--'")
         }
         guard !Self.reservedWords.contains(raw) else {

@@ -7,6 +7,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import ServiceLifecycle
 
@@ -45,9 +46,11 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     let responder = EdgeResponder(
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
+    let relay = APIRelay(configuration: configuration, table: table, cells: cells, forwarder: forwarder)
     var app = Application(
         responder: responder,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-edge"),
+        server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, relay: relay) },
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: EdgeHeaders.serverName),
         logger: logger)
     app.addServices(client, feed, HTTPClientService(client: http, forwarder: forwarder))
     app.beforeServerStarts {
@@ -73,14 +76,7 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         } catch {
             response = try render(error, request: request, context: context)
         }
-        // Appended, not assigned: no route sets these, and assigning scans the fields first.
-        response.headers.append(HTTPField(name: EdgeHeaders.versionName, value: version))
-        response.headers.append(EdgeHeaders.noSniff)
-        response.headers.append(EdgeHeaders.referrerPolicy)
-        if response.headers[.contentType]?.utf8.starts(with: "text/html".utf8) == true {
-            response.headers.append(EdgeHeaders.securityPolicy)
-            response.headers.append(EdgeHeaders.frameOptions)
-        }
+        EdgeHeaders.stamp(&response.headers, version: version)
         return response
     }
 
@@ -122,6 +118,31 @@ enum EdgeHeaders {
     static let frameOptions = HTTPField(name: HTTPField.Name("X-Frame-Options")!, value: "DENY")
     static let forwardedHost = HTTPField.Name("x-forwarded-host")!
     static let forwardedProto = HTTPField.Name("x-forwarded-proto")!
+    static let serverName = "lumora-edge"
+
+    /// Adds what every response of the edge carries: its version, nosniff and the referrer
+    /// policy, and on HTML the CSP and frame options.
+    static func stamp(_ fields: inout HTTPFields, version: String) {
+        // Appended, not assigned: no route sets these, and assigning scans the fields first.
+        stamp(version: version, isHTML: fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true) { fields.append($0) }
+    }
+
+    /// `stamp` for NIO's headers (the API relay's responses).
+    static func stamp(_ headers: inout HTTPHeaders, version: String) {
+        stamp(version: version, isHTML: headers.first(name: "content-type")?.utf8.starts(with: "text/html".utf8) == true) {
+            headers.add(name: $0.name.canonicalName, value: $0.value)
+        }
+    }
+
+    private static func stamp(version: String, isHTML: Bool, add: (HTTPField) -> Void) {
+        add(HTTPField(name: versionName, value: version))
+        add(noSniff)
+        add(referrerPolicy)
+        if isHTML {
+            add(securityPolicy)
+            add(frameOptions)
+        }
+    }
 }
 
 /// Shuts the HTTP client and the cell forwarder's pools down with the application.

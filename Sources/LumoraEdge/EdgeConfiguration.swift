@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import LumoraCore
 import LumoraDatabase
 
@@ -46,6 +47,13 @@ public struct EdgeConfiguration: Sendable {
         self.version = version
         self.pageCacheLifetime = pageCacheLifetime
         self.maximumBodySize = maximumBodySize
+    }
+
+    /// Whether a request from `peer` may name the host and scheme in `x-forwarded-*`.
+    func trusts(_ peer: SocketAddress?) -> Bool {
+        // No trusted proxies (the common case): no need to format the peer's address.
+        guard !trustedProxies.isEmpty, let address = peer?.ipAddress else { return false }
+        return trustedProxies.contains { $0.contains(address) }
     }
 }
 

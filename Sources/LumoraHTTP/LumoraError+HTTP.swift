@@ -11,12 +11,22 @@ extension LumoraError: HTTPResponseError {
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatusCode) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: responseHeaders, body: .init(byteBuffer: responseBody))
+    }
+
+    /// The content type, and `Retry-After` on a 429 or 503 that says when.
+    public var responseHeaders: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .tooManyRequests || status == .serviceUnavailable, let retryAfter = retryAfterSeconds {
             headers[.retryAfter] = String(retryAfter)
         }
+        return headers
+    }
+
+    /// `{"error":{"code","message"}}`.
+    public var responseBody: ByteBuffer {
         let data = (try? JSONWire.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"error"}}"#.utf8)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: data)
     }
 }
 

@@ -75,15 +75,34 @@ final class CellForwarder: Sendable {
     func execute(_ request: Request, endpoint: String, eventLoop: (any EventLoop)? = nil, timeout: TimeAmount) async throws -> Reply {
         // The loop this task runs on, if it is one of ours (no hop at all), else the one asked
         // for, else any.
-        let pool = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)] }
-            ?? eventLoop.flatMap { pools[ObjectIdentifier($0)] } ?? pools[ObjectIdentifier(group.next())]!
-        let deadline = NIODeadline.now() + timeout
-        if pool.eventLoop.inEventLoop {
-            return try await pool.execute(request, endpoint: endpoint, deadline: deadline).get()
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { pools[ObjectIdentifier($0)]?.eventLoop }
+            ?? eventLoop ?? group.next()
+        if loop.inEventLoop {
+            return try await execute(request, endpoint: endpoint, on: loop, timeout: timeout).get()
         }
-        return try await pool.eventLoop.flatSubmit {
-            pool.execute(request, endpoint: endpoint, deadline: deadline)
-        }.get()
+        return try await loop.flatSubmit { self.execute(request, endpoint: endpoint, on: loop, timeout: timeout) }.get()
+    }
+
+    /// `execute` for a caller already on `loop`: the reply completes on `loop`.
+    func execute(_ request: Request, endpoint: String, on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<Reply> {
+        let promise = loop.makePromise(of: Reply.self)
+        execute(request, endpoint: endpoint, on: loop, timeout: timeout) { promise.completeWith($0) }
+        return promise.futureResult
+    }
+
+    /// `execute` for a channel handler on `loop`: no task, no future, and no hop when `loop`
+    /// is one of the group's; `completion` runs on `loop`.
+    func execute(_ request: Request, endpoint: String, on loop: any EventLoop, timeout: TimeAmount,
+                 completion: @escaping (Result<Reply, any Error>) -> Void) {
+        let deadline = NIODeadline.now() + timeout
+        if let pool = pools[ObjectIdentifier(loop)] {
+            pool.execute(request, endpoint: endpoint, deadline: deadline, completion: completion)
+            return
+        }
+        let pool = pools[ObjectIdentifier(group.next())]!
+        let done = loop.makePromise(of: Reply.self)
+        pool.eventLoop.execute { pool.execute(request, endpoint: endpoint, deadline: deadline) { done.completeWith($0) } }
+        done.futureResult.assumeIsolated().whenComplete(completion)
     }
 
     /// Closes every idle connection and stops pooling; requests in flight finish.
@@ -110,6 +129,12 @@ final class LoopPool: @unchecked Sendable {
     private var idle: [String: [CellConnection]] = [:]
     private var targets: [String: Target] = [:]
     private var sweeper: RepeatedTask?
+    /// Connections with a request in flight, and the task that times them out. One coarse
+    /// check every `deadlineCheckInterval` while any are busy costs far less than a timer per
+    /// request; a timeout fires up to that much late.
+    private var busy: [ObjectIdentifier: CellConnection] = [:]
+    private var deadlineChecks: RepeatedTask?
+    static let deadlineCheckInterval = TimeAmount.milliseconds(50)
     private(set) var isShutDown = false
 
     /// A parsed endpoint.
@@ -163,19 +188,32 @@ final class LoopPool: @unchecked Sendable {
         self.configuration = configuration
     }
 
-    func execute(_ request: CellForwarder.Request, endpoint: String, deadline: NIODeadline) -> EventLoopFuture<CellForwarder.Reply> {
+    typealias Completion = (Result<CellForwarder.Reply, any Error>) -> Void
+
+    func execute(_ request: CellForwarder.Request, endpoint: String, deadline: NIODeadline, completion: @escaping Completion) {
         eventLoop.assertInEventLoop()
-        guard !isShutDown else { return eventLoop.makeFailedFuture(CellForwarder.ForwardError.shutDown) }
-        if let connection = takeIdle(endpoint) {
-            return connection.send(request, deadline: deadline).flatMapError { error in
-                // A pooled connection the cell had already closed: once more on a new one.
-                guard request.isIdempotent, error as? CellForwarder.ForwardError == .connectionLost(responseStarted: false) else {
-                    return self.eventLoop.makeFailedFuture(error)
-                }
-                return self.connect(endpoint, deadline: deadline).flatMap { $0.send(request, deadline: deadline) }
+        guard !isShutDown else { return completion(.failure(CellForwarder.ForwardError.shutDown)) }
+        guard let connection = takeIdle(endpoint) else {
+            return connectAndSend(request, endpoint: endpoint, deadline: deadline, completion: completion)
+        }
+        connection.send(request, deadline: deadline) { result in
+            // A pooled connection the cell had already closed: once more on a new one.
+            if case .failure(let error) = result, request.isIdempotent,
+               error as? CellForwarder.ForwardError == .connectionLost(responseStarted: false) {
+                self.connectAndSend(request, endpoint: endpoint, deadline: deadline, completion: completion)
+            } else {
+                completion(result)
             }
         }
-        return connect(endpoint, deadline: deadline).flatMap { $0.send(request, deadline: deadline) }
+    }
+
+    private func connectAndSend(_ request: CellForwarder.Request, endpoint: String, deadline: NIODeadline, completion: @escaping Completion) {
+        connect(endpoint, deadline: deadline).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let connection): connection.send(request, deadline: deadline, completion: completion)
+            case .failure(let error): completion(.failure(error))
+            }
+        }
     }
 
     private func takeIdle(_ endpoint: String) -> CellConnection? {
@@ -196,6 +234,31 @@ final class LoopPool: @unchecked Sendable {
         if sweeper == nil { startSweeper() }
     }
 
+    func markBusy(_ connection: CellConnection) {
+        busy[ObjectIdentifier(connection)] = connection
+        if deadlineChecks == nil {
+            deadlineChecks = eventLoop.scheduleRepeatedTask(initialDelay: Self.deadlineCheckInterval, delay: Self.deadlineCheckInterval) { [self] _ in
+                checkDeadlines()
+            }
+        }
+    }
+
+    func markDone(_ connection: CellConnection) {
+        busy[ObjectIdentifier(connection)] = nil
+    }
+
+    private func checkDeadlines() {
+        if busy.isEmpty {
+            deadlineChecks?.cancel()
+            deadlineChecks = nil
+            return
+        }
+        let now = NIODeadline.now()
+        for connection in busy.values where connection.isPastDeadline(now) {
+            connection.timeOut()
+        }
+    }
+
     /// Called when a connection closes: it is no longer offered.
     func remove(_ connection: CellConnection) {
         guard var list = idle[connection.endpoint], let index = list.firstIndex(where: { $0 === connection }) else { return }
@@ -209,6 +272,7 @@ final class LoopPool: @unchecked Sendable {
         isShutDown = true
         sweeper?.cancel()
         sweeper = nil
+        // Requests in flight still time out: the deadline checks go on while any are busy.
         let all = idle.values.flatMap { $0 }
         idle = [:]
         for connection in all { connection.close() }
@@ -254,7 +318,8 @@ final class LoopPool: @unchecked Sendable {
             .connectTimeout(min(configuration.connectTimeout, remaining))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture(withResultOf: {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // The headers are ours or came through a parser already.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(connection)
                 })
             }
@@ -279,8 +344,8 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
     private var closed = false
 
     private struct InFlight {
-        let promise: EventLoopPromise<CellForwarder.Reply>
-        let timeout: Scheduled<Void>
+        let completion: LoopPool.Completion
+        let deadline: NIODeadline
         let keepAlive: Bool
         var head: HTTPResponseHead?
         var body: ByteBuffer?
@@ -305,39 +370,32 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         context?.close(promise: nil)
     }
 
-    func send(_ request: CellForwarder.Request, deadline: NIODeadline) -> EventLoopFuture<CellForwarder.Reply> {
-        let loop = pool.eventLoop
-        guard let context, !closed, inFlight == nil else {
-            return loop.makeFailedFuture(CellForwarder.ForwardError.connectionLost(responseStarted: false))
-        }
-        let promise = loop.makePromise(of: CellForwarder.Reply.self)
-        let timeout = loop.scheduleTask(deadline: deadline) { [self] in
-            fail(.timeout)
-        }
-        let keepAlive = !request.headers.contains(name: "connection")
-        inFlight = InFlight(promise: promise, timeout: timeout, keepAlive: keepAlive)
+    func isPastDeadline(_ now: NIODeadline) -> Bool { inFlight.map { $0.deadline <= now } ?? false }
 
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headers.count + 2)
+    func timeOut() { fail(.timeout) }
+
+    /// Sends `request`; `completion` runs once, on the pool's loop, with the whole response or
+    /// what went wrong. A write that fails closes the channel, which fails the request.
+    func send(_ request: CellForwarder.Request, deadline: NIODeadline, completion: @escaping LoopPool.Completion) {
+        guard let context, !closed, inFlight == nil else {
+            return completion(.failure(CellForwarder.ForwardError.connectionLost(responseStarted: false)))
+        }
+        inFlight = InFlight(completion: completion, deadline: deadline, keepAlive: !request.headers.contains(name: "connection"))
+        pool.markBusy(self)
+
+        var headers = request.headers
         headers.add(name: "host", value: target.authority)
-        headers.add(contentsOf: request.headers)
         if let body = request.body {
-            headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+            headers.add(name: "content-length", value: String(body.readableBytes))
         } else if request.method != .GET && request.method != .HEAD {
-            headers.replaceOrAdd(name: "content-length", value: "0")
+            headers.add(name: "content-length", value: "0")
         }
         let uri = target.basePath.isEmpty ? request.path : target.basePath + request.path
-        let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: uri, headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: uri, headers: headers))), promise: nil)
         if let body = request.body, body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
-        let written = loop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { [self] _ in
-            fail(.connectionLost(responseStarted: inFlight?.head != nil))
-        }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        return promise.futureResult
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -364,14 +422,14 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let done = inFlight, let head = done.head else { return fail(.unexpectedResponse) }
             inFlight = nil
-            done.timeout.cancel()
+            pool.markDone(self)
             lastUsed = .now()
             if done.keepAlive && head.isKeepAlive && !closed {
                 pool.release(self)
             } else {
                 close()
             }
-            done.promise.succeed(CellForwarder.Reply(status: head.status, headers: head.headers, body: done.body ?? ByteBuffer()))
+            done.completion(.success(CellForwarder.Reply(status: head.status, headers: head.headers, body: done.body ?? ByteBuffer())))
         }
     }
 
@@ -392,10 +450,8 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
     private func fail(_ error: CellForwarder.ForwardError) {
         let failed = inFlight
         inFlight = nil
+        pool.markDone(self)
         close()
-        if let failed {
-            failed.timeout.cancel()
-            failed.promise.fail(error)
-        }
+        failed?.completion(.failure(error))
     }
 }

@@ -43,8 +43,17 @@ struct APIProxyRoutes: Sendable {
     /// rest of the path as the router's catch-all sees it (empty segments dropped), or nil when
     /// the router should decide (another method, nothing after the area).
     static func directRoute(_ request: Request) -> (area: String, rest: String)? {
-        guard proxiedMethods.contains(request.method) else { return nil }
-        let path = request.uri.path
+        directRoute(method: request.method, path: request.uri.path)
+    }
+
+    /// `directRoute` for a method and a path without its query.
+    static func directRoute(method: HTTPRequest.Method, path: String) -> (area: String, rest: String)? {
+        guard proxiedMethods.contains(method) else { return nil }
+        return directRoute(path: path)
+    }
+
+    /// `directRoute` for a path without its query, whatever the method.
+    static func directRoute(path: String) -> (area: String, rest: String)? {
         let area: String
         if path.utf8.starts(with: "/api/store/".utf8) {
             area = "store"
@@ -73,35 +82,63 @@ struct APIProxyRoutes: Sendable {
 
     func forward(_ request: Request, context: EdgeRequestContext, area: String, rest: String) async throws -> Response {
         guard let store = context.store else { throw LumoraError.notFound("store_not_found", "no store at this host") }
-        var path = "/"
-        path.reserveCapacity(area.utf8.count + rest.utf8.count + (request.uri.query?.utf8.count ?? 0) + 3)
-        path += area
-        path += "/"
-        path += rest
-        if let query = request.uri.query {
-            path += "?"
-            path += query
-        }
         var body: ByteBuffer?
         if request.method != .get && request.method != .head {
             var request = request
             do {
                 body = try await request.collectBody(upTo: maximumBodySize)
             } catch is NIOTooManyBytesError {
-                throw LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(maximumBodySize) bytes")
+                throw Self.bodyTooLarge(maximumBodySize)
             }
         }
+        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), Self.cellPath(area: area, rest: rest, query: request.uri.query),
+                                         store: store, body: body, headers: Self.forwardedHeaders(request.headers), eventLoop: context.eventLoop)
+        return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: Self.responseFields(of: reply),
+                        body: .init(byteBuffer: reply.body))
+    }
+
+    /// The path the cell is asked for: `/<area>/<rest>[?query]`.
+    static func cellPath(area: String, rest: String, query: String?) -> String {
+        var path = "/"
+        path.reserveCapacity(area.utf8.count + rest.utf8.count + (query?.utf8.count ?? 0) + 3)
+        path += area
+        path += "/"
+        path += rest
+        if let query {
+            path += "?"
+            path += query
+        }
+        return path
+    }
+
+    /// The visitor's headers that go on to the cell.
+    static func forwardedHeaders(_ fields: HTTPFields) -> [(String, String)] {
         var headers: [(String, String)] = []
-        for name in Self.forwardedRequestHeaders {
-            if let value = request.headers[name] { headers.append((name.canonicalName, value)) }
+        for name in forwardedRequestHeaders {
+            if let value = fields[name] { headers.append((name.canonicalName, value)) }
         }
-        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), path, store: store, body: body, headers: headers,
-                                         eventLoop: context.eventLoop)
-        var responseHeaders = HTTPFields()
-        responseHeaders.reserveCapacity(4)
-        for (name, field) in Self.returnedResponseHeaders {
-            if let value = reply.headers.first(name: name) { responseHeaders.append(HTTPField(name: field, value: value)) }
+        return headers
+    }
+
+    static func forwardedHeaders(_ fields: HTTPHeaders) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        for name in forwardedRequestHeaders {
+            if let value = fields.first(name: name.canonicalName) { headers.append((name.canonicalName, value)) }
         }
-        return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: responseHeaders, body: .init(byteBuffer: reply.body))
+        return headers
+    }
+
+    /// The cell's headers that come back to the visitor (content length aside).
+    static func responseFields(of reply: CellClient.Reply) -> HTTPFields {
+        var fields = HTTPFields()
+        fields.reserveCapacity(8)
+        for (name, field) in returnedResponseHeaders {
+            if let value = reply.headers.first(name: name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return fields
+    }
+
+    static func bodyTooLarge(_ maximumBodySize: Int) -> LumoraError {
+        LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(maximumBodySize) bytes")
     }
 }

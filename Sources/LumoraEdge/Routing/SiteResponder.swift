@@ -23,16 +23,9 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var context = context
-        // No trusted proxies (the common case): no need to format the peer's address.
-        let trusted = !configuration.trustedProxies.isEmpty && (context.remoteAddress?.ipAddress.map { address in
-            configuration.trustedProxies.contains { $0.contains(address) }
-        } ?? false)
-        let rawHost = (trusted ? request.headers[EdgeHeaders.forwardedHost]?.split(separator: ",").first.map(String.init) : nil)
-            ?? request.head.authority ?? ""
-        context.host = Self.normalise(host: rawHost)
-        if trusted, let proto = request.headers[EdgeHeaders.forwardedProto]?.split(separator: ",").first {
-            context.scheme = proto.trimmingCharacters(in: .whitespaces).lowercased() == "https" ? "https" : "http"
-        }
+        let trusted = configuration.trusts(context.remoteAddress)
+        context.host = VisitorHost.of(request.head, trusted: trusted)
+        if let scheme = VisitorHost.forwardedScheme(of: request.head, trusted: trusted) { context.scheme = scheme }
         context.site = Site.resolve(host: context.host, rootDomain: configuration.rootDomain, table: table)
 
         let path = request.uri.path
@@ -68,37 +61,5 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         var head = request.head
         head.path = target
         return Request(head: head, body: request.body)
-    }
-
-    /// Lowercase, without surrounding spaces, port or trailing dot — byte by byte (every
-    /// request goes through here).
-    static func normalise(host: String) -> String {
-        // Most hosts are already normal: no allocation then.
-        var normal = !host.isEmpty
-        var previous: UInt8 = 0
-        for byte in host.utf8 {
-            if (byte >= 0x41 && byte <= 0x5A) || byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "[") {
-                normal = false
-                break
-            }
-            previous = byte
-        }
-        if normal && previous != UInt8(ascii: ".") { return host }
-        var bytes = Array(host.utf8)
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
-        let start = bytes.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? bytes.endIndex
-        var end = bytes.endIndex
-        if bytes[start...].first == UInt8(ascii: "[") {  // [::1]:8080
-            if let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) { end = close + 1 }
-        } else if let colon = bytes[start...].lastIndex(of: UInt8(ascii: ":")) {
-            end = colon
-        }
-        if end > start && bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
-        var result = [UInt8]()
-        result.reserveCapacity(end - start)
-        for byte in bytes[start..<end] {
-            result.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-        }
-        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -1,0 +1,192 @@
+import LumoraCore
+import NIOCore
+import NIOHTTP1
+
+/// The API proxy's fast path, inside each visitor connection's channel pipeline, right after
+/// NIO's HTTP/1 codec and in front of Hummingbird: `/api/store/…` and `/api/admin/…` on a
+/// store's host go to the store's cell and the reply is written straight back, with no Swift
+/// task, no async writer, no conversion to HTTP types and the cell's connection on the same
+/// event loop. The API path is what scripts and JavaScript storefronts hammer, and
+/// Hummingbird's per-request machinery cost more than the proxying itself.
+///
+/// Everything else passes on to Hummingbird (`APIRelay.plan` decides). Responses leave in the
+/// order requests came: a request that arrives while Hummingbird still owes a response goes to
+/// Hummingbird too, and parts that arrive while a relayed request is in flight wait (reading
+/// from the socket waits with them).
+final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let relay: APIRelay
+    /// Whether the peer is a trusted proxy (worked out at the first request).
+    private var trusted: Bool?
+
+    /// Where the parts of the request being read go.
+    private enum Reading {
+        case idle
+        case hummingbird
+        case relay(APIRelay.Plan)
+    }
+    private var reading = Reading.idle
+    /// The relayed request's body so far, and whether it outgrew the limit (then it is dropped
+    /// and the answer is a 413).
+    private var body: ByteBuffer?
+    private var bodyTooLarge = false
+    /// Responses Hummingbird still owes: heads passed on whose response has not ended.
+    private var owedByHummingbird = 0
+    /// A relayed request is waiting for its cell.
+    private var relaying = false
+    /// Parts that arrived while a relayed request was in flight, in order; while there are any,
+    /// reading from the socket waits.
+    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    /// A read asked for while parts wait, and an error seen meanwhile: both wait their turn.
+    private var readHeld = false
+    private var errorHeld: (any Error)?
+    /// Graceful shutdown asked to close the connection when idle. Hummingbird's connection state
+    /// handler, after this one, does that — once the relay has nothing in hand.
+    private var quiesceHeld = false
+
+    init(relay: APIRelay) {
+        self.relay = relay
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if relaying || !waiting.isEmpty {
+            waiting.append(part)
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Held only when a pipelining client has parts waiting: holding every read while a
+        // relayed request is in flight would cost two epoll_ctl calls per request.
+        if !waiting.isEmpty {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Only Hummingbird's writes come through here; the relay writes from this handler.
+        if case .end = unwrapOutboundIn(data) { owedByHummingbird = max(0, owedByHummingbird - 1) }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Hummingbird answers a parse error with a 400 and closes; not before the relayed
+        // response ahead of it is out.
+        if relaying || !waiting.isEmpty {
+            if errorHeld == nil { errorHeld = error }
+        } else {
+            context.fireErrorCaught(error)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, isBusy {
+            quiesceHeld = true
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// A relayed request is being read, waits for its cell, or has parts waiting behind it.
+    private var isBusy: Bool {
+        if case .relay = reading { return true }
+        return relaying || !waiting.isEmpty
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, reading) {
+        case (.head(let head), _):
+            if owedByHummingbird == 0, let plan = relay.plan(head, trusted: isTrusted(context)) {
+                reading = .relay(plan)
+                body = nil
+                bodyTooLarge = false
+            } else {
+                passOn(part, context: context)
+                owedByHummingbird += 1
+                reading = .hummingbird
+            }
+        case (.body(var chunk), .relay(let plan)):
+            guard plan.takesBody, !bodyTooLarge else { return }
+            if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+            if body!.readableBytes > relay.configuration.maximumBodySize {
+                body = nil
+                bodyTooLarge = true
+            }
+        case (.end, .relay(let plan)):
+            reading = .idle
+            relaying = true
+            let body = self.body
+            self.body = nil
+            if bodyTooLarge {
+                finish(relay.response(to: APIProxyRoutes.bodyTooLarge(relay.configuration.maximumBodySize)), plan: plan, context: context)
+                return
+            }
+            relay.send(plan, body: body, on: context.eventLoop) { result in
+                self.finish(self.relay.response(to: result), plan: plan, context: context)
+            }
+        case (.end, _):
+            passOn(part, context: context)
+            reading = .idle
+        case (.body, _):
+            passOn(part, context: context)
+        }
+    }
+
+    private func passOn(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    /// Writes a relayed request's response, then takes up what waited behind it.
+    private func finish(_ response: (head: HTTPResponseHead, body: ByteBuffer), plan: APIRelay.Plan, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(response.head)), promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        relaying = false
+        if plan.closeAfter {
+            context.close(promise: nil)
+            return
+        }
+        if quiesceHeld {
+            quiesceHeld = false
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        if !waiting.isEmpty {
+            while !relaying, let part = waiting.popFirst() {
+                handle(part, context: context)
+            }
+            // Outside a read from the socket: Hummingbird's async channel hands on what it was
+            // given only at the end of a read, so end one.
+            context.fireChannelReadComplete()
+        }
+        guard !relaying, waiting.isEmpty else { return }
+        if let error = errorHeld {
+            errorHeld = nil
+            context.fireErrorCaught(error)
+        }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func isTrusted(_ context: ChannelHandlerContext) -> Bool {
+        if let trusted { return trusted }
+        let trusts = relay.configuration.trusts(context.channel.remoteAddress)
+        trusted = trusts
+        return trusts
+    }
+}

@@ -1,0 +1,232 @@
+import LumoraCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+@testable import LumoraEdge
+
+/// The API relay below Hummingbird, over real sockets: what it answers, and that a connection
+/// mixing relayed API calls with pages (which Hummingbird answers) gets every answer, in order.
+@Suite struct APIRelayTests {
+    @Test func pipelinedPagesAndAPICallsAnswerInOrder() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            try await platform.createProduct("globex", handle: "gizmo", title: "Gizmo")
+            let acme = platform.host("acme"), globex = platform.host("globex")
+            // API calls behind API calls wait for the one in flight; an API call behind a page
+            // waits for Hummingbird; a page behind an API call waits for the relay.
+            let replies = try await RawHTTP.pipeline(port: platform.edgePort, [
+                .init(acme, "/api/store/products?limit=5"),
+                .init(globex, "/api/store/products"),
+                .init(acme, "/products/anvil"),
+                .init(acme, "/api/store/nothing"),
+                .init(globex, "/api/store/settings"),
+                .init("nope.lumora.test", "/api/store/products"),
+                .init(globex, "/"),
+                .init(acme, "/api/store/products/anvil"),
+            ])
+            #expect(replies.closed == false)
+            try #require(replies.replies.count == 8)
+            let (status, bodies) = (replies.replies.map(\.status), replies.replies.map(\.body))
+            #expect(status == [200, 200, 200, 404, 200, 404, 200, 200])
+            #expect(bodies[0].contains(#""handle":"anvil""#) && !bodies[0].contains("gizmo"))
+            #expect(bodies[1].contains(#""handle":"gizmo""#) && !bodies[1].contains("anvil"))
+            #expect(bodies[2].contains("<html") && bodies[2].contains("Anvil"))
+            #expect(bodies[3].contains(#""error""#))
+            #expect(bodies[4].contains("Globex Store"))
+            #expect(bodies[5].contains("No store here"))
+            #expect(bodies[6].contains("<html") && bodies[6].contains("Globex Store"))
+            #expect(bodies[7].contains(#""handle":"anvil""#))
+        }
+    }
+
+    @Test func relayedResponsesCarryTheEdgeHeaders() async throws {
+        try await PlatformHarness.run { platform in
+            let replies = try await RawHTTP.pipeline(port: platform.edgePort, [.init(platform.host("acme"), "/api/store/products")])
+            let reply = try #require(replies.replies.first)
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
+            #expect(reply.headers.first(name: "content-length") == String(reply.body.utf8.count))
+            #expect(reply.headers.first(name: "x-lumora-version") == LumoraVersion.current)
+            #expect(reply.headers.first(name: "x-lumora-cell-version") == LumoraVersion.current)
+            #expect(reply.headers.first(name: "x-content-type-options") == "nosniff")
+            #expect(reply.headers.first(name: "referrer-policy") == "strict-origin-when-cross-origin")
+            #expect(reply.headers.first(name: "server") == "lumora-edge")
+            // The cell's own signature headers and anything else it sent stay behind.
+            #expect(reply.headers.first(name: "x-store-id") == nil)
+        }
+    }
+
+    @Test func anOversizeBodyIsRefusedAndTheConnectionGoesOn() async throws {
+        try await PlatformHarness.run(configure: { $0.maximumBodySize = 1024 }) { platform in
+            let acme = platform.host("acme")
+            let token = platform.tokens["acme"] ?? ""
+            let large = #"{"title":""# + String(repeating: "x", count: 4000) + #"","handle":"big"}"#
+            let replies = try await RawHTTP.pipeline(port: platform.edgePort, [
+                .init(acme, "/api/admin/products", method: .POST,
+                      headers: [("authorization", "Bearer \(token)"), ("content-type", "application/json")], body: large),
+                .init(acme, "/api/store/products/big"),
+                .init(acme, "/api/store/products"),
+            ])
+            try #require(replies.replies.count == 3)
+            #expect(replies.replies[0].status == 413)
+            #expect(replies.replies[0].body.contains(#""code":"payload_too_large""#))
+            // Nothing was written: the product does not exist.
+            #expect(replies.replies[1].status == 404)
+            #expect(replies.replies[2].status == 200)
+        }
+    }
+
+    @Test func aBodyArrivingInPiecesReachesTheCell() async throws {
+        try await PlatformHarness.run { platform in
+            let acme = platform.host("acme")
+            let token = platform.tokens["acme"] ?? ""
+            let description = String(repeating: "solid iron ", count: 900)
+            let json = #"{"title":"Anvil","handle":"anvil","status":"published","description":"\#(description)","variants":[{"title":"Default","sku":"a-1","price":{"amount":1500,"currency":"USD"},"stocked":3}]}"#
+            let replies = try await RawHTTP.pipeline(port: platform.edgePort, [
+                .init(acme, "/api/admin/products", method: .POST,
+                      headers: [("authorization", "Bearer \(token)"), ("content-type", "application/json")], body: json, pieces: 7),
+                .init(acme, "/api/store/products/anvil"),
+            ])
+            try #require(replies.replies.count == 2)
+            #expect(replies.replies[0].status == 201, "\(replies.replies[0].body)")
+            #expect(replies.replies[1].status == 200 && replies.replies[1].body.contains(description))
+        }
+    }
+
+    @Test func connectionCloseEndsTheConnectionAfterTheAnswer() async throws {
+        try await PlatformHarness.run { platform in
+            let acme = platform.host("acme")
+            let replies = try await RawHTTP.pipeline(port: platform.edgePort, [
+                .init(acme, "/api/store/products", headers: [("connection", "close")]),
+                .init(acme, "/api/store/settings"),
+            ])
+            #expect(replies.replies.map(\.status) == [200])
+            #expect(replies.closed)
+        }
+    }
+
+    @Test func splitsTargetsLikeTheRouter() {
+        #expect(APIRelay.split("/api/store/products") == ("/api/store/products", nil))
+        #expect(APIRelay.split("/api/store/products?limit=5&page=2") == ("/api/store/products", "limit=5&page=2"))
+        #expect(APIRelay.split("/api/store/products?") == ("/api/store/products", ""))
+        #expect(APIRelay.split("/api/store/products#top") == ("/api/store/products", nil))
+        #expect(APIRelay.split("/api/store/products?a=1#top") == ("/api/store/products", "a=1"))
+    }
+}
+
+/// A client that writes all its requests on one new connection before reading any answer
+/// (HTTP/1.1 pipelining), as a proxy in front of the edge may.
+enum RawHTTP {
+    struct Request {
+        var host: String
+        var path: String
+        var method: HTTPMethod = .GET
+        var headers: [(String, String)] = []
+        var body: String?
+        /// The body is written in this many separate writes.
+        var pieces = 1
+
+        init(_ host: String, _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil, pieces: Int = 1) {
+            self.host = host
+            self.path = path
+            self.method = method
+            self.headers = headers
+            self.body = body
+            self.pieces = pieces
+        }
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: String
+    }
+
+    /// The answers in the order they came, stopping after one per request or when the server
+    /// closed the connection (`closed`).
+    static func pipeline(port: Int, _ requests: [Request], timeout: TimeAmount = .seconds(10)) async throws -> (replies: [Reply], closed: Bool) {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let promise = loop.makePromise(of: ([Reply], Bool).self)
+        let channel = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: requests.count, promise: promise))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        // Out of time: closing ends the collection with what came (and the test's counts fail).
+        let timer = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        try await loop.submit {
+            for request in requests {
+                var headers = HTTPHeaders([("host", request.host)] + request.headers)
+                let body = request.body.map { ByteBuffer(string: $0) }
+                if let body { headers.add(name: "content-length", value: String(body.readableBytes)) }
+                channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path, headers: headers)),
+                              promise: nil)
+                if var body {
+                    let size = max(1, body.readableBytes / max(1, request.pieces))
+                    while body.readableBytes > 0, let piece = body.readSlice(length: min(size, body.readableBytes)) {
+                        channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(piece)), promise: nil)
+                    }
+                }
+                channel.write(HTTPClientRequestPart.end(nil), promise: nil)
+            }
+            channel.flush()
+        }.get()
+        defer {
+            timer.cancel()
+            channel.close(promise: nil)
+        }
+        let (replies, closed) = try await promise.futureResult.get()
+        return (replies, closed)
+    }
+
+    private final class ReplyCollector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPClientResponsePart
+
+        let expected: Int
+        let promise: EventLoopPromise<([Reply], Bool)>
+        private var replies: [Reply] = []
+        private var head: HTTPResponseHead?
+        private var body = ByteBuffer()
+
+        init(expected: Int, promise: EventLoopPromise<([Reply], Bool)>) {
+            self.expected = expected
+            self.promise = promise
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body.clear()
+            case .body(var part):
+                body.writeBuffer(&part)
+            case .end:
+                guard let head else { return }
+                replies.append(Reply(status: Int(head.status.code), headers: head.headers, body: String(buffer: body)))
+                self.head = nil
+                if replies.count == expected { complete(.success((replies, false))) }
+            }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            complete(.success((replies, true)))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            complete(.failure(error))
+            context.close(promise: nil)
+        }
+
+        private var completed = false
+
+        private func complete(_ result: Result<([Reply], Bool), any Error>) {
+            guard !completed else { return }
+            completed = true
+            promise.completeWith(result)
+        }
+    }
+}
