@@ -8,7 +8,8 @@ import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1.1 child channel with the API relay in it. The pipeline is
 /// `HTTP1Channel`'s (NIO's HTTP/1 codec, the HTTP types codec, the connection state handler,
-/// the async channel Hummingbird reads from) with `APIRelayHandler` right after NIO's codec.
+/// the async channel Hummingbird reads from) with `APIRelayHandler` right after NIO's codec,
+/// and in front of it all the writer the relay sends its serialised responses through.
 struct EdgeHTTPChannel: HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -18,6 +19,8 @@ struct EdgeHTTPChannel: HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            let writer = SerialisedResponseWriter()
+            try pipeline.addHandler(writer)
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // Hummingbird and the relay answer in order
                 withErrorHandling: false,  // Hummingbird answers parse errors
@@ -25,7 +28,7 @@ struct EdgeHTTPChannel: HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: .init()
             )
-            try pipeline.addHandler(APIRelayHandler(relay: relay))
+            try pipeline.addHandler(APIRelayHandler(relay: relay, writer: writer))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

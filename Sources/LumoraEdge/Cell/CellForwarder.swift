@@ -358,7 +358,8 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         self.pool = pool
     }
 
-    var isUsable: Bool { !closed && inFlight == nil && (context?.channel.isActive ?? false) }
+    /// `closed` is set on close and on channelInactive (asking the channel itself takes a lock).
+    var isUsable: Bool { !closed && inFlight == nil && context != nil }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 

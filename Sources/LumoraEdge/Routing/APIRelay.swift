@@ -16,6 +16,9 @@ struct APIRelay: Sendable {
     var timeout: TimeAmount = .seconds(10)
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: SignatureCache]
+    /// What every relayed response carries, serialised once: the server's name and what
+    /// `EdgeHeaders.stamp` puts on an HTML response and on any other.
+    private let fixedHeaders: (html: String, other: String)
 
     init(configuration: EdgeConfiguration, table: StoreRoutingTable, cells: CellClient, forwarder: CellForwarder) {
         self.configuration = configuration
@@ -25,16 +28,33 @@ struct APIRelay: Sendable {
         var signatures: [ObjectIdentifier: SignatureCache] = [:]
         for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = SignatureCache() }
         self.signatures = signatures
+        func serialised(contentType: String) -> String {
+            var headers = HTTPHeaders([("content-type", contentType)])
+            EdgeHeaders.stamp(&headers, version: configuration.version)
+            headers.remove(name: "content-type")
+            headers.add(name: "server", value: EdgeHeaders.serverName)
+            return headers.map { "\($0.name): \($0.value)\r\n" }.joined()
+        }
+        self.fixedHeaders = (serialised(contentType: "text/html"), serialised(contentType: "application/json"))
     }
 
-    /// A request the relay takes: for `store`, sent to its cell as `method cellPath`.
-    struct Plan {
+    /// A request the relay takes: for `store`, sent to its cell as `method cellPath`. A class:
+    /// it is handed along (reading state, completion) rather than copied field by field.
+    final class Plan {
         let store: StoreRoute
         let method: HTTPMethod
         let cellPath: String
         let headers: [(String, String)]
         /// The visitor's connection ends after the response (`Connection: close`, HTTP/1.0).
         let closeAfter: Bool
+
+        init(store: StoreRoute, method: HTTPMethod, cellPath: String, headers: [(String, String)], closeAfter: Bool) {
+            self.store = store
+            self.method = method
+            self.cellPath = cellPath
+            self.headers = headers
+            self.closeAfter = closeAfter
+        }
 
         /// GET carries no body to the cell (as through the router).
         var takesBody: Bool { method != .GET }
@@ -69,17 +89,16 @@ struct APIRelay: Sendable {
         }
     }
 
-    /// The response to a relayed request: the cell's reply, or the error the router's path
-    /// would have given.
-    func response(to result: Result<CellClient.Reply, any Error>) -> (head: HTTPResponseHead, body: ByteBuffer) {
+    /// The response to a relayed request, serialised: the cell's status, body and returned
+    /// headers, or the error the router's path would have given; with the edge's headers.
+    func response(to result: Result<CellClient.Reply, any Error>) -> (head: ByteBuffer, body: ByteBuffer) {
         switch result {
         case .success(let reply):
-            var headers = HTTPHeaders()
-            headers.reserveCapacity(10)
+            var head = Self.statusLine(reply.status, capacity: 256 + fixedHeaders.html.utf8.count)
             for (name, field) in APIProxyRoutes.returnedResponseHeaders {
-                if let value = reply.headers.first(name: name) { headers.add(name: field.canonicalName, value: value) }
+                if let value = reply.headers.first(name: name) { Self.write(field.canonicalName, value, to: &head) }
             }
-            return response(status: reply.status, headers: headers, body: reply.body)
+            return (finish(head, contentType: reply.headers.first(name: "content-type"), body: reply.body), reply.body)
         case .failure(let error as LumoraError):
             return response(to: error)
         case .failure:
@@ -87,18 +106,38 @@ struct APIRelay: Sendable {
         }
     }
 
-    func response(to error: LumoraError) -> (head: HTTPResponseHead, body: ByteBuffer) {
-        var headers = HTTPHeaders()
-        for field in error.responseHeaders { headers.add(name: field.name.canonicalName, value: field.value) }
-        return response(status: HTTPResponseStatus(statusCode: error.httpStatusCode), headers: headers, body: error.responseBody)
+    func response(to error: LumoraError) -> (head: ByteBuffer, body: ByteBuffer) {
+        var head = Self.statusLine(HTTPResponseStatus(statusCode: error.httpStatusCode), capacity: 256 + fixedHeaders.html.utf8.count)
+        for field in error.responseHeaders { Self.write(field.name.canonicalName, field.value, to: &head) }
+        let body = error.responseBody
+        return (finish(head, contentType: error.responseHeaders[.contentType], body: body), body)
     }
 
-    private func response(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) -> (head: HTTPResponseHead, body: ByteBuffer) {
-        var headers = headers
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        headers.add(name: "server", value: EdgeHeaders.serverName)
-        EdgeHeaders.stamp(&headers, version: configuration.version)
-        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), body)
+    private static func statusLine(_ status: HTTPResponseStatus, capacity: Int) -> ByteBuffer {
+        var head = ByteBuffer()
+        head.reserveCapacity(capacity)
+        head.writeStaticString("HTTP/1.1 ")
+        head.writeString(String(status.code))
+        head.writeStaticString(" ")
+        head.writeString(status.reasonPhrase)
+        head.writeStaticString("\r\n")
+        return head
+    }
+
+    /// Header values come from NIO's parser (the cell's) or from us: no CR or LF in them.
+    private static func write(_ name: String, _ value: String, to head: inout ByteBuffer) {
+        head.writeString(name)
+        head.writeStaticString(": ")
+        head.writeString(value)
+        head.writeStaticString("\r\n")
+    }
+
+    private func finish(_ head: ByteBuffer, contentType: String?, body: ByteBuffer) -> ByteBuffer {
+        var head = head
+        Self.write("content-length", String(body.readableBytes), to: &head)
+        head.writeString(contentType?.utf8.starts(with: "text/html".utf8) == true ? fixedHeaders.html : fixedHeaders.other)
+        head.writeStaticString("\r\n")
+        return head
     }
 
     /// A request target's path and query (a fragment, which clients should not send, dropped).

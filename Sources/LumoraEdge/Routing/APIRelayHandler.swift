@@ -47,9 +47,14 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Graceful shutdown asked to close the connection when idle. Hummingbird's connection state
     /// handler, after this one, does that — once the relay has nothing in hand.
     private var quiesceHeld = false
+    /// Parts went on to Hummingbird since the last end of a read.
+    private var passedOn = false
 
-    init(relay: APIRelay) {
+    private let writer: SerialisedResponseWriter
+
+    init(relay: APIRelay, writer: SerialisedResponseWriter) {
         self.relay = relay
+        self.writer = writer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -146,15 +151,22 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func passOn(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         context.fireChannelRead(wrapInboundOut(part))
+        passedOn = true
+    }
+
+    /// Hummingbird hears of the end of a read only when it was given something in it.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if passedOn {
+            passedOn = false
+            context.fireChannelReadComplete()
+        }
     }
 
     /// Writes a relayed request's response, then takes up what waited behind it.
-    private func finish(_ response: (head: HTTPResponseHead, body: ByteBuffer), plan: APIRelay.Plan, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(response.head)), promise: nil)
-        if response.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
-        }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    private func finish(_ response: (head: ByteBuffer, body: ByteBuffer), plan: APIRelay.Plan, context: ChannelHandlerContext) {
+        writer.write(response.head)
+        if response.body.readableBytes > 0 { writer.write(response.body) }
+        writer.flush()
         relaying = false
         if plan.closeAfter {
             context.close(promise: nil)
@@ -170,7 +182,7 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // Outside a read from the socket: Hummingbird's async channel hands on what it was
             // given only at the end of a read, so end one.
-            context.fireChannelReadComplete()
+            channelReadComplete(context: context)
         }
         guard !relaying, waiting.isEmpty else { return }
         if let error = errorHeld {
@@ -188,5 +200,27 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let trusts = relay.configuration.trusts(context.channel.remoteAddress)
         trusted = trusts
         return trusts
+    }
+}
+
+/// The first handler of a visitor connection's pipeline, ahead of NIO's HTTP encoder: the relay
+/// writes its responses, serialised already, from here. Its writes and the encoder's reach the
+/// socket in the order they are made, and the relay writes only between Hummingbird's responses.
+final class SerialisedResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
     }
 }
