@@ -28,6 +28,8 @@ extension Duration {
 
     public var seconds: Double { milliseconds / 1000 }
 
+    public var microseconds: Double { milliseconds * 1000 }
+
     func formattedMilliseconds() -> String { String(format: "%.1f ms", milliseconds) }
     func formattedSeconds() -> String { String(format: "%.2f s", seconds) }
 }

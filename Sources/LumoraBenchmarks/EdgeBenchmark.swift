@@ -26,15 +26,18 @@ public struct EdgeBenchmark: Sendable {
     public let nginxWorkers: Int
     /// Measure only this path ("api" or "page"), for quicker runs while working on one.
     public let only: String?
+    /// ABBA rounds per path (each is two runs per server).
+    public let rounds: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, only: String? = nil, logger: Logger) {
+    public init(server: DatabaseURL, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, only: String? = nil, rounds: Int = 1, logger: Logger) {
         self.server = server
         self.binary = binary
         self.stores = stores
         self.seconds = seconds
         self.nginxWorkers = nginxWorkers
         self.only = only
+        self.rounds = rounds
         self.logger = logger
     }
 
@@ -55,6 +58,7 @@ public struct EdgeBenchmark: Sendable {
         }
         guard nginxWorkers >= 1 else { throw BenchmarkError(message: "--nginx-workers must be at least 1") }
         guard only == nil || only == "api" || only == "page" else { throw BenchmarkError(message: "--only is api or page") }
+        guard rounds >= 1 else { throw BenchmarkError(message: "--rounds must be at least 1") }
         let nginx = try NginxProcess.binary()
         let nginxVersion = await NginxProcess.version(nginx)
         _ = try LoadTools.require("wrk")
@@ -103,12 +107,19 @@ public struct EdgeBenchmark: Sendable {
             let cellPort = Int(cell.baseURL.split(separator: ":").last ?? "") ?? 0
             let signer = StoreRequestSigner(secret: Self.secret)
 
-            /// One measured run: nginx is started afresh (new signatures) and stopped after.
-            func measure(_ server: Server, script: URL, path: String) async throws -> LoadTools.WrkResult {
+            /// One measured run, and the proxy's CPU time per request in it (the edge process;
+            /// nginx's master and workers). nginx is started afresh (new signatures) and stopped
+            /// after.
+            func measure(_ server: Server, script: URL, path: String) async throws -> (LoadTools.WrkResult, cpu: Duration) {
+                func perRequest(_ seconds: Double, _ result: LoadTools.WrkResult) -> Duration {
+                    .nanoseconds(Int64(seconds / Double(max(result.requests, 1)) * 1e9))
+                }
                 switch server {
                 case .edge:
                     _ = try await LoadTools.wrk(url: edge.baseURL + path, script: script, seconds: Self.warmUpSeconds)
-                    return try await LoadTools.wrk(url: edge.baseURL + path, script: script, seconds: seconds)
+                    let before = LoadTools.cpuSeconds(pid: edge.pid)
+                    let result = try await LoadTools.wrk(url: edge.baseURL + path, script: script, seconds: seconds)
+                    return (result, perRequest(LoadTools.cpuSeconds(pid: edge.pid) - before, result))
                 case .nginx:
                     let signed = slugs.map { slug in
                         (host: "\(slug.rawValue).\(Self.rootDomain)", headers: signer.headers(store: slug.rawValue, method: "GET", path: Self.cellPath))
@@ -117,22 +128,24 @@ public struct EdgeBenchmark: Sendable {
                                                                signed: signed, probeHost: hosts[0])
                     defer { process.stop() }
                     _ = try await LoadTools.wrk(url: process.baseURL + path, script: script, seconds: Self.warmUpSeconds)
+                    let before = LoadTools.cpuSeconds(processGroup: process.pid)
                     let result = try await LoadTools.wrk(url: process.baseURL + path, script: script, seconds: seconds)
+                    let used = LoadTools.cpuSeconds(processGroup: process.pid) - before
                     await process.terminate()
-                    return result
+                    return (result, perRequest(used, result))
                 }
             }
 
-            // Two rounds per path, ABBA order (edge, nginx, nginx, edge): a drift over the
-            // run (warm-up, a neighbour on the machine) falls on both servers alike.
+            // Rounds of ABBA order (edge, nginx, nginx, edge) per path: a drift over the run
+            // (warm-up, a neighbour on the machine) falls on both servers alike.
             let api = "API \(Self.apiPath)", page = "page \(Self.pagePath)"
             let paths: [(name: String, path: String, script: URL)] = [
                 (api, Self.apiPath, apiScript),
                 (page, Self.pagePath, pageScript),
             ].filter { only == nil || $0.name.lowercased().hasPrefix(only!) }
-            var results: [String: [Server: [LoadTools.WrkResult]]] = [:]
+            var results: [String: [Server: [(LoadTools.WrkResult, cpu: Duration)]]] = [:]
             for entry in paths {
-                for server in [Server.edge, .nginx, .nginx, .edge] {
+                for server in Array(repeating: [Server.edge, .nginx, .nginx, .edge], count: rounds).joined() {
                     logger.info("measuring", metadata: ["path": "\(entry.path)", "server": "\(server.rawValue)"])
                     results[entry.name, default: [:]][server, default: []].append(try await measure(server, script: entry.script, path: entry.path))
                 }
@@ -142,13 +155,15 @@ public struct EdgeBenchmark: Sendable {
             await cell.terminate()
 
             func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
-            struct Summary { var rate: Double; var p50: Double; var p99: Double }
+            struct Summary { var rate: Double; var p50: Double; var p99: Double; var cpu: Double }
             var summaries: [String: [Server: Summary]] = [:]
             var rows: [[String]] = []
             for entry in paths {
                 for server in [Server.edge, .nginx] {
-                    let runs = results[entry.name]?[server] ?? []
-                    let summary = Summary(rate: mean(runs.map(\.requestsPerSecond)), p50: mean(runs.map(\.p50.milliseconds)), p99: mean(runs.map(\.p99.milliseconds)))
+                    let measured = results[entry.name]?[server] ?? []
+                    let runs = measured.map(\.0), cpu = measured.map { $0.cpu.microseconds }
+                    let summary = Summary(rate: mean(runs.map(\.requestsPerSecond)), p50: mean(runs.map(\.p50.milliseconds)),
+                                          p99: mean(runs.map(\.p99.milliseconds)), cpu: mean(cpu))
                     summaries[entry.name, default: [:]][server] = summary
                     func list(_ values: [Double], _ format: String) -> String { values.map { String(format: format, $0) }.joined(separator: ", ") }
                     rows.append([
@@ -156,6 +171,7 @@ public struct EdgeBenchmark: Sendable {
                         String(format: "%.0f (%@)", summary.rate, list(runs.map(\.requestsPerSecond), "%.0f")),
                         String(format: "%.2f ms (%@)", summary.p50, list(runs.map(\.p50.milliseconds), "%.2f")),
                         String(format: "%.2f ms (%@)", summary.p99, list(runs.map(\.p99.milliseconds), "%.2f")),
+                        String(format: "%.1f µs (%@)", summary.cpu, list(cpu, "%.1f")),
                         "\(runs.map(\.non2xx).reduce(0, +))", "\(runs.map(\.errors).reduce(0, +))",
                     ])
                 }
@@ -168,24 +184,30 @@ public struct EdgeBenchmark: Sendable {
                 (summaries[name]?[.edge]?.p99 ?? 0) - (summaries[name]?[.nginx]?.p99 ?? 0)
             }
             func verdict(_ met: Bool) -> String { met ? "met" : "NOT met" }
+            func cpuRatio(_ name: String) -> Double {
+                guard let edge = summaries[name]?[.edge], let nginx = summaries[name]?[.nginx], nginx.cpu > 0 else { return 0 }
+                return edge.cpu / nginx.cpu
+            }
             let apiRatio = ratio(api), apiAdded = addedP99(api), pageRatio = ratio(page)
             let hits = pageCache.filter { $0 == "hit" }.count
 
             return """
-                lumora bench edge --stores \(stores)
+                lumora bench edge --stores \(stores) --rounds \(rounds)
                 \(machine.text)
                 wrk -t2 -c64 -d\(seconds)s (after \(Self.warmUpSeconds) s warm-up), Host picked at random per request from \(stores) stores at <slug>.\(Self.rootDomain); \
-                each row is the mean of 2 runs, ordered edge, nginx, nginx, edge (the runs in parentheses)
+                each row is the mean of \(2 * rounds) runs, ordered \(Array(repeating: "edge, nginx, nginx, edge", count: rounds).joined(separator: ", ")) (the runs in parentheses); \
+                proxy CPU is the user and system time of the edge process, or of nginx's master and workers, per request served
                 one shared cell (response cache on, store limits off); nginx \(nginxVersion) with worker_processes \(nginxWorkers), \
                 access_log off, keepalive 64 to the cell (HTTP/1.1), signatures precomputed per store in map $host blocks and refreshed before each run; \
                 product page \(pageBytes.min() ?? 0)–\(pageBytes.max() ?? 0) bytes (edge page cache warm: \(hits) of \(pageCache.count) stores answered "hit" before the runs), \
                 served by nginx as a static file per host
 
-                \(markdownTable(["path", "server", "requests/s", "p50", "p99", "non-2xx", "socket errors"], rows))
+                \(markdownTable(["path", "server", "requests/s", "p50", "p99", "proxy CPU per request", "non-2xx", "socket errors"], rows))
 
                 \(only == "page" ? "" : """
                 API: edge ÷ nginx throughput \(String(format: "%.2f×", apiRatio)) (goal ≥ 0.80×: \(verdict(apiRatio >= 0.8))); \
-                added p99 \(String(format: "%+.2f ms", apiAdded)) (goal ≤ 1 ms: \(verdict(apiAdded <= 1)))
+                added p99 \(String(format: "%+.2f ms", apiAdded)) (goal ≤ 1 ms: \(verdict(apiAdded <= 1))); \
+                proxy CPU per request edge ÷ nginx \(String(format: "%.2f×", cpuRatio(api)))
                 """)
                 \(only == "api" ? "" : """
                 page: edge ÷ nginx throughput \(String(format: "%.2f×", pageRatio)) (goal ≥ 0.50×: \(verdict(pageRatio >= 0.5))); \
@@ -240,6 +262,8 @@ struct NginxProcess: Sendable {
     let process: ChildProcess
     let baseURL: String
     let folder: URL
+    /// The master's, which leads the process group the workers are in.
+    var pid: pid_t { process.pid }
 
     static func binary() throws -> String {
         if let found = try? LoadTools.require("nginx") { return found }

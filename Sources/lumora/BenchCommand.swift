@@ -61,11 +61,12 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Seconds per measured run (at most 30: nginx's precomputed signatures expire).") var seconds: Int = 15
         @Option(name: .customLong("nginx-workers"), help: "nginx worker_processes.") var nginxWorkers: Int = 2
         @Option(help: "Measure only one path: api or page.") var only: String?
+        @Option(help: "ABBA rounds per path (edge, nginx, nginx, edge each).") var rounds: Int = 1
 
         func run() async throws {
             try await options.runBenchmark { database, binary, logger in
                 try await EdgeBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds,
-                                        nginxWorkers: nginxWorkers, only: only, logger: logger).run()
+                                        nginxWorkers: nginxWorkers, only: only, rounds: rounds, logger: logger).run()
             }
         }
     }
