@@ -48,6 +48,10 @@ public struct EdgeBenchmark: Sendable {
     static let cellPath = "/store/products?limit=20"
     static let pagePath = "/products/product-1"
     static let warmUpSeconds = 3
+    /// The cell's response cache and the edge's page cache outlive the whole benchmark (nothing
+    /// changes while it runs): an expiry would land in whichever server's run was going on and
+    /// hand it a burst of slow requests the other never sees.
+    static let cacheSeconds = 3600
 
     enum Server: String { case edge, nginx }
 
@@ -73,7 +77,7 @@ public struct EdgeBenchmark: Sendable {
 
             let cell = try await CellProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
                                                    extra: ["--store-rate", "1000000000", "--store-burst", "1000000000",
-                                                           "--store-concurrency", "100000", "--cache-seconds", "60"])
+                                                           "--store-concurrency", "100000", "--cache-seconds", "\(Self.cacheSeconds)"])
             defer { cell.stop() }
             let edge = try await EdgeProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
                                                    rootDomain: Self.rootDomain, cell: cell.baseURL)
@@ -197,7 +201,7 @@ public struct EdgeBenchmark: Sendable {
                 wrk -t2 -c64 -d\(seconds)s (after \(Self.warmUpSeconds) s warm-up), Host picked at random per request from \(stores) stores at <slug>.\(Self.rootDomain); \
                 each row is the mean of \(2 * rounds) runs, ordered \(Array(repeating: "edge, nginx, nginx, edge", count: rounds).joined(separator: ", ")) (the runs in parentheses); \
                 proxy CPU is the user and system time of the edge process, or of nginx's master and workers, per request served
-                one shared cell (response cache on, store limits off); nginx \(nginxVersion) with worker_processes \(nginxWorkers), \
+                one shared cell (response cache on for the whole run, store limits off); nginx \(nginxVersion) with worker_processes \(nginxWorkers), \
                 access_log off, keepalive 64 to the cell (HTTP/1.1), signatures precomputed per store in map $host blocks and refreshed before each run; \
                 product page \(pageBytes.min() ?? 0)–\(pageBytes.max() ?? 0) bytes (edge page cache warm: \(hits) of \(pageCache.count) stores answered "hit" before the runs), \
                 served by nginx as a static file per host
@@ -231,7 +235,8 @@ struct EdgeProcess: Sendable {
         environment["DATABASE_URL"] = database.string
         environment["LUMORA_LOG_LEVEL"] = "error"
         let process = try ChildProcess.spawn(
-            [binary.path, "edge", "--port", String(port), "--root-domain", rootDomain, "--secret", secret, "--shared-cell", cell],
+            [binary.path, "edge", "--port", String(port), "--root-domain", rootDomain, "--secret", secret, "--shared-cell", cell,
+             "--page-cache-seconds", String(EdgeBenchmark.cacheSeconds)],
             environment: environment, standardOutput: .null, standardError: .inherit)
         let edge = EdgeProcess(process: process, baseURL: "http://127.0.0.1:\(port)")
         do {

@@ -46,7 +46,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     let responder = EdgeResponder(
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
-    let relay = APIRelay(configuration: configuration, table: table, cells: cells, forwarder: forwarder)
+    let relay = APIRelay(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
     var app = Application(
         responder: responder,
         server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, relay: relay) },

@@ -23,6 +23,9 @@ struct EdgeCommand: AsyncParsableCommand {
     var trustedProxies: [String] = []
     @Option(name: .customLong("manager-url"), help: "The manager, for the landing page's signup form (default: LUMORA_MANAGER_URL).")
     var managerURL: String?
+    @Option(name: .customLong("page-cache-seconds"),
+            help: "Seconds a rendered catalog page may live without a change notification (changes drop it at once).")
+    var pageCacheSeconds: Int = 60
 
     func run() async throws {
         let logger = options.makeLogger("lumora.edge")
@@ -30,6 +33,7 @@ struct EdgeCommand: AsyncParsableCommand {
         guard let secret = secret ?? environment["LUMORA_EDGE_SECRET"], !secret.isEmpty else {
             throw ValidationError("the edge needs the signing secret it shares with the cells: --secret or LUMORA_EDGE_SECRET")
         }
+        guard pageCacheSeconds >= 0 else { throw ValidationError("--page-cache-seconds must be 0 or more") }
         let ranges = try trustedProxies.map { raw -> IPRange in
             guard let range = IPRange(raw) else { throw ValidationError("--trusted-proxy \(raw) is not an address or CIDR range") }
             return range
@@ -39,7 +43,7 @@ struct EdgeCommand: AsyncParsableCommand {
             host: host, port: port, rootDomain: rootDomain, database: database.url, signingSecret: secret,
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
             managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"],
-            version: LumoraVersion.running)
+            version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds))
         do {
             try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger), logger: logger)
         } catch {

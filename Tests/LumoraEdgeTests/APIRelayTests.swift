@@ -230,3 +230,48 @@ enum RawHTTP {
         }
     }
 }
+
+/// Cached catalog pages answered below Hummingbird: the same page, headers and per-visitor
+/// token as a render, and a change still drops them.
+@Suite struct CachedPageRelayTests {
+    @Test func aCachedPageIsServedAsRenderedForEachVisitor() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            let acme = platform.host("acme")
+            let rendered = try #require(try await RawHTTP.pipeline(port: platform.edgePort, [.init(acme, "/products/anvil")]).replies.first)
+            #expect(rendered.headers.first(name: "x-lumora-page-cache") == "miss")
+            let cookie = try #require(rendered.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init))
+
+            // The same visitor again: from the cache, the same page with the same token.
+            let again = try #require(try await RawHTTP.pipeline(port: platform.edgePort, [.init(acme, "/products/anvil/", headers: [("cookie", cookie)])]).replies.first)
+            #expect(again.status == 200)
+            #expect(again.headers.first(name: "x-lumora-page-cache") == "hit")
+            #expect(again.body == rendered.body)
+            #expect(again.headers.first(name: "set-cookie") == nil)
+            for name in ["content-type", "cache-control", "content-security-policy", "x-frame-options", "x-content-type-options",
+                         "referrer-policy", "x-lumora-version", "server"] {
+                #expect(again.headers.first(name: name) == rendered.headers.first(name: name), "\(name)")
+            }
+            #expect(again.headers.first(name: "content-length") == String(again.body.utf8.count))
+
+            // A new visitor gets their own session and token; the form still works with it.
+            let stranger = try #require(try await RawHTTP.pipeline(port: platform.edgePort, [.init(acme, "/products/anvil")]).replies.first)
+            #expect(stranger.headers.first(name: "x-lumora-page-cache") == "hit")
+            let strangerCookie = try #require(stranger.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init))
+            #expect(strangerCookie != cookie)
+            let token = try #require(PlatformHarness.Reply(status: 200, headers: stranger.headers, body: stranger.body).csrf)
+            #expect(token != PlatformHarness.Reply(status: 200, headers: rendered.headers, body: rendered.body).csrf)
+            let variant = try #require(PlatformHarness.Reply(status: 200, headers: stranger.headers, body: stranger.body).field("variant_id"))
+            let pair = strangerCookie.split(separator: "=", maxSplits: 1).map(String.init)
+            let added = try await platform.post(acme, "/cart/add", form: ["csrf": token, "variant_id": variant, "quantity": "1"], cookies: [pair[0]: pair[1]])
+            #expect(added.status == 303, "\(added.body)")
+
+            // A catalog change drops the page: the next view is rendered again.
+            try await platform.admin("acme", .PUT, "/settings", json: #"{"name":"Acme Renamed"}"#)
+            try await eventually {
+                let reply = try await RawHTTP.pipeline(port: platform.edgePort, [.init(acme, "/products/anvil", headers: [("cookie", cookie)])]).replies.first
+                return reply?.body.contains("Acme Renamed") == true
+            }
+        }
+    }
+}

@@ -47,6 +47,8 @@ final class CellForwarder: Sendable {
         case timeout
         case responseTooLarge
         case unexpectedResponse
+        /// A header would break the message (CR, LF or NUL in it).
+        case invalidRequest
         case invalidEndpoint
         case shutDown
     }
@@ -318,8 +320,6 @@ final class LoopPool: @unchecked Sendable {
             .connectTimeout(min(configuration.connectTimeout, remaining))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture(withResultOf: {
-                    // The headers are ours or came through a parser already.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(connection)
                 })
             }
@@ -331,10 +331,11 @@ final class LoopPool: @unchecked Sendable {
     }
 }
 
-/// One connection to a cell: one request at a time, the response collected into a buffer.
+/// One connection to a cell: one request at a time, written as bytes, and the response read by
+/// `CellResponseParser` into a buffer.
 final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let endpoint: String
     let target: LoopPool.Target
@@ -342,13 +343,12 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
     private var context: ChannelHandlerContext?
     private(set) var lastUsed = NIODeadline.now()
     private var closed = false
+    private var parser: CellResponseParser
 
     private struct InFlight {
         let completion: LoopPool.Completion
         let deadline: NIODeadline
         let keepAlive: Bool
-        var head: HTTPResponseHead?
-        var body: ByteBuffer?
     }
     private var inFlight: InFlight?
 
@@ -356,6 +356,7 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         self.endpoint = endpoint
         self.target = target
         self.pool = pool
+        self.parser = CellResponseParser(maximumBodySize: pool.configuration.maximumResponseSize)
     }
 
     /// `closed` is set on close and on channelInactive (asking the channel itself takes a lock).
@@ -381,22 +382,51 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let context, !closed, inFlight == nil else {
             return completion(.failure(CellForwarder.ForwardError.connectionLost(responseStarted: false)))
         }
+        guard let head = serialise(request, allocator: context.channel.allocator) else {
+            return completion(.failure(CellForwarder.ForwardError.invalidRequest))
+        }
         inFlight = InFlight(completion: completion, deadline: deadline, keepAlive: !request.headers.contains(name: "connection"))
+        parser.expectResponse(isHEAD: request.method == .HEAD)
         pool.markBusy(self)
-
-        var headers = request.headers
-        headers.add(name: "host", value: target.authority)
-        if let body = request.body {
-            headers.add(name: "content-length", value: String(body.readableBytes))
-        } else if request.method != .GET && request.method != .HEAD {
-            headers.add(name: "content-length", value: "0")
-        }
-        let uri = target.basePath.isEmpty ? request.path : target.basePath + request.path
-        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: uri, headers: headers))), promise: nil)
         if let body = request.body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(wrapOutboundOut(head), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(head), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// The request line and headers, with `Host` and the body's length; nil when a header
+    /// could break the message (CR, LF or NUL in it).
+    private func serialise(_ request: CellForwarder.Request, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        var head = allocator.buffer(capacity: 256 + request.path.utf8.count + target.basePath.utf8.count)
+        head.writeString(request.method.rawValue)
+        head.writeStaticString(" ")
+        head.writeString(target.basePath)
+        head.writeString(request.path)
+        head.writeStaticString(" HTTP/1.1\r\nhost: ")
+        head.writeString(target.authority)
+        head.writeStaticString("\r\n")
+        for (name, value) in request.headers {
+            guard Self.isSafe(name), Self.isSafe(value) else { return nil }
+            head.writeString(name)
+            head.writeStaticString(": ")
+            head.writeString(value)
+            head.writeStaticString("\r\n")
+        }
+        if let body = request.body {
+            head.writeStaticString("content-length: ")
+            head.writeString(String(body.readableBytes))
+            head.writeStaticString("\r\n")
+        } else if request.method != .GET && request.method != .HEAD {
+            head.writeStaticString("content-length: 0\r\n")
+        }
+        head.writeStaticString("\r\n")
+        return head
+    }
+
+    private static func isSafe(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -405,44 +435,44 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
             close()
             return
         }
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            guard inFlight?.head == nil, head.status.code >= 200 else { return fail(.unexpectedResponse) }
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > pool.configuration.maximumResponseSize {
-                return fail(.responseTooLarge)
-            }
-            inFlight?.head = head
-        case .body(var part):
-            guard inFlight?.head != nil else { return fail(.unexpectedResponse) }
-            if inFlight?.body == nil {
-                inFlight?.body = part
-            } else {
-                inFlight?.body?.writeBuffer(&part)
-            }
-            if (inFlight?.body?.readableBytes ?? 0) > pool.configuration.maximumResponseSize { return fail(.responseTooLarge) }
-        case .end:
-            guard let done = inFlight, let head = done.head else { return fail(.unexpectedResponse) }
-            inFlight = nil
-            pool.markDone(self)
-            lastUsed = .now()
-            if done.keepAlive && head.isKeepAlive && !closed {
-                pool.release(self)
-            } else {
-                close()
-            }
-            done.completion(.success(CellForwarder.Reply(status: head.status, headers: head.headers, body: done.body ?? ByteBuffer())))
+        var bytes = unwrapInboundIn(data)
+        do {
+            guard let response = try parser.feed(&bytes) else { return }
+            // Bytes after the response: the cell spoke out of turn; the connection is not reused.
+            finish(response, reusable: !parser.hasLeftover)
+        } catch .tooLarge {
+            fail(.responseTooLarge)
+        } catch {
+            fail(.unexpectedResponse)
         }
+    }
+
+    private func finish(_ response: CellResponseParser.Response, reusable: Bool) {
+        guard let done = inFlight else { return }
+        inFlight = nil
+        pool.markDone(self)
+        lastUsed = .now()
+        if done.keepAlive && response.keepAlive && reusable && !closed {
+            pool.release(self)
+        } else {
+            close()
+        }
+        done.completion(.success(CellForwarder.Reply(status: response.status, headers: response.headers, body: response.body)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
         pool.remove(self)
-        fail(.connectionLost(responseStarted: inFlight?.head != nil))
+        if inFlight != nil, let response = parser.finishAtClose() {
+            finish(response, reusable: false)
+        } else {
+            fail(.connectionLost(responseStarted: parser.hasStarted))
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(.connectionLost(responseStarted: inFlight?.head != nil))
+        fail(.connectionLost(responseStarted: parser.hasStarted))
         close()
     }
 

@@ -20,12 +20,17 @@ struct Session {
     let cartID: String?
 
     init(request: Request) {
+        self.init(cookieHeaders: request.headers.lazy.filter { $0.name == .cookie }.map(\.value))
+    }
+
+    /// From the values of the request's Cookie headers.
+    init(cookieHeaders: some Sequence<String>) {
         // The Cookie header(s) read byte-wise, first cookie of each name wins (as Hummingbird's
         // `request.cookies` does), without building a dictionary of every cookie.
         var session: Substring.UTF8View?
         var cart: Substring.UTF8View?
-        for field in request.headers where field.name == .cookie {
-            Self.scan(field.value) { name, value in
+        for header in cookieHeaders {
+            Self.scan(header) { name, value in
                 if session == nil, name.elementsEqual(Self.sessionCookie.utf8) { session = value }
                 if cart == nil, name.elementsEqual(Self.cartCookie.utf8) { cart = value }
             }

@@ -299,10 +299,11 @@ struct StorefrontRoutes: Sendable {
 
     /// Serves a cached page (or renders and caches it), then personalises it: the visitor's
     /// CSRF token goes where the placeholder is, and a new visitor gets a session cookie.
+    /// (`APIRelay` serves hits the same way below Hummingbird; this is the path for misses.)
     private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (StoreRoute) async throws -> String) async throws -> Response {
         let store = try requireStore(context)
         let session = Session(request: request)
-        let key = Self.cacheKey(request, context)
+        let key = Self.cacheKey(.page, request, context)
         let page: ByteBuffer
         let hit: Bool
         if let cached = cache.lookup(store.slug, key: key) {
@@ -318,14 +319,21 @@ struct StorefrontRoutes: Sendable {
             }
             cache.insert(store.slug, key: key, body: page, token: token)
         }
+        let personal = Self.personalise(page, hit: hit, session: session, host: context.host, secure: context.isSecure, csrf: csrf)
+        return Response(status: .ok, headers: personal.headers, body: .init(byteBuffer: personal.body))
+    }
+
+    /// A page for one visitor: their CSRF token in place of the placeholder, the page headers,
+    /// and a session cookie when they are new.
+    static func personalise(_ page: ByteBuffer, hit: Bool, session: Session, host: String, secure: Bool,
+                            csrf: CSRFTokens) -> (headers: HTTPFields, body: ByteBuffer) {
         var headers = HTTPFields()
         headers.reserveCapacity(10)
-        headers.append(Self.htmlContentType)
-        headers.append(Self.noCache)
-        headers.append(hit ? Self.pageCacheHit : Self.pageCacheMiss)
-        session.stamp(&headers, secure: context.isSecure)
-        return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: CSRFTokens.substitute(in: page, token: csrf.token(host: context.host, session: session))))
+        headers.append(htmlContentType)
+        headers.append(noCache)
+        headers.append(hit ? pageCacheHit : pageCacheMiss)
+        session.stamp(&headers, secure: secure)
+        return (headers, CSRFTokens.substitute(in: page, token: csrf.token(host: host, session: session)))
     }
 
     static let htmlContentType = HTTPField(name: .contentType, value: "text/html; charset=utf-8")
@@ -333,21 +341,32 @@ struct StorefrontRoutes: Sendable {
     static let pageCacheHit = HTTPField(name: HTTPField.Name("x-lumora-page-cache")!, value: "hit")
     static let pageCacheMiss = HTTPField(name: HTTPField.Name("x-lumora-page-cache")!, value: "miss")
 
-    /// `<scheme> <path?query>`: pages differ by scheme (their canonical links) and address.
-    static func cacheKey(_ request: Request, _ context: EdgeRequestContext) -> String {
-        let target = request.uri.description
-        var key = context.scheme
-        key.reserveCapacity(key.utf8.count + 1 + target.utf8.count)
+    /// What a cache entry holds: a page is personalised per visitor, an asset served as it is.
+    enum CachedKind: String {
+        case page, asset
+    }
+
+    /// `<kind> <scheme> <internal target>`: entries differ by what they are, by scheme (their
+    /// canonical links) and by address.
+    static func cacheKey(_ kind: CachedKind, scheme: String, target: String) -> String {
+        var key = kind.rawValue
+        key.reserveCapacity(key.utf8.count + scheme.utf8.count + target.utf8.count + 2)
+        key += " "
+        key += scheme
         key += " "
         key += target
         return key
+    }
+
+    static func cacheKey(_ kind: CachedKind, _ request: Request, _ context: EdgeRequestContext) -> String {
+        cacheKey(kind, scheme: context.scheme, target: request.uri.description)
     }
 
     /// A cached non-HTML response (sitemap, theme, icon): the same for every visitor.
     private func cachedResponse(_ request: Request, _ context: EdgeRequestContext, contentType: String,
                                 render: (StoreRoute) async throws -> String) async throws -> Response {
         let store = try requireStore(context)
-        let key = Self.cacheKey(request, context)
+        let key = Self.cacheKey(.asset, request, context)
         let body: ByteBuffer
         if let cached = cache.lookup(store.slug, key: key) {
             body = cached

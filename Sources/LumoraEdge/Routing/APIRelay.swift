@@ -13,6 +13,8 @@ struct APIRelay: Sendable {
     let table: StoreRoutingTable
     let cells: CellClient
     let forwarder: CellForwarder
+    let pageCache: StoreResponseCache
+    let csrf: CSRFTokens
     var timeout: TimeAmount = .seconds(10)
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: SignatureCache]
@@ -20,11 +22,14 @@ struct APIRelay: Sendable {
     /// `EdgeHeaders.stamp` puts on an HTML response and on any other.
     private let fixedHeaders: (html: String, other: String)
 
-    init(configuration: EdgeConfiguration, table: StoreRoutingTable, cells: CellClient, forwarder: CellForwarder) {
+    init(configuration: EdgeConfiguration, table: StoreRoutingTable, cells: CellClient, forwarder: CellForwarder,
+         pageCache: StoreResponseCache, csrf: CSRFTokens) {
         self.configuration = configuration
         self.table = table
         self.cells = cells
         self.forwarder = forwarder
+        self.pageCache = pageCache
+        self.csrf = csrf
         var signatures: [ObjectIdentifier: SignatureCache] = [:]
         for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = SignatureCache() }
         self.signatures = signatures
@@ -67,7 +72,8 @@ struct APIRelay: Sendable {
     /// over plain HTTP (the router renders the error pages, and https cells go through
     /// AsyncHTTPClient).
     func plan(_ head: HTTPRequestHead, trusted: Bool) -> Plan? {
-        guard Self.relayedMethods.contains(head.method) else { return nil }
+        // Pages come this way too: turned away before anything is allocated.
+        guard head.uri.utf8.starts(with: "/api/".utf8), Self.relayedMethods.contains(head.method) else { return nil }
         let (path, query) = Self.split(head.uri)
         guard let (area, rest) = APIProxyRoutes.directRoute(path: path) else { return nil }
         let host = VisitorHost.of(authority: head.headers.first(name: "host"),
@@ -76,6 +82,28 @@ struct APIRelay: Sendable {
               let endpoint = try? cells.endpoint(for: store), CellForwarder.supports(endpoint) else { return nil }
         return Plan(store: store, method: head.method, cellPath: APIProxyRoutes.cellPath(area: area, rest: rest, query: query),
                     headers: APIProxyRoutes.forwardedHeaders(head.headers), closeAfter: !head.isKeepAlive)
+    }
+
+    /// A store's catalog page from the edge's page cache, personalised as `StorefrontRoutes`
+    /// does it, serialised; nil unless it is a GET for a page of an active store that is in the
+    /// cache (Hummingbird renders the rest, and caches them for next time).
+    func cachedPage(_ head: HTTPRequestHead, trusted: Bool) -> (head: ByteBuffer, body: ByteBuffer)? {
+        guard head.method == .GET, head.uri.utf8.first == UInt8(ascii: "/") else { return nil }
+        let (path, query) = Self.split(head.uri)
+        // Internal, API and asset paths are never pages.
+        guard !path.utf8.starts(with: "/_".utf8), !path.utf8.starts(with: "/api/".utf8),
+              !path.utf8.starts(with: "/lumora-assets/".utf8) else { return nil }
+        let host = VisitorHost.of(authority: head.headers.first(name: "host"),
+                                  forwardedHost: trusted ? head.headers.first(name: "x-forwarded-host") : nil)
+        guard case .store(let store, _) = Site.resolve(host: host, rootDomain: configuration.rootDomain, table: table) else { return nil }
+        let scheme = (trusted ? VisitorHost.scheme(forwardedProto: head.headers.first(name: "x-forwarded-proto")) : nil) ?? "http"
+        let target = Site.internalTarget(prefix: "/_sites/" + store.slug.rawValue, path: path, query: query)
+        guard let page = pageCache.lookup(store.slug, key: StorefrontRoutes.cacheKey(.page, scheme: scheme, target: target)) else { return nil }
+        let personal = StorefrontRoutes.personalise(page, hit: true, session: Session(cookieHeaders: head.headers["cookie"]),
+                                                    host: host, secure: scheme == "https", csrf: csrf)
+        var serialised = Self.statusLine(.ok, capacity: 512 + fixedHeaders.html.utf8.count)
+        for field in personal.headers { Self.write(field.name.canonicalName, field.value, to: &serialised) }
+        return (finish(serialised, contentType: "text/html", body: personal.body), personal.body)
     }
 
     /// Sends a planned request with its body; `completion` runs on `loop`.

@@ -9,7 +9,10 @@ import NIOHTTP1
 /// event loop. The API path is what scripts and JavaScript storefronts hammer, and
 /// Hummingbird's per-request machinery cost more than the proxying itself.
 ///
-/// Everything else passes on to Hummingbird (`APIRelay.plan` decides). Responses leave in the
+/// A catalog page already in the edge's page cache is answered here too (personalised with the
+/// visitor's CSRF token and session cookie, as `StorefrontRoutes` does): most storefront views
+/// are such hits. Everything else passes on to Hummingbird (`APIRelay.plan` and
+/// `APIRelay.cachedPage` decide), which renders and caches misses. Responses leave in the
 /// order requests came: a request that arrives while Hummingbird still owes a response goes to
 /// Hummingbird too, and parts that arrive while a relayed request is in flight wait (reading
 /// from the socket waits with them).
@@ -28,6 +31,8 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case idle
         case hummingbird
         case relay(APIRelay.Plan)
+        /// Answered already (a cached page): the answer goes out when the request has ended.
+        case answered((head: ByteBuffer, body: ByteBuffer), closeAfter: Bool)
     }
     private var reading = Reading.idle
     /// The relayed request's body so far, and whether it outgrew the limit (then it is dropped
@@ -36,7 +41,7 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyTooLarge = false
     /// Responses Hummingbird still owes: heads passed on whose response has not ended.
     private var owedByHummingbird = 0
-    /// A relayed request is waiting for its cell.
+    /// A relayed request is waiting for its cell (or an answer is being written).
     private var relaying = false
     /// Parts that arrived while a relayed request was in flight, in order; while there are any,
     /// reading from the socket waits.
@@ -77,7 +82,8 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // Only Hummingbird's writes come through here; the relay writes from this handler.
+        // Only Hummingbird's writes come through here: the relay writes through the
+        // serialised-response writer at the head of the pipeline.
         if case .end = unwrapOutboundIn(data) { owedByHummingbird = max(0, owedByHummingbird - 1) }
         context.write(data, promise: promise)
     }
@@ -102,8 +108,10 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A relayed request is being read, waits for its cell, or has parts waiting behind it.
     private var isBusy: Bool {
-        if case .relay = reading { return true }
-        return relaying || !waiting.isEmpty
+        switch reading {
+        case .relay, .answered: return true
+        case .idle, .hummingbird: return relaying || !waiting.isEmpty
+        }
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -113,6 +121,8 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 reading = .relay(plan)
                 body = nil
                 bodyTooLarge = false
+            } else if owedByHummingbird == 0, let page = relay.cachedPage(head, trusted: isTrusted(context)) {
+                reading = .answered(page, closeAfter: !head.isKeepAlive)
             } else {
                 passOn(part, context: context)
                 owedByHummingbird += 1
@@ -135,12 +145,19 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let body = self.body
             self.body = nil
             if bodyTooLarge {
-                finish(relay.response(to: APIProxyRoutes.bodyTooLarge(relay.configuration.maximumBodySize)), plan: plan, context: context)
+                finish(relay.response(to: APIProxyRoutes.bodyTooLarge(relay.configuration.maximumBodySize)), closeAfter: plan.closeAfter,
+                       context: context)
                 return
             }
             relay.send(plan, body: body, on: context.eventLoop) { result in
-                self.finish(self.relay.response(to: result), plan: plan, context: context)
+                self.finish(self.relay.response(to: result), closeAfter: plan.closeAfter, context: context)
             }
+        case (.end, .answered(let response, let closeAfter)):
+            reading = .idle
+            relaying = true
+            finish(response, closeAfter: closeAfter, context: context)
+        case (.body, .answered):
+            break
         case (.end, _):
             passOn(part, context: context)
             reading = .idle
@@ -163,12 +180,12 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes a relayed request's response, then takes up what waited behind it.
-    private func finish(_ response: (head: ByteBuffer, body: ByteBuffer), plan: APIRelay.Plan, context: ChannelHandlerContext) {
+    private func finish(_ response: (head: ByteBuffer, body: ByteBuffer), closeAfter: Bool, context: ChannelHandlerContext) {
         writer.write(response.head)
         if response.body.readableBytes > 0 { writer.write(response.body) }
         writer.flush()
         relaying = false
-        if plan.closeAfter {
+        if closeAfter {
             context.close(promise: nil)
             return
         }

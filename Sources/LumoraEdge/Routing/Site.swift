@@ -46,6 +46,14 @@ enum Site: Sendable {
         }
     }
 
+    /// The internal address a request is routed (and its page cached) under: `prefix` + the
+    /// path (trailing slash dropped, so `/products/` is `/products`) + the query.
+    static func internalTarget(prefix: String, path: String, query: String?) -> String {
+        var path = path
+        if path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path.removeLast() }
+        return prefix + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? "")
+    }
+
     /// The store's primary verified domain, else its platform subdomain.
     static func canonicalHost(_ route: StoreRoute, rootDomain: String) -> String {
         route.primaryDomain?.hostname ?? "\(route.slug).\(rootDomain)"

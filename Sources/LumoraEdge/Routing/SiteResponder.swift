@@ -53,13 +53,10 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         }
     }
 
-    /// `prefix` + the path (trailing slash dropped, so `/products/` is `/products`) + the query.
+    /// The request as routed internally (`Site.internalTarget`).
     static func rewrite(_ request: Request, prefix: String) -> Request {
-        var path = request.uri.path
-        if path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path.removeLast() }
-        let target = prefix + (path == "/" ? "" : path) + (request.uri.query.map { "?" + $0 } ?? "")
         var head = request.head
-        head.path = target
+        head.path = Site.internalTarget(prefix: prefix, path: request.uri.path, query: request.uri.query)
         return Request(head: head, body: request.body)
     }
 }

@@ -17,7 +17,12 @@ enum VisitorHost {
 
     /// "https" or "http" from a trusted proxy's first `x-forwarded-proto`; nil when not told.
     static func forwardedScheme(of head: HTTPRequest, trusted: Bool) -> String? {
-        guard trusted, let proto = head.headerFields[EdgeHeaders.forwardedProto]?.split(separator: ",").first else { return nil }
+        scheme(forwardedProto: trusted ? head.headerFields[EdgeHeaders.forwardedProto] : nil)
+    }
+
+    /// "https" or "http" from the first value of an `x-forwarded-proto` header.
+    static func scheme(forwardedProto: String?) -> String? {
+        guard let proto = forwardedProto?.split(separator: ",").first else { return nil }
         return proto.trimmingCharacters(in: .whitespaces).lowercased() == "https" ? "https" : "http"
     }
 
