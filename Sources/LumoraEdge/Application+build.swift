@@ -46,10 +46,10 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
     let responder = EdgeResponder(
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
-    let relay = APIRelay(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
+    let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
     var app = Application(
         responder: responder,
-        server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, relay: relay) },
+        server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, fastPath: fastPath) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: EdgeHeaders.serverName),
         logger: logger)
     app.addServices(client, feed, HTTPClientService(client: http, forwarder: forwarder))
@@ -127,7 +127,7 @@ enum EdgeHeaders {
         stamp(version: version, isHTML: fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true) { fields.append($0) }
     }
 
-    /// `stamp` for NIO's headers (the API relay's responses).
+    /// `stamp` for NIO's headers (the fast path's answers).
     static func stamp(_ headers: inout HTTPHeaders, version: String) {
         stamp(version: version, isHTML: headers.first(name: "content-type")?.utf8.starts(with: "text/html".utf8) == true) {
             headers.add(name: $0.name.canonicalName, value: $0.value)

@@ -6,7 +6,7 @@ import NIOHTTP1
 /// and headers, then a body delimited by `Content-Length`, by chunked transfer coding, or by the
 /// connection's close. Informational (1xx) responses are skipped. The edge's forwarder reads
 /// its cells' answers with this rather than NIO's HTTP client codec: on the API path the codec's
-/// per-part machinery cost as much as the rest of the relay.
+/// per-part machinery cost as much as the rest of the proxying.
 struct CellResponseParser {
     enum Failure: Error, Equatable {
         case malformed
@@ -205,7 +205,7 @@ struct CellResponseParser {
 
     /// `HTTP/1.x NNN reason`, then `name: value` lines; nil when it is not that. Works on the
     /// raw bytes: generic collection algorithms over `ByteBufferView` cost more than the rest
-    /// of the relay put together.
+    /// of the proxying put together.
     private static func parseHead(_ bytes: ByteBuffer) -> Head? {
         bytes.withUnsafeReadableBytes { raw -> Head? in
             // Lines without their CR LF; the head ends with an empty line.
@@ -217,7 +217,10 @@ struct CellResponseParser {
                 if end > start { lines.append(start..<end) }
                 start = index + 1
             }
-            guard let statusLine = lines.first, statusLine.count >= 12 else { return nil }
+            // The reason and header values go on into the edge's own responses: nothing in a
+            // line may end one.
+            guard !lines.contains(where: { line in line.contains { raw[$0] == 0x0D || raw[$0] == 0x00 } }),
+                  let statusLine = lines.first, statusLine.count >= 12 else { return nil }
             let s = statusLine.lowerBound
             for (offset, byte) in Self.versionPrefix.enumerated() where raw[s + offset] != byte { return nil }
             let minor = raw[s + 7]

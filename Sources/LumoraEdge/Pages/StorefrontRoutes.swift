@@ -299,7 +299,7 @@ struct StorefrontRoutes: Sendable {
 
     /// Serves a cached page (or renders and caches it), then personalises it: the visitor's
     /// CSRF token goes where the placeholder is, and a new visitor gets a session cookie.
-    /// (`APIRelay` serves hits the same way below Hummingbird; this is the path for misses.)
+    /// (`FastPath` serves hits the same way below Hummingbird; this is the path for misses.)
     private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (StoreRoute) async throws -> String) async throws -> Response {
         let store = try requireStore(context)
         let session = Session(request: request)

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 
 /// The host and scheme a visitor used: `Host`, or what a trusted proxy says in
-/// `x-forwarded-host` and `x-forwarded-proto`. Shared by the responder and the API relay.
+/// `x-forwarded-host` and `x-forwarded-proto`. Shared by the responder and the fast path.
 enum VisitorHost {
     /// The host the visitor asked for, normalised: a trusted proxy's first `x-forwarded-host`,
     /// else the request's authority (`Host`).

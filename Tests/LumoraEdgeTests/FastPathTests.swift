@@ -7,7 +7,7 @@ import Testing
 
 /// The API relay below Hummingbird, over real sockets: what it answers, and that a connection
 /// mixing relayed API calls with pages (which Hummingbird answers) gets every answer, in order.
-@Suite struct APIRelayTests {
+@Suite struct FastPathTests {
     @Test func pipelinedPagesAndAPICallsAnswerInOrder() async throws {
         try await PlatformHarness.run { platform in
             try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
@@ -107,11 +107,11 @@ import Testing
     }
 
     @Test func splitsTargetsLikeTheRouter() {
-        #expect(APIRelay.split("/api/store/products") == ("/api/store/products", nil))
-        #expect(APIRelay.split("/api/store/products?limit=5&page=2") == ("/api/store/products", "limit=5&page=2"))
-        #expect(APIRelay.split("/api/store/products?") == ("/api/store/products", ""))
-        #expect(APIRelay.split("/api/store/products#top") == ("/api/store/products", nil))
-        #expect(APIRelay.split("/api/store/products?a=1#top") == ("/api/store/products", "a=1"))
+        #expect(FastPath.split("/api/store/products") == ("/api/store/products", nil))
+        #expect(FastPath.split("/api/store/products?limit=5&page=2") == ("/api/store/products", "limit=5&page=2"))
+        #expect(FastPath.split("/api/store/products?") == ("/api/store/products", ""))
+        #expect(FastPath.split("/api/store/products#top") == ("/api/store/products", nil))
+        #expect(FastPath.split("/api/store/products?a=1#top") == ("/api/store/products", "a=1"))
     }
 }
 
@@ -233,7 +233,7 @@ enum RawHTTP {
 
 /// Cached catalog pages answered below Hummingbird: the same page, headers and per-visitor
 /// token as a render, and a change still drops them.
-@Suite struct CachedPageRelayTests {
+@Suite struct CachedPageFastPathTests {
     @Test func aCachedPageIsServedAsRenderedForEachVisitor() async throws {
         try await PlatformHarness.run { platform in
             try await platform.createProduct("acme", handle: "anvil", title: "Anvil")

@@ -2,7 +2,7 @@ import LumoraCore
 import NIOCore
 import NIOHTTP1
 
-/// The API proxy's fast path, inside each visitor connection's channel pipeline, right after
+/// The edge's fast path, inside each visitor connection's channel pipeline, right after
 /// NIO's HTTP/1 codec and in front of Hummingbird: `/api/store/…` and `/api/admin/…` on a
 /// store's host go to the store's cell and the reply is written straight back, with no Swift
 /// task, no async writer, no conversion to HTTP types and the cell's connection on the same
@@ -11,18 +11,18 @@ import NIOHTTP1
 ///
 /// A catalog page already in the edge's page cache is answered here too (personalised with the
 /// visitor's CSRF token and session cookie, as `StorefrontRoutes` does): most storefront views
-/// are such hits. Everything else passes on to Hummingbird (`APIRelay.plan` and
-/// `APIRelay.cachedPage` decide), which renders and caches misses. Responses leave in the
+/// are such hits. Everything else passes on to Hummingbird (`FastPath.plan` and
+/// `FastPath.cachedPage` decide), which renders and caches misses. Responses leave in the
 /// order requests came: a request that arrives while Hummingbird still owes a response goes to
 /// Hummingbird too, and parts that arrive while a relayed request is in flight wait (reading
 /// from the socket waits with them).
-final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let relay: APIRelay
+    private let fastPath: FastPath
     /// Whether the peer is a trusted proxy (worked out at the first request).
     private var trusted: Bool?
 
@@ -30,7 +30,7 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Reading {
         case idle
         case hummingbird
-        case relay(APIRelay.Plan)
+        case relay(FastPath.Plan)
         /// Answered already (a cached page): the answer goes out when the request has ended.
         case answered((head: ByteBuffer, body: ByteBuffer), closeAfter: Bool)
     }
@@ -41,8 +41,8 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var bodyTooLarge = false
     /// Responses Hummingbird still owes: heads passed on whose response has not ended.
     private var owedByHummingbird = 0
-    /// A relayed request is waiting for its cell (or an answer is being written).
-    private var relaying = false
+    /// An answer is on its way: a relayed request waits for its cell, or an answer is written.
+    private var answering = false
     /// Parts that arrived while a relayed request was in flight, in order; while there are any,
     /// reading from the socket waits.
     private var waiting = CircularBuffer<HTTPServerRequestPart>()
@@ -50,21 +50,21 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var errorHeld: (any Error)?
     /// Graceful shutdown asked to close the connection when idle. Hummingbird's connection state
-    /// handler, after this one, does that — once the relay has nothing in hand.
+    /// handler, after this one, does that — once the fast path has nothing in hand.
     private var quiesceHeld = false
     /// Parts went on to Hummingbird since the last end of a read.
     private var passedOn = false
 
     private let writer: SerialisedResponseWriter
 
-    init(relay: APIRelay, writer: SerialisedResponseWriter) {
-        self.relay = relay
+    init(fastPath: FastPath, writer: SerialisedResponseWriter) {
+        self.fastPath = fastPath
         self.writer = writer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if relaying || !waiting.isEmpty {
+        if answering || !waiting.isEmpty {
             waiting.append(part)
         } else {
             handle(part, context: context)
@@ -82,7 +82,7 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // Only Hummingbird's writes come through here: the relay writes through the
+        // Only Hummingbird's writes come through here: the fast path writes through the
         // serialised-response writer at the head of the pipeline.
         if case .end = unwrapOutboundIn(data) { owedByHummingbird = max(0, owedByHummingbird - 1) }
         context.write(data, promise: promise)
@@ -91,7 +91,7 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Hummingbird answers a parse error with a 400 and closes; not before the relayed
         // response ahead of it is out.
-        if relaying || !waiting.isEmpty {
+        if answering || !waiting.isEmpty {
             if errorHeld == nil { errorHeld = error }
         } else {
             context.fireErrorCaught(error)
@@ -110,18 +110,18 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isBusy: Bool {
         switch reading {
         case .relay, .answered: return true
-        case .idle, .hummingbird: return relaying || !waiting.isEmpty
+        case .idle, .hummingbird: return answering || !waiting.isEmpty
         }
     }
 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, reading) {
         case (.head(let head), _):
-            if owedByHummingbird == 0, let plan = relay.plan(head, trusted: isTrusted(context)) {
+            if owedByHummingbird == 0, let plan = fastPath.plan(head, trusted: isTrusted(context)) {
                 reading = .relay(plan)
                 body = nil
                 bodyTooLarge = false
-            } else if owedByHummingbird == 0, let page = relay.cachedPage(head, trusted: isTrusted(context)) {
+            } else if owedByHummingbird == 0, let page = fastPath.cachedPage(head, trusted: isTrusted(context)) {
                 reading = .answered(page, closeAfter: !head.isKeepAlive)
             } else {
                 passOn(part, context: context)
@@ -135,26 +135,26 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 body!.writeBuffer(&chunk)
             }
-            if body!.readableBytes > relay.configuration.maximumBodySize {
+            if body!.readableBytes > fastPath.configuration.maximumBodySize {
                 body = nil
                 bodyTooLarge = true
             }
         case (.end, .relay(let plan)):
             reading = .idle
-            relaying = true
+            answering = true
             let body = self.body
             self.body = nil
             if bodyTooLarge {
-                finish(relay.response(to: APIProxyRoutes.bodyTooLarge(relay.configuration.maximumBodySize)), closeAfter: plan.closeAfter,
+                finish(fastPath.response(to: APIProxyRoutes.bodyTooLarge(fastPath.configuration.maximumBodySize)), closeAfter: plan.closeAfter,
                        context: context)
                 return
             }
-            relay.send(plan, body: body, on: context.eventLoop) { result in
-                self.finish(self.relay.response(to: result), closeAfter: plan.closeAfter, context: context)
+            fastPath.send(plan, body: body, on: context.eventLoop) { result in
+                self.finish(self.fastPath.response(to: result), closeAfter: plan.closeAfter, context: context)
             }
         case (.end, .answered(let response, let closeAfter)):
             reading = .idle
-            relaying = true
+            answering = true
             finish(response, closeAfter: closeAfter, context: context)
         case (.body, .answered):
             break
@@ -179,12 +179,12 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Writes a relayed request's response, then takes up what waited behind it.
+    /// Writes an answer, then takes up what waited behind it.
     private func finish(_ response: (head: ByteBuffer, body: ByteBuffer), closeAfter: Bool, context: ChannelHandlerContext) {
         writer.write(response.head)
         if response.body.readableBytes > 0 { writer.write(response.body) }
         writer.flush()
-        relaying = false
+        answering = false
         if closeAfter {
             context.close(promise: nil)
             return
@@ -194,14 +194,14 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
         if !waiting.isEmpty {
-            while !relaying, let part = waiting.popFirst() {
+            while !answering, let part = waiting.popFirst() {
                 handle(part, context: context)
             }
             // Outside a read from the socket: Hummingbird's async channel hands on what it was
             // given only at the end of a read, so end one.
             channelReadComplete(context: context)
         }
-        guard !relaying, waiting.isEmpty else { return }
+        guard !answering, waiting.isEmpty else { return }
         if let error = errorHeld {
             errorHeld = nil
             context.fireErrorCaught(error)
@@ -214,30 +214,8 @@ final class APIRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func isTrusted(_ context: ChannelHandlerContext) -> Bool {
         if let trusted { return trusted }
-        let trusts = relay.configuration.trusts(context.channel.remoteAddress)
+        let trusts = fastPath.configuration.trusts(context.channel.remoteAddress)
         trusted = trusts
         return trusts
-    }
-}
-
-/// The first handler of a visitor connection's pipeline, ahead of NIO's HTTP encoder: the relay
-/// writes its responses, serialised already, from here. Its writes and the encoder's reach the
-/// socket in the order they are made, and the relay writes only between Hummingbird's responses.
-final class SerialisedResponseWriter: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
-
-    private var context: ChannelHandlerContext?
-
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func write(_ bytes: ByteBuffer) {
-        context?.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
-    }
-
-    func flush() {
-        context?.flush()
     }
 }

@@ -4,11 +4,12 @@ import LumoraHTTP
 import NIOCore
 import NIOHTTP1
 
-/// What the API relay (`APIRelayHandler`) shares between connections, and its decisions: which
-/// requests it relays, and the response a relayed request gets. The request to the cell and
-/// the headers that come back are built by the same functions the router's `APIProxyRoutes`
-/// uses, so both paths answer alike.
-struct APIRelay: Sendable {
+/// What the edge's fast path (`FastPathHandler`) shares between connections, and its decisions:
+/// which API requests it relays to cells and what they get back, and which catalog pages it
+/// serves from the page cache. The request to the cell, the headers that come back and the
+/// personalised page are built by the same functions the Hummingbird path uses
+/// (`APIProxyRoutes`, `StorefrontRoutes.personalise`), so both paths answer alike.
+struct FastPath: Sendable {
     let configuration: EdgeConfiguration
     let table: StoreRoutingTable
     let cells: CellClient
@@ -76,9 +77,7 @@ struct APIRelay: Sendable {
         guard head.uri.utf8.starts(with: "/api/".utf8), Self.relayedMethods.contains(head.method) else { return nil }
         let (path, query) = Self.split(head.uri)
         guard let (area, rest) = APIProxyRoutes.directRoute(path: path) else { return nil }
-        let host = VisitorHost.of(authority: head.headers.first(name: "host"),
-                                  forwardedHost: trusted ? head.headers.first(name: "x-forwarded-host") : nil)
-        guard case .store(let store, _) = Site.resolve(host: host, rootDomain: configuration.rootDomain, table: table),
+        guard case .store(let store, _) = site(head, trusted: trusted).site,
               let endpoint = try? cells.endpoint(for: store), CellForwarder.supports(endpoint) else { return nil }
         return Plan(store: store, method: head.method, cellPath: APIProxyRoutes.cellPath(area: area, rest: rest, query: query),
                     headers: APIProxyRoutes.forwardedHeaders(head.headers), closeAfter: !head.isKeepAlive)
@@ -93,9 +92,8 @@ struct APIRelay: Sendable {
         // Internal, API and asset paths are never pages.
         guard !path.utf8.starts(with: "/_".utf8), !path.utf8.starts(with: "/api/".utf8),
               !path.utf8.starts(with: "/lumora-assets/".utf8) else { return nil }
-        let host = VisitorHost.of(authority: head.headers.first(name: "host"),
-                                  forwardedHost: trusted ? head.headers.first(name: "x-forwarded-host") : nil)
-        guard case .store(let store, _) = Site.resolve(host: host, rootDomain: configuration.rootDomain, table: table) else { return nil }
+        let (host, site) = site(head, trusted: trusted)
+        guard case .store(let store, _) = site else { return nil }
         let scheme = (trusted ? VisitorHost.scheme(forwardedProto: head.headers.first(name: "x-forwarded-proto")) : nil) ?? "http"
         let target = Site.internalTarget(prefix: "/_sites/" + store.slug.rawValue, path: path, query: query)
         guard let page = pageCache.lookup(store.slug, key: StorefrontRoutes.cacheKey(.page, scheme: scheme, target: target)) else { return nil }
@@ -104,6 +102,13 @@ struct APIRelay: Sendable {
         var serialised = Self.statusLine(.ok, capacity: 512 + fixedHeaders.html.utf8.count)
         for field in personal.headers { Self.write(field.name.canonicalName, field.value, to: &serialised) }
         return (finish(serialised, contentType: "text/html", body: personal.body), personal.body)
+    }
+
+    /// The host the visitor asked for (`SiteResponder`'s rules) and what it names.
+    private func site(_ head: HTTPRequestHead, trusted: Bool) -> (host: String, site: Site) {
+        let host = VisitorHost.of(authority: head.headers.first(name: "host"),
+                                  forwardedHost: trusted ? head.headers.first(name: "x-forwarded-host") : nil)
+        return (host, Site.resolve(host: host, rootDomain: configuration.rootDomain, table: table))
     }
 
     /// Sends a planned request with its body; `completion` runs on `loop`.
@@ -152,7 +157,8 @@ struct APIRelay: Sendable {
         return head
     }
 
-    /// Header values come from NIO's parser (the cell's) or from us: no CR or LF in them.
+    /// Header values come from `CellResponseParser` (which refuses CR and NUL inside a line) or
+    /// from us: nothing in them can end a line.
     private static func write(_ name: String, _ value: String, to head: inout ByteBuffer) {
         head.writeString(name)
         head.writeStaticString(": ")
