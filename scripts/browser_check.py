@@ -18,6 +18,7 @@ Exits 0 when every step passed; otherwise prints what failed (and where) and exi
 
 import argparse
 import os
+from urllib.parse import urlparse
 import re
 import shutil
 import sys
@@ -156,10 +157,15 @@ class StoreCheck:
             if warning not in self.warnings:
                 self.warnings.append(warning)
 
-    def click_and_wait(self, element, url_part, what):
+    def click_and_wait(self, element, url_part, what, exact=False):
         element.click()
         self.until(EC.staleness_of(element), f"{what} to leave the page")
-        self.until(EC.url_contains(url_part), f"the browser to reach {url_part}")
+        if exact:
+            # A form posted to /cart/add answers with a redirect to /cart: "contains /cart" would
+            # already hold for the POST's own address, before the page we want has replaced it.
+            self.until(lambda d: urlparse(d.current_url).path == url_part, f"the browser to reach {url_part}")
+        else:
+            self.until(EC.url_contains(url_part), f"the browser to reach {url_part}")
         self.page_ready()
 
     # -- the walk ----------------------------------------------------------------------------
@@ -203,7 +209,7 @@ class StoreCheck:
 
         self.step = "cart"
         add = form.find_element(By.XPATH, ".//button[normalize-space()='Add to cart']")
-        self.click_and_wait(add, "/cart", "the 'Add to cart' button")
+        self.click_and_wait(add, "/cart", "the 'Add to cart' button", exact=True)
         if self.heading() != "Your cart":
             self.fail(f"after 'Add to cart' the page is '{self.heading()}', not the cart")
         notices = self.driver.find_elements(By.CSS_SELECTOR, "main .notice")

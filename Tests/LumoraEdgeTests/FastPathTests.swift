@@ -275,3 +275,74 @@ enum RawHTTP {
         }
     }
 }
+
+/// A client that sends `Expect: 100-continue` (curl does, for bodies over 1 KiB) is told to go
+/// on before it sends the body, over a plain socket so nothing in between answers for us.
+@Suite struct ExpectContinueTests {
+    @Test func aRelayedPostIsToldToContinue() async throws {
+        try await PlatformHarness.run { platform in
+            let json = #"{"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"Default","sku":"a-1","price":{"amount":1500,"currency":"USD"},"stocked":3}]}"#
+            let head = "POST /api/admin/products HTTP/1.1\r\nHost: \(platform.host("acme"))\r\nAuthorization: Bearer \(platform.tokens["acme"] ?? "")\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+            let connection = try await RawSocket.connect(port: platform.edgePort)
+            defer { connection.close() }
+            try await connection.send(head)
+            let interim = try await connection.read(until: "\r\n\r\n")
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
+            try await connection.send(json)
+            let reply = try await connection.read(until: #""handle":"anvil""#)
+            #expect(reply.hasPrefix("HTTP/1.1 201"), "\(reply)")
+        }
+    }
+}
+
+/// Bytes in, bytes out, over one loopback connection.
+final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private var channel: (any Channel)!
+    private var received = ""
+    private var waiter: (marker: String, promise: EventLoopPromise<String>)?
+
+    static func connect(port: Int) async throws -> RawSocket {
+        let socket = RawSocket()
+        socket.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return socket
+    }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text)).get()
+    }
+
+    /// Everything received up to and including `marker` (10 s at most).
+    func read(until marker: String, timeout: TimeAmount = .seconds(10)) async throws -> String {
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: String.self)
+        try await loop.submit {
+            self.waiter = (marker, promise)
+            self.check()
+        }.get()
+        let timer = loop.scheduleTask(in: timeout) { promise.fail(ChannelError.connectTimeout(timeout)) }
+        defer { timer.cancel() }
+        return try await promise.futureResult.get()
+    }
+
+    func close() { channel.close(promise: nil) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received += String(buffer: unwrapInboundIn(data))
+        check()
+    }
+
+    private func check() {
+        guard let waiter, let range = received.range(of: waiter.marker) else { return }
+        let text = String(received[..<range.upperBound])
+        received = String(received[range.upperBound...])
+        self.waiter = nil
+        waiter.promise.succeed(text)
+    }
+}

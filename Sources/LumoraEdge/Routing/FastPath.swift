@@ -174,6 +174,9 @@ struct FastPath: Sendable {
         return head
     }
 
+    /// The interim answer to `Expect: 100-continue`.
+    static let continueResponse = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
+
     /// A request target's path and query (a fragment, which clients should not send, dropped).
     static func split(_ target: String) -> (path: String, query: String?) {
         let bytes = target.utf8

@@ -121,6 +121,11 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 reading = .relay(plan)
                 body = nil
                 bodyTooLarge = false
+                // curl and others hold a body back until told to go on (or for a second).
+                if plan.takesBody, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                    writer.write(FastPath.continueResponse)
+                    writer.flush()
+                }
             } else if owedByHummingbird == 0, let page = fastPath.cachedPage(head, trusted: isTrusted(context)) {
                 reading = .answered(page, closeAfter: !head.isKeepAlive)
             } else {
