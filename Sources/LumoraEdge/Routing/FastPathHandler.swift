@@ -106,7 +106,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// A relayed request is being read, waits for its cell, or has parts waiting behind it.
+    /// A request the fast path took is being read or answered, or parts wait behind one.
     private var isBusy: Bool {
         switch reading {
         case .relay, .answered: return true
