@@ -43,13 +43,8 @@ struct APIProxyRoutes: Sendable {
     /// rest of the path as the router's catch-all sees it (empty segments dropped), or nil when
     /// the router should decide (another method, nothing after the area).
     static func directRoute(_ request: Request) -> (area: String, rest: String)? {
-        directRoute(method: request.method, path: request.uri.path)
-    }
-
-    /// `directRoute` for a method and a path without its query.
-    static func directRoute(method: HTTPRequest.Method, path: String) -> (area: String, rest: String)? {
-        guard proxiedMethods.contains(method) else { return nil }
-        return directRoute(path: path)
+        guard proxiedMethods.contains(request.method) else { return nil }
+        return directRoute(path: request.uri.path)
     }
 
     /// `directRoute` for a path without its query, whatever the method.

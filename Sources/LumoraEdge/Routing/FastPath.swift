@@ -66,7 +66,8 @@ struct FastPath: Sendable {
         var takesBody: Bool { method != .GET }
     }
 
-    static let relayedMethods: [HTTPMethod] = [.GET, .POST, .PUT, .DELETE]
+    /// The router's proxied methods, as NIO names them.
+    static let relayedMethods = APIProxyRoutes.proxiedMethods.map { HTTPMethod(rawValue: $0.rawValue) }
 
     /// The plan for a request, or nil when Hummingbird should answer it: anything but an
     /// `/api/store/…` or `/api/admin/…` call on an active store's host whose cell is reachable
@@ -141,9 +142,10 @@ struct FastPath: Sendable {
 
     func response(to error: LumoraError) -> (head: ByteBuffer, body: ByteBuffer) {
         var head = Self.statusLine(HTTPResponseStatus(statusCode: error.httpStatusCode), capacity: 256 + fixedHeaders.html.utf8.count)
-        for field in error.responseHeaders { Self.write(field.name.canonicalName, field.value, to: &head) }
+        let fields = error.responseHeaders
+        for field in fields { Self.write(field.name.canonicalName, field.value, to: &head) }
         let body = error.responseBody
-        return (finish(head, contentType: error.responseHeaders[.contentType], body: body), body)
+        return (finish(head, contentType: fields[.contentType], body: body), body)
     }
 
     private static func statusLine(_ status: HTTPResponseStatus, capacity: Int) -> ByteBuffer {
