@@ -165,6 +165,7 @@ let package = Package(
                 "LumoraEdge",
                 "LumoraManager",
                 "LumoraDrivers",
+                "LumoraHTTP",
                 "LumoraBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -11,7 +11,11 @@ import PostgresNIO
 /// Builds the cell: its database pool (shared: one pool for every store; dedicated: the
 /// store's `search_path` fixed on every connection), the routing table and response cache kept
 /// fresh by one LISTEN connection, and the routes. Tests build the same application.
-public func buildApplication(configuration: CellConfiguration, logger: Logger) -> some ApplicationProtocol {
+///
+/// `onListening` is told the port the server is bound to (port 0 in the configuration: any free
+/// one, as tests ask, so nothing picks a port that another process takes first).
+public func buildApplication(configuration: CellConfiguration, logger: Logger,
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let databaseURL: DatabaseURL
     let scopeMode: TenantScope.Mode
     switch configuration.mode {
@@ -29,13 +33,16 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger) -
     let cache = StoreResponseCache(lifetime: configuration.cacheLifetime)
     let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
     let metrics = CellMetrics()
-    let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, logger: logger)
+    let limiter = StoreLimiter(clock: configuration.clock)
+    let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, admission: limiter, logger: logger)
 
-    let router = buildRouter(configuration: configuration, client: client, table: table, cache: cache, metrics: metrics, scope: scope, logger: logger)
+    let router = buildRouter(configuration: configuration, client: client, table: table, cache: cache, metrics: metrics, scope: scope,
+                             limiter: limiter, logger: logger)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-cell"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(client, feed)
     app.beforeServerStarts {
@@ -51,13 +58,13 @@ public func cellRouteDescriptions(configuration: CellConfiguration, logger: Logg
     let client = PostgresClient(configuration: configuration.database.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
     let table = StoreRoutingTable(client: client, logger: logger)
     let router = buildRouter(configuration: configuration, client: client, table: table, cache: StoreResponseCache(lifetime: .seconds(1)),
-                             metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), logger: logger)
+                             metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), limiter: StoreLimiter(), logger: logger)
     return router.routes.map { "\($0.method.rawValue) \($0.path)" }.sorted()
 }
 
 func buildRouter(
     configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: StoreResponseCache,
-    metrics: CellMetrics, scope: TenantScope, logger: Logger
+    metrics: CellMetrics, scope: TenantScope, limiter: StoreLimiter, logger: Logger
 ) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
@@ -65,13 +72,16 @@ func buildRouter(
 
     let router = Router(context: CellRequestContext.self)
     router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
-    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics, table: table))
     router.add(middleware: ErrorMiddleware(translate: CellErrors.translate))
+    router.add(middleware: ControlCharacterMiddleware())
     OperationsRoutes(client: client, table: table, metrics: metrics, configuration: configuration).add(to: router)
 
-    let limiter: StoreLimiter? = configuration.mode == .shared ? StoreLimiter(limits: configuration.limits) : nil
+    let signer = StoreRequestSigner(secret: configuration.signingSecret)
     let resolution = StoreResolutionMiddleware(
-        signer: StoreRequestSigner(secret: configuration.signingSecret), table: table, mode: configuration.mode, limiter: limiter)
+        signer: signer, nonces: NonceRegistry(tolerance: .seconds(signer.tolerance), clock: configuration.clock), table: table,
+        mode: configuration.mode, cellID: configuration.cellID, limiter: limiter, limits: configuration.limits,
+        maximumBodySize: configuration.maximumBodySize)
     StoreRoutes(catalog: catalog, carts: carts, orders: orders, cache: cache, metrics: metrics, maximumBodySize: configuration.maximumBodySize)
         .add(to: router.group("store").add(middleware: resolution))
     AdminRoutes(catalog: catalog, orders: orders, maximumBodySize: configuration.maximumBodySize)

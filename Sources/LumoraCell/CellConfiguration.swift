@@ -1,6 +1,7 @@
 import Foundation
 import LumoraCore
 import LumoraDatabase
+import LumoraHTTP
 
 /// Everything a cell needs to start.
 public struct CellConfiguration: Sendable {
@@ -11,23 +12,58 @@ public struct CellConfiguration: Sendable {
         case dedicated(StoreSlug)
     }
 
-    /// Per-store limits in shared mode, so one busy store cannot starve the rest.
+    /// Per-store limits, so one busy store cannot starve the rest and one visitor cannot starve
+    /// a store's other shoppers.
     public struct StoreLimits: Sendable, Equatable {
-        /// Sustained requests per second per store (token bucket refill rate).
+        /// Sustained database-reaching requests per second per store (token bucket refill rate).
         public var requestsPerSecond: Double
         /// Requests a store may send in a burst above the sustained rate.
         public var burst: Double
-        /// Requests of one store in flight at once.
+        /// Requests of one store holding the database at once.
         public var concurrency: Int
+        /// One visitor's part of each of the above (0 < share <= 1): every request spends the
+        /// visitor's rate, cache hits included.
+        public var visitorShare: Double
 
-        public init(requestsPerSecond: Double = 200, burst: Double = 400, concurrency: Int = 16) {
+        public init(requestsPerSecond: Double = 200, burst: Double = 400, concurrency: Int = 16, visitorShare: Double = 0.25) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
             self.concurrency = concurrency
+            self.visitorShare = min(max(visitorShare, 0.001), 1)
         }
 
+        var visitorRate: Double { requestsPerSecond * visitorShare }
+        var visitorBurst: Double { max(1, (burst * visitorShare).rounded(.down)) }
+        var visitorConcurrency: Int { concurrency == .max ? .max : max(1, Int((Double(concurrency) * visitorShare).rounded(.down))) }
+
         /// No limits (benchmarks of raw throughput).
-        public static let unlimited = StoreLimits(requestsPerSecond: .infinity, burst: .infinity, concurrency: .max)
+        public static let unlimited = StoreLimits(requestsPerSecond: .infinity, burst: .infinity, concurrency: .max, visitorShare: 1)
+    }
+
+    /// Limits by plan: a standard store shares a cell, an enterprise store's cell is its own.
+    public struct PlanLimits: Sendable, Equatable {
+        public var standard: StoreLimits
+        public var enterprise: StoreLimits
+
+        public init(standard: StoreLimits = StoreLimits(),
+                    enterprise: StoreLimits = StoreLimits(requestsPerSecond: 1000, burst: 2000, concurrency: 64)) {
+            self.standard = standard
+            self.enterprise = enterprise
+        }
+
+        /// The same limits whatever the plan.
+        public init(all limits: StoreLimits) {
+            self.init(standard: limits, enterprise: limits)
+        }
+
+        public subscript(plan: Plan) -> StoreLimits {
+            switch plan {
+            case .standard: return standard
+            case .enterprise: return enterprise
+            }
+        }
+
+        public static let unlimited = PlanLimits(all: .unlimited)
     }
 
     public var mode: Mode
@@ -38,7 +74,7 @@ public struct CellConfiguration: Sendable {
     public var database: DatabaseURL
     /// The secret shared with the edge for `x-lumora-signature`.
     public var signingSecret: String
-    public var limits: StoreLimits
+    public var limits: PlanLimits
     public var statementTimeout: Duration
     public var maximumBodySize: Int
     public var databaseConnections: Int
@@ -46,6 +82,10 @@ public struct CellConfiguration: Sendable {
     public var version: String
     /// How long a cached storefront response may live without a change notification.
     public var cacheLifetime: Duration
+    /// What the limiters read the time from (tests move it by hand).
+    public var clock: any MonotonicClock
+    /// What `/metrics` asks for; derived from the signing secret unless set.
+    public var metricsToken: String
 
     public init(
         mode: Mode,
@@ -54,12 +94,13 @@ public struct CellConfiguration: Sendable {
         port: Int = 8081,
         database: DatabaseURL,
         signingSecret: String,
-        limits: StoreLimits = StoreLimits(),
+        limits: PlanLimits = PlanLimits(),
         statementTimeout: Duration = .seconds(5),
         maximumBodySize: Int = 256 * 1024,
         databaseConnections: Int = 16,
         version: String = LumoraVersion.current,
-        cacheLifetime: Duration = .seconds(60)
+        cacheLifetime: Duration = .seconds(60),
+        clock: any MonotonicClock = SystemClock()
     ) {
         self.mode = mode
         self.cellID = cellID
@@ -73,5 +114,7 @@ public struct CellConfiguration: Sendable {
         self.databaseConnections = databaseConnections
         self.version = version
         self.cacheLifetime = cacheLifetime
+        self.clock = clock
+        self.metricsToken = MetricsToken.derived(fromSigningSecret: signingSecret)
     }
 }

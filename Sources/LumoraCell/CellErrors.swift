@@ -30,6 +30,12 @@ enum CellErrors {
             return .conflict("in_use", "it is still referenced (\(constraint))")
         case SQLState.queryCanceled.rawValue:
             return LumoraError(.unavailable, code: "timeout", message: "the request took too long")
+        // What a visitor's value can do to a statement: refused as their mistake, never a 500
+        // (the application checks these first; this is the database holding the line).
+        case SQLState.characterNotInRepertoire.rawValue, SQLState.untranslatableCharacter.rawValue:
+            return .badRequest("invalid_field", "a value holds a character that cannot be stored")
+        case SQLState.stringDataRightTruncation.rawValue, SQLState.numericValueOutOfRange.rawValue, SQLState.invalidTextRepresentation.rawValue:
+            return .badRequest("invalid_field", "a value is too long, too large or malformed")
         case SQLState.deadlockDetected.rawValue, SQLState.serializationFailure.rawValue:
             return LumoraError(.conflict, code: "retry", message: "a concurrent change got in the way; retry")
         default:

@@ -6,10 +6,18 @@ public enum SQLState: String, Sendable {
     case foreignKeyViolation = "23503"
     case checkViolation = "23514"
     case duplicateSchema = "42P06"
+    case duplicateObject = "42710"
     case queryCanceled = "57014"
     case lockNotAvailable = "55P03"
     case serializationFailure = "40001"
     case deadlockDetected = "40P01"
+    case insufficientPrivilege = "42501"
+    /// NUL in text, or a byte sequence the database's encoding has no character for.
+    case characterNotInRepertoire = "22021"
+    case untranslatableCharacter = "22P05"
+    case stringDataRightTruncation = "22001"
+    case numericValueOutOfRange = "22003"
+    case invalidTextRepresentation = "22P02"
 }
 
 extension Error {

@@ -5,7 +5,13 @@ import PostgresNIO
 /// The database a command uses: `DATABASE_URL` when set, otherwise Lumora's own cluster in
 /// the data folder (started, or joined when another Lumora process already runs it).
 public struct DatabaseHandle: Sendable {
+    /// The owner's URL (manager, migrations, operator commands).
     public let url: DatabaseURL
+    /// What cells log in with: the cluster's `lumora_cell`, else `LUMORA_CELL_DATABASE_URL`,
+    /// else (a server set up with one role) `DATABASE_URL`.
+    public let cellURL: DatabaseURL
+    /// What edges log in with: `lumora_edge`, else `LUMORA_EDGE_DATABASE_URL`, else the cells'.
+    public let edgeURL: DatabaseURL
     /// The cluster this process started or joined; nil with `DATABASE_URL`.
     public let cluster: LocalPostgres?
 
@@ -18,10 +24,16 @@ public struct DatabaseHandle: Sendable {
         logger: Logger
     ) async throws -> DatabaseHandle {
         if let raw = environment["DATABASE_URL"], !raw.isEmpty {
-            return DatabaseHandle(url: try DatabaseURL(string: raw), cluster: nil)
+            let url = try DatabaseURL(string: raw)
+            func named(_ variable: String) throws -> DatabaseURL? {
+                guard let value = environment[variable], !value.isEmpty else { return nil }
+                return try DatabaseURL(string: value)
+            }
+            let cell = try named("LUMORA_CELL_DATABASE_URL") ?? url
+            return DatabaseHandle(url: url, cellURL: cell, edgeURL: try named("LUMORA_EDGE_DATABASE_URL") ?? cell, cluster: nil)
         }
         let cluster = try await LocalPostgres.start(dataDirectory: dataDirectory.appendingPathComponent("pg"), logger: logger)
-        return DatabaseHandle(url: cluster.url, cluster: cluster)
+        return DatabaseHandle(url: cluster.url, cellURL: cluster.url(for: .cell), edgeURL: cluster.url(for: .edge), cluster: cluster)
     }
 
     /// Stops the cluster if this process started it.

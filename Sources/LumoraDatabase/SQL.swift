@@ -7,15 +7,34 @@ import PostgresNIO
 enum SQL {
     // MARK: Tenant scope
 
-    /// The first statement of every tenant transaction. `true` = transaction-local: the
-    /// setting ends with the transaction, so a pooled connection never carries one store's
-    /// path into another's request.
-    static func enterSchema(_ schema: SchemaName, statementTimeoutMilliseconds: Int) -> PostgresQuery {
-        "SELECT set_config('search_path', \(schema.rawValue), true), set_config('statement_timeout', \(String(statementTimeoutMilliseconds)), true)"
+    /// The first statement of every tenant transaction: become the store's role (privileges
+    /// on its schema only), look in its schema, bound each statement's time. `true` =
+    /// transaction-local: the settings end with the transaction, so a pooled connection never
+    /// carries one store's role or path into another's request.
+    static func enterStore(_ schema: SchemaName, statementTimeoutMilliseconds: Int) -> PostgresQuery {
+        """
+        SELECT set_config('role', lumora.store_role(\(schema.rawValue)), true), set_config('search_path', \(schema.rawValue), true), \
+        set_config('statement_timeout', \(String(statementTimeoutMilliseconds)), true)
+        """
     }
 
-    static func statementTimeout(milliseconds: Int) -> PostgresQuery {
-        "SELECT set_config('statement_timeout', \(String(milliseconds)), true)"
+    /// `enterStore` for a connection whose search path was fixed at connect time (dedicated cells).
+    static func enterStoreRole(_ schema: SchemaName, statementTimeoutMilliseconds: Int) -> PostgresQuery {
+        "SELECT set_config('role', lumora.store_role(\(schema.rawValue)), true), set_config('statement_timeout', \(String(statementTimeoutMilliseconds)), true)"
+    }
+
+    // MARK: Store roles (functions of control migration 0006, which build identifiers with %I)
+
+    static func prepareStoreRole(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.prepare_store_role(\(schema.rawValue))"
+    }
+
+    static func renameStoreRole(_ old: SchemaName, to new: SchemaName) -> PostgresQuery {
+        "SELECT lumora.rename_store_role(\(old.rawValue), \(new.rawValue))"
+    }
+
+    static func dropStoreRole(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.drop_store_role(\(schema.rawValue))"
     }
 
     static func enterSchema(_ schema: SchemaName) -> PostgresQuery {
@@ -151,12 +170,17 @@ enum SQL {
 
     // MARK: Routing table
 
-    static let routingStores: PostgresQuery = """
-        SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores
-        """
+    /// Without the token hashes a NULL in their place (the edge's role may not read them).
+    static func routingStores(adminTokens: Bool) -> PostgresQuery {
+        adminTokens
+            ? "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores"
+            : "SELECT slug, name, plan, status, cell_id, currency, NULL::text FROM lumora.stores"
+    }
 
-    static func routingStore(_ slug: StoreSlug) -> PostgresQuery {
-        "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores WHERE slug = \(slug.rawValue)"
+    static func routingStore(_ slug: StoreSlug, adminTokens: Bool) -> PostgresQuery {
+        adminTokens
+            ? "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores WHERE slug = \(slug.rawValue)"
+            : "SELECT slug, name, plan, status, cell_id, currency, NULL::text FROM lumora.stores WHERE slug = \(slug.rawValue)"
     }
 
     static let routingDomains: PostgresQuery = "SELECT hostname, store_slug, kind, is_primary, status FROM lumora.domains"

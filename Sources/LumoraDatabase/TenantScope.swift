@@ -7,12 +7,13 @@ import PostgresNIO
 /// `withStore(slug) { connection in … }` runs `body` in a transaction scoped to the store.
 ///
 /// - Shared mode (many stores on one pool): the transaction's first statement is
-///   `SELECT set_config('search_path', $1, true), …` — transaction-local, so the path ends
-///   with the transaction and a pooled connection never carries one store's path into
-///   another's request.
+///   `SELECT set_config('role', <store role>, true), set_config('search_path', $1, true), …` —
+///   transaction-local, so role and path end with the transaction and a pooled connection
+///   never carries one store's into another's request. The store role has privileges on its
+///   own schema only: a statement naming another store's tables is refused by PostgreSQL.
 /// - Dedicated mode (one store per process): the pool's connections were opened with the
-///   store's `search_path` as a startup parameter (``dedicatedURL(_:for:)``); a request for
-///   any other store is refused.
+///   store's `search_path` as a startup parameter (``dedicatedURL(_:for:)``), and each
+///   transaction becomes the store's role; a request for any other store is refused.
 ///
 /// Both set a per-transaction `statement_timeout`, so one store's slow query cannot hold a
 /// shared connection for long.
@@ -25,12 +26,16 @@ public struct TenantScope: Sendable {
     public let client: PostgresClient
     public let mode: Mode
     public let statementTimeout: Duration
+    /// Asked before each of a store's transactions takes a connection (a cell's limiter).
+    public let admission: (any StoreAdmission)?
     public let logger: Logger
 
-    public init(client: PostgresClient, mode: Mode = .shared, statementTimeout: Duration = .seconds(5), logger: Logger) {
+    public init(client: PostgresClient, mode: Mode = .shared, statementTimeout: Duration = .seconds(5),
+                admission: (any StoreAdmission)? = nil, logger: Logger) {
         self.client = client
         self.mode = mode
         self.statementTimeout = statementTimeout
+        self.admission = admission
         self.logger = logger
     }
 
@@ -49,16 +54,27 @@ public struct TenantScope: Sendable {
         let enter: PostgresQuery
         switch mode {
         case .shared:
-            enter = SQL.enterSchema(SchemaName(store: slug), statementTimeoutMilliseconds: milliseconds)
+            enter = SQL.enterStore(SchemaName(store: slug), statementTimeoutMilliseconds: milliseconds)
         case .dedicated(let fixed):
             guard slug == fixed else {
                 throw LumoraError(.forbidden, code: "wrong_store", message: "this cell serves only the store '\(fixed)'")
             }
-            enter = SQL.statementTimeout(milliseconds: milliseconds)
+            enter = SQL.enterStoreRole(SchemaName(store: slug), statementTimeoutMilliseconds: milliseconds)
         }
+        try admission?.enter(slug)
+        defer { admission?.leave(slug) }
         return try await client.transaction(logger: logger) { connection in
             try await connection.run(enter, logger: logger)
             return try await body(connection)
         }
     }
+}
+
+/// Decides whether a store's transaction may start: the point where a request stops costing
+/// only CPU and starts holding a database connection.
+public protocol StoreAdmission: Sendable {
+    /// Called before the transaction takes a connection; throws to refuse it.
+    func enter(_ store: StoreSlug) throws
+    /// Called once the transaction has ended, for every `enter` that did not throw.
+    func leave(_ store: StoreSlug)
 }

@@ -14,12 +14,13 @@ import ServiceLifecycle
 /// Builds the edge: the routing table (hosts → stores → cells) and page cache kept fresh by one
 /// LISTEN connection, an HTTP client to the cells, the storefront, the API proxy and the
 /// landing page, behind the host-resolving, path-rewriting responder. Tests build the same
-/// application.
-public func buildApplication(configuration: EdgeConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+/// application. `onListening` is told the port the server is bound to (port 0: any free one).
+public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
     var databaseURL = configuration.database
     databaseURL.applicationName = "lumora-edge"
     let client = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)
-    let table = StoreRoutingTable(client: client, logger: logger)
+    let table = StoreRoutingTable(client: client, includesAdminTokens: false, logger: logger)
     let cache = StoreResponseCache(lifetime: configuration.pageCacheLifetime)
     let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
     var httpConfiguration = HTTPClient.Configuration(
@@ -47,10 +48,12 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger) a
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
         pages: pages, version: configuration.version, logger: logger)
     let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
+    let connections = ConnectionCounter(maximumPerAddress: configuration.maximumConnectionsPerAddress)
     var app = Application(
         responder: responder,
-        server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, fastPath: fastPath) },
+        server: HTTPServerBuilder { responder in EdgeHTTPChannel(responder: responder, fastPath: fastPath, connections: connections) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: EdgeHeaders.serverName),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(client, feed, HTTPClientService(client: http, forwarder: forwarder))
     app.beforeServerStarts {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import LumoraCore
 import LumoraDatabase
+import LumoraHTTP
 
 /// Everything an edge needs to start.
 public struct EdgeConfiguration: Sendable {
@@ -22,6 +23,12 @@ public struct EdgeConfiguration: Sendable {
     public var version: String
     public var pageCacheLifetime: Duration
     public var maximumBodySize: Int
+    /// A visitor's request head must be complete this long after its first byte.
+    public var headerTimeout: Duration
+    /// A visitor connection with nothing to do is closed after this long.
+    public var idleTimeout: Duration
+    /// Open connections one client address may hold (trusted proxies: no limit).
+    public var maximumConnectionsPerAddress: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -34,7 +41,10 @@ public struct EdgeConfiguration: Sendable {
         managerURL: String? = nil,
         version: String = LumoraVersion.current,
         pageCacheLifetime: Duration = .seconds(60),
-        maximumBodySize: Int = 256 * 1024
+        maximumBodySize: Int = 256 * 1024,
+        headerTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        maximumConnectionsPerAddress: Int = 256
     ) {
         self.host = host
         self.port = port
@@ -47,6 +57,13 @@ public struct EdgeConfiguration: Sendable {
         self.version = version
         self.pageCacheLifetime = pageCacheLifetime
         self.maximumBodySize = maximumBodySize
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+    }
+
+    var connectionDeadlines: ConnectionDeadlines.Configuration {
+        ConnectionDeadlines.Configuration(headerTimeout: TimeAmount(headerTimeout), idleTimeout: TimeAmount(idleTimeout))
     }
 
     /// Whether a request from `peer` may name the host and scheme in `x-forwarded-*`.
@@ -55,49 +72,10 @@ public struct EdgeConfiguration: Sendable {
         guard !trustedProxies.isEmpty, let address = peer?.ipAddress else { return false }
         return trustedProxies.contains { $0.contains(address) }
     }
-}
 
-/// An IPv4 or IPv6 address range in CIDR notation (`10.0.0.0/8`, `::1/128`, or one address).
-public struct IPRange: Sendable, Equatable, CustomStringConvertible {
-    let network: [UInt8]
-    let prefixLength: Int
-
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let address = IPRange.bytes(String(parts[0])) else { return nil }
-        let maximum = address.count * 8
-        if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...maximum).contains(length) else { return nil }
-            prefixLength = length
-        } else {
-            prefixLength = maximum
-        }
-        network = address
-    }
-
-    public func contains(_ address: String) -> Bool {
-        guard let bytes = IPRange.bytes(address), bytes.count == network.count else { return false }
-        var remaining = prefixLength
-        for index in 0..<bytes.count where remaining > 0 {
-            let bits = min(8, remaining)
-            let mask: UInt8 = bits == 8 ? 0xFF : ~(0xFF >> UInt8(bits))
-            if bytes[index] & mask != network[index] & mask { return false }
-            remaining -= bits
-        }
-        return true
-    }
-
-    public var description: String { "\(network)/\(prefixLength)" }
-
-    static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
-        return nil
+    /// The visitor's address: the peer's, or behind trusted proxies the nearest untrusted
+    /// address of `x-forwarded-for`.
+    func visitor(peer: SocketAddress?, forwardedFor: String?) -> String? {
+        VisitorAddress.resolve(peer: peer?.ipAddress, forwardedFor: forwardedFor, trustedProxies: trustedProxies)
     }
 }

@@ -17,6 +17,8 @@ public struct EdgeRequestContext: RequestContext, RemoteAddressRequestContext {
     var host: String = ""
     /// "https" behind a trusted TLS-terminating proxy, else "http".
     var scheme: String = "http"
+    /// The visitor's address (after trusted proxies), for the cells' per-visitor limits.
+    var visitor: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -43,6 +43,10 @@ public enum JSONWire {
         guard buffer.readableBytes > 0 else {
             throw LumoraError.badRequest("invalid_json", "the request needs a JSON body")
         }
+        // PostgreSQL refuses NUL in text (a server error); nothing else wants control characters.
+        guard !buffer.withUnsafeReadableBytes({ ControlCharacters.inJSONStrings($0) }) else {
+            throw LumoraError.badRequest("invalid_field", "a string in the body holds a control character (only tab and line breaks are allowed)")
+        }
         do {
             return try decoder.decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {

@@ -54,7 +54,8 @@ public func buildManager(
     router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
     router.add(middleware: ErrorMiddleware())
     router.get("health") { _, _ in try JSONWire.response(["status": "ok"]) }
-    SignupRoutes(stores: stores, limiter: SignupLimiter(perMinute: configuration.signupsPerMinute), maximumBodySize: 64 * 1024).add(to: router)
+    SignupRoutes(stores: stores, limiter: SignupLimiter(perMinute: configuration.signupsPerMinute, clock: configuration.clock),
+                 trustedProxies: configuration.trustedProxies, maximumBodySize: 64 * 1024).add(to: router)
     ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, client: client, maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     ReleaseRoutes(releases: ReleaseService(platform: platform), maximumBodySize: 64 * 1024)

@@ -2,6 +2,7 @@ import Foundation
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraHTTP
 
 /// Everything the manager needs to start.
 public struct ManagerConfiguration: Sendable {
@@ -33,6 +34,13 @@ public struct ManagerConfiguration: Sendable {
     /// Stop the cells when the manager stops (a developer's machine); otherwise they keep
     /// serving and the next manager adopts them.
     public var stopsCellsOnShutdown: Bool
+    /// Peers whose `X-Forwarded-For` names the visitor (the edge, for the landing page's
+    /// signup); anyone else is counted by their own address.
+    public var trustedProxies: [IPRange]
+    /// What cells' `/metrics` ask for (the release health gate reads them); nil sends none.
+    public var cellMetricsToken: String?
+    /// What the signup limiter reads the time from (tests move it by hand).
+    public var clock: any MonotonicClock
 
     public init(
         host: String = "127.0.0.1",
@@ -52,7 +60,10 @@ public struct ManagerConfiguration: Sendable {
         version: String = LumoraVersion.current,
         storefrontScheme: String = "http",
         storefrontPort: Int? = nil,
-        stopsCellsOnShutdown: Bool = false
+        stopsCellsOnShutdown: Bool = false,
+        trustedProxies: [IPRange] = [],
+        cellMetricsToken: String? = nil,
+        clock: any MonotonicClock = SystemClock()
     ) {
         self.host = host
         self.port = port
@@ -72,6 +83,9 @@ public struct ManagerConfiguration: Sendable {
         self.storefrontScheme = storefrontScheme
         self.storefrontPort = storefrontPort
         self.stopsCellsOnShutdown = stopsCellsOnShutdown
+        self.trustedProxies = trustedProxies
+        self.cellMetricsToken = cellMetricsToken
+        self.clock = clock
     }
 
     public func storefrontURL(host: String) -> String {

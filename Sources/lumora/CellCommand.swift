@@ -20,15 +20,18 @@ struct CellCommand: AsyncParsableCommand {
     var store: String?
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8081
+    @Option(help: "Port to listen on (0: any free port; see --port-file).") var port = 8081
+    @Option(name: .customLong("port-file"), help: "Write the port listened on to this file once listening.") var portFile: String?
     @Option(name: .customLong("cell-id"), help: "This cell's id in the control schema.") var cellID: String?
 
-    @Option(help: "Secret shared with the edge for request signatures (default: LUMORA_EDGE_SECRET).")
-    var secret: String?
+    @Option(name: .customLong("secret-file"), help: "A file holding the signing secret shared by the edge and the cells (default: LUMORA_EDGE_SECRET).")
+    var secretFile: String?
 
-    @Option(help: "Sustained requests per second per store (shared mode).") var storeRate: Double = 200
-    @Option(help: "Burst above the sustained rate per store (shared mode).") var storeBurst: Double = 400
-    @Option(help: "Requests in flight per store (shared mode).") var storeConcurrency: Int = 16
+    @Option(help: "Sustained database-reaching requests per second per standard store.") var storeRate: Double = 200
+    @Option(help: "Burst above the sustained rate per standard store.") var storeBurst: Double = 400
+    @Option(help: "Requests of one standard store holding the database at once.") var storeConcurrency: Int = 16
+    @Option(help: "One visitor's share (0-1] of a store's rate, burst and concurrency; every request, cache hits too, spends the visitor's rate.")
+    var visitorShare: Double = 0.25
     @Option(help: "Per-transaction statement timeout, in milliseconds.") var statementTimeout: Int = 5000
     @Option(help: "Database connections in the pool.") var databaseConnections: Int = 16
     @Flag(help: "Stop when standard input closes (the process that started this cell went away).") var lifeline = false
@@ -45,23 +48,24 @@ struct CellCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = options.makeLogger("lumora.cell")
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = secret ?? environment["LUMORA_EDGE_SECRET"], !secret.isEmpty else {
-            throw ValidationError("the cell needs the edge's signing secret: --secret or LUMORA_EDGE_SECRET")
-        }
+        let secret = try Secrets.signingSecret(file: secretFile, role: "cell")
         let mode: CellConfiguration.Mode = try store.map { .dedicated(try StoreSlug(validating: $0)) } ?? .shared
         let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
         let configuration = CellConfiguration(
             mode: mode,
             cellID: cellID ?? store.map { "store-\($0)" } ?? "shared",
-            host: host, port: port, database: database.url, signingSecret: secret,
-            limits: .init(requestsPerSecond: storeRate, burst: storeBurst, concurrency: storeConcurrency),
+            host: host, port: port, database: database.cellURL, signingSecret: secret,
+            limits: .init(standard: .init(requestsPerSecond: storeRate, burst: storeBurst, concurrency: storeConcurrency, visitorShare: visitorShare),
+                          enterprise: .init(requestsPerSecond: max(storeRate, 1000), burst: max(storeBurst, 2000),
+                                            concurrency: max(storeConcurrency, 64), visitorShare: visitorShare)),
             statementTimeout: .milliseconds(statementTimeout),
             databaseConnections: databaseConnections,
             version: LumoraVersion.running,
             cacheLifetime: .seconds(cacheSeconds))
         if lifeline { Lifeline.watchStandardInput() }
         do {
-            try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger), logger: logger)
+            try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)),
+                                     logger: logger)
         } catch {
             await database.close()
             throw error

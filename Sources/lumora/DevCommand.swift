@@ -7,6 +7,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
 import LumoraEdge
+import LumoraHTTP
 import LumoraManager
 import PostgresNIO
 import ServiceLifecycle
@@ -40,15 +41,18 @@ struct DevCommand: AsyncParsableCommand {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let version = CellVersion(name: LumoraVersion.running, binary: binary)
             let runtime = LocalCellRuntime.Configuration(
-                database: database.url, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"))
+                database: database.cellURL, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"))
             let manager = try buildManager(
                 configuration: ManagerConfiguration(
                     port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,
-                    warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true),
+                    warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true,
+                    // The edge runs in this process and reaches the manager over loopback.
+                    trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
+                    cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
                 domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger)
             let edge = try await LumoraEdge.buildApplication(
-                configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.url, signingSecret: secret,
+                configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
                                                  managerURL: "http://127.0.0.1:\(managerPort)"),
                 logger: logger)
             let welcome = Welcome(
@@ -91,8 +95,7 @@ struct Welcome: Service {
             print("Opening the demo stores (first run)…")
             stores = try await DemoStores(managerURL: managerURL, operatorToken: operatorToken, edgeURL: edgeURL, rootDomain: rootDomain,
                                           logger: logger).seed()
-            try JSONEncoder().encode(stores).write(to: demoFile)
-            chmod(demoFile.path, 0o600)
+            try PrivateFile.create(demoFile, contents: try JSONEncoder().encode(stores))
         }
         let port = edgePort == 80 ? "" : ":\(edgePort)"
         var lines = ["", "Lumora is running.", "", "  Storefronts"]

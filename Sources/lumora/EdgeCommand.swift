@@ -4,6 +4,7 @@ import Hummingbird
 import LumoraCore
 import LumoraDatabase
 import LumoraEdge
+import LumoraHTTP
 
 struct EdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,9 +15,11 @@ struct EdgeCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (0: any free port; see --port-file).") var port = 8080
+    @Option(name: .customLong("port-file"), help: "Write the port listened on to this file once listening.") var portFile: String?
     @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>.") var rootDomain = "lumora.localhost"
-    @Option(help: "Secret shared with the cells for request signatures (default: LUMORA_EDGE_SECRET).") var secret: String?
+    @Option(name: .customLong("secret-file"), help: "A file holding the signing secret shared by the edge and the cells (default: LUMORA_EDGE_SECRET).")
+    var secretFile: String?
     @Option(name: .customLong("shared-cell"), help: "URL of the shared cell, unless lumora.cells lists one (default: LUMORA_SHARED_CELL_URL).")
     var sharedCell: String?
     @Option(name: .customLong("trusted-proxy"), help: "An address or CIDR range whose x-forwarded-host/-proto are believed (repeatable).")
@@ -30,9 +33,7 @@ struct EdgeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = options.makeLogger("lumora.edge")
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = secret ?? environment["LUMORA_EDGE_SECRET"], !secret.isEmpty else {
-            throw ValidationError("the edge needs the signing secret it shares with the cells: --secret or LUMORA_EDGE_SECRET")
-        }
+        let secret = try Secrets.signingSecret(file: secretFile, role: "edge")
         guard pageCacheSeconds >= 0 else { throw ValidationError("--page-cache-seconds must be 0 or more") }
         let ranges = try trustedProxies.map { raw -> IPRange in
             guard let range = IPRange(raw) else { throw ValidationError("--trusted-proxy \(raw) is not an address or CIDR range") }
@@ -40,12 +41,12 @@ struct EdgeCommand: AsyncParsableCommand {
         }
         let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
         let configuration = EdgeConfiguration(
-            host: host, port: port, rootDomain: rootDomain, database: database.url, signingSecret: secret,
+            host: host, port: port, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
             managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"],
             version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds))
         do {
-            try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger), logger: logger)
+            try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)), logger: logger)
         } catch {
             await database.close()
             throw error

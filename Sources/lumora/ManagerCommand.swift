@@ -4,6 +4,7 @@ import Hummingbird
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraHTTP
 import LumoraManager
 
 struct ManagerCommand: AsyncParsableCommand {
@@ -29,9 +30,10 @@ struct ManagerCommand: AsyncParsableCommand {
             let configuration = ManagerConfiguration(
                 host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
                 rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
-                storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort)
+                storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort,
+                trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret))
             let runtime = LocalCellRuntime.Configuration(
-                database: database.url, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
+                database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
             let manager = try buildManager(
                 configuration: configuration,
@@ -52,6 +54,16 @@ struct PlatformOptions: ParsableArguments {
     @Option(name: .customLong("storefront-port"), help: "The port shoppers use to reach the edge (for store URLs).") var storefrontPort: Int?
     @Option(name: .customLong("storefront-scheme"), help: "http or https: how shoppers reach the edge (for store URLs).") var storefrontScheme = "http"
     @Option(name: .customLong("cell-binary"), help: "The lumora binary cells run (default: this one).") var cellBinary: String?
+    @Option(name: .customLong("trusted-proxy"),
+            help: "An address or CIDR range whose X-Forwarded-For names the visitor (the edge, for signups; repeatable).")
+    var trustedProxies: [String] = []
+
+    func trustedProxyRanges() throws -> [IPRange] {
+        try trustedProxies.map { raw in
+            guard let range = IPRange(raw) else { throw ValidationError("--trusted-proxy \(raw) is not an address or CIDR range") }
+            return range
+        }
+    }
 
     var cellVersion: CellVersion {
         let binary = cellBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import LumoraDatabase
 import ServiceLifecycle
 
 /// Runs a role's application until SIGTERM or SIGINT, then shuts it down gracefully — within
@@ -27,5 +28,16 @@ enum Lifeline {
         }
         thread.name = "lumora-lifeline"
         thread.start()
+    }
+}
+
+/// `--port-file`: where a role started on `--port 0` writes the port it got, once it listens —
+/// so whoever started it needs no port picked in advance (which another process may take).
+enum PortFile {
+    static func writer(_ path: String?) -> @Sendable (Int) async -> Void {
+        guard let path else { return { _ in } }
+        return { port in
+            try? PrivateFile.create(URL(fileURLWithPath: path), contents: Data("\(port)\n".utf8))
+        }
     }
 }

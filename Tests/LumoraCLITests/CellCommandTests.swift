@@ -24,11 +24,12 @@ import Testing
                 _ = try await StoreDirectory(client: client, migrations: try .store(), logger: db.logger)
                     .create(try NewStore(slug: StoreSlug(validating: "acme"), name: "Acme"))
             }
-            let port = try FreePort.pick()
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-cell-\(UUID().uuidString).log")
             defer { try? FileManager.default.removeItem(at: log) }
-            let cell = try LumoraBinary.start(["cell", "--shared", "--port", String(port), "--secret", "s3cret"],
-                                              environment: ["DATABASE_URL": db.url.string], output: log)
+            // The secret comes from the environment: a command line is readable by every user.
+            let (cell, port) = try await LumoraBinary.startListening(["cell", "--shared"],
+                                                                     environment: ["DATABASE_URL": db.cellURL.string, "LUMORA_EDGE_SECRET": "s3cret"], output: log)
+            #expect(!(try String(contentsOfFile: "/proc/\(cell.pid)/cmdline", encoding: .utf8)).contains("s3cret"))
             let base = "http://127.0.0.1:\(port)"
             try await waitUntil {
                 (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/ready"), timeout: .seconds(1)).status) == .ok

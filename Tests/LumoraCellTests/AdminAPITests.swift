@@ -1,4 +1,5 @@
 import HTTPTypes
+import LumoraTestSupport
 import Testing
 
 @Suite struct AdminAPITests {
@@ -9,7 +10,7 @@ import Testing
             #expect(try await cell.request(.get, "/store/products", store: "acme").json["count"].int == 0)
 
             #expect(try await cell.request(.post, "/admin/products/\(id)/publish", store: "acme", admin: "acme").json["product"]["status"].string == "published")
-            try await waitUntilTrue { try await cell.request(.get, "/store/products", store: "acme").json["count"].int == 1 }
+            try await waitUntil { try await cell.request(.get, "/store/products", store: "acme").json["count"].int == 1 }
 
             let updated = try await cell.request(.post, "/admin/products/\(id)", store: "acme", admin: "acme",
                                                  json: #"{"title":"Better Tee","images":["https://cdn.example/tee.jpg","/images/tee-2.jpg"]}"#).json["product"]

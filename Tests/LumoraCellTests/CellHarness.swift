@@ -25,7 +25,8 @@ struct CellHarness: Sendable {
     static func run(
         stores: [String] = ["acme", "globex"],
         mode: (([String: StoreSlug]) -> CellConfiguration.Mode)? = nil,
-        limits: CellConfiguration.StoreLimits = .unlimited,
+        limits: CellConfiguration.PlanLimits = .unlimited,
+        clock: any MonotonicClock = SystemClock(),
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -39,8 +40,8 @@ struct CellHarness: Sendable {
             }
             let slugs = Dictionary(uniqueKeysWithValues: try stores.map { ($0, try StoreSlug(validating: $0)) })
             let configuration = CellConfiguration(
-                mode: mode?(slugs) ?? .shared, port: 0, database: database.url, signingSecret: secret,
-                limits: limits, databaseConnections: 8)
+                mode: mode?(slugs) ?? .shared, port: 0, database: database.cellURL, signingSecret: secret,
+                limits: limits, databaseConnections: 8, clock: clock)
             let app = buildApplication(configuration: configuration, logger: database.logger)
             try await app.test(.router) { client in
                 try await body(CellHarness(database: database, http: client, tokens: tokens))
@@ -48,22 +49,27 @@ struct CellHarness: Sendable {
         }
     }
 
-    /// A request as the edge sends it: signed for `store` (unless `signed` is false).
+    /// A request as the edge sends it: signed for `store` (unless `signed` is false) over its
+    /// target, body, `Authorization`, `Idempotency-Key` and `visitor`.
     @discardableResult
     func request(
         _ method: HTTPRequest.Method, _ path: String, store: String?, admin: String? = nil,
-        json: String? = nil, headers extra: [(String, String)] = [], signed: Bool = true
+        json: String? = nil, headers extra: [(String, String)] = [], signed: Bool = true, visitor: String? = nil
     ) async throws -> TestResponse {
         var headers: HTTPFields = [:]
+        let authorization = admin.map { "Bearer \(tokens[$0] ?? $0)" }
+        let body = json.map { ByteBuffer(string: $0) }
         if let store, signed {
-            for (name, value) in signer.headers(store: store, method: method.rawValue, path: path) {
+            let idempotencyKey = extra.first { $0.0.lowercased() == "idempotency-key" }?.1
+            for (name, value) in signer.headers(store: store, method: method.rawValue, path: path, body: body, authorization: authorization,
+                                                idempotencyKey: idempotencyKey, visitor: visitor) {
                 headers[HTTPField.Name(name)!] = value
             }
         }
-        if let admin { headers[.authorization] = "Bearer \(tokens[admin] ?? admin)" }
+        if let authorization { headers[.authorization] = authorization }
         if json != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
-        return try await http.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return try await http.execute(uri: path, method: method, headers: headers, body: body)
     }
 
     /// Creates a published product with the given variants through the admin API.

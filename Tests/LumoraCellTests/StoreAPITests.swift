@@ -1,4 +1,5 @@
 import HTTPTypes
+import LumoraTestSupport
 import Testing
 
 @Suite struct StoreAPITests {
@@ -55,7 +56,7 @@ import Testing
                                                  json: ##"{"name":"Acme Goods","logo_url":"https://cdn.example/acme.png","primary_color":"#AA0000"}"##)
             #expect(updated.status == .ok, "\(updated.text)")
             // The change reaches the storefront (the cached response is dropped on notification).
-            try await waitUntilTrue {
+            try await waitUntil {
                 try await cell.request(.get, "/store/settings", store: "acme").json["settings"]["name"].string == "Acme Goods"
             }
             let fresh = try await cell.request(.get, "/store/settings", store: "acme").json["settings"]
@@ -72,7 +73,7 @@ import Testing
             let first = try await cell.request(.get, "/store/products", store: "acme")
             #expect(first.headers[HTTPField.Name("x-lumora-cache")!] == "miss")
             // Once the product's own change notifications have arrived, repeats are hits.
-            try await waitUntilTrue {
+            try await waitUntil {
                 try await cell.request(.get, "/store/products", store: "acme").headers[HTTPField.Name("x-lumora-cache")!] == "hit"
             }
             let second = try await cell.request(.get, "/store/products", store: "acme")
@@ -82,18 +83,10 @@ import Testing
 
             let variant = try #require(product["variants"][0]["id"].string)
             try await cell.request(.post, "/admin/inventory/\(variant)", store: "acme", admin: "acme", json: #"{"adjust":-3}"#)
-            try await waitUntilTrue {
+            try await waitUntil {
                 try await cell.request(.get, "/store/products", store: "acme").json["products"][0]["variants"][0]["available"].int == 2
             }
         }
     }
 }
 
-/// Re-checks `condition` until it holds (changes arrive through PostgreSQL notifications).
-func waitUntilTrue(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw CancellationError() }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}

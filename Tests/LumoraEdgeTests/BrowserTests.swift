@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import LumoraTestSupport
 import Testing
 
 /// The storefront in a real browser: headless Chromium, driven by `scripts/browser_check.py`,

@@ -1,5 +1,7 @@
 import Foundation
 import LumoraDatabase
+import LumoraHTTP
+import LumoraTestSupport
 import Synchronization
 import NIOCore
 import NIOHTTP1
@@ -13,7 +15,7 @@ import Testing
     @Test func reusesKeptAliveConnections() async throws {
         try await FakeCell.with { cell, forwarder, loop in
             for number in 0..<10 {
-                let reply = try await forwarder.execute(.init(method: .GET, path: "/hello?n=\(number)", headers: [:]),
+                let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello?n=\(number)")!, headers: [:]),
                                                         endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
                 #expect(reply.status == .ok)
                 #expect(String(buffer: reply.body) == "hello /hello?n=\(number)")
@@ -29,7 +31,7 @@ import Testing
             var headers = HTTPHeaders()
             headers.add(name: "x-store-id", value: "acme")
             headers.add(name: "authorization", value: "Bearer token")
-            let echoed = try await forwarder.execute(.init(method: .POST, path: "/echo", headers: headers, body: large),
+            let echoed = try await forwarder.execute(.init(method: .POST, target: RequestTarget(validating: "/echo")!, headers: headers, body: large),
                                                      endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(echoed.status == .created)
             #expect(echoed.body == large)
@@ -39,12 +41,12 @@ import Testing
             #expect(echoed.headers.first(name: "x-seen-length") == "1000000")
 
             // A POST without a body says so (content-length: 0) rather than leaving the cell waiting.
-            let empty = try await forwarder.execute(.init(method: .POST, path: "/echo", headers: [:]),
+            let empty = try await forwarder.execute(.init(method: .POST, target: RequestTarget(validating: "/echo")!, headers: [:]),
                                                     endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(empty.status == .created && empty.body.readableBytes == 0)
             #expect(empty.headers.first(name: "x-seen-length") == "0")
 
-            let big = try await forwarder.execute(.init(method: .GET, path: "/large?bytes=6000000", headers: [:]),
+            let big = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/large?bytes=6000000")!, headers: [:]),
                                                   endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(big.body.readableBytes == 6_000_000)
             #expect(big.body.readableBytesView.allSatisfy { $0 == UInt8(ascii: "y") })
@@ -55,7 +57,7 @@ import Testing
     @Test func collectsChunkedResponsesAndKeepsTheConnection() async throws {
         try await FakeCell.with { cell, forwarder, loop in
             for _ in 0..<3 {
-                let reply = try await forwarder.execute(.init(method: .GET, path: "/chunked?parts=50", headers: [:]),
+                let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/chunked?parts=50")!, headers: [:]),
                                                         endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
                 #expect(reply.headers.first(name: "transfer-encoding") == "chunked")
                 #expect(String(buffer: reply.body) == (0..<50).map { "part \($0);" }.joined())
@@ -70,12 +72,12 @@ import Testing
         try await FakeCell.with(configuration: configuration) { cell, forwarder, loop in
             for path in ["/large?bytes=1001", "/chunked?parts=200"] {
                 await #expect(throws: CellForwarder.ForwardError.responseTooLarge) {
-                    _ = try await forwarder.execute(.init(method: .GET, path: path, headers: [:]),
+                    _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: path)!, headers: [:]),
                                                     endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
                 }
             }
             // The connections that carried them are not reused.
-            let ok = try await forwarder.execute(.init(method: .GET, path: "/large?bytes=1000", headers: [:]),
+            let ok = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/large?bytes=1000")!, headers: [:]),
                                                  endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(ok.body.readableBytes == 1000)
             #expect(cell.connections == 3)
@@ -85,7 +87,7 @@ import Testing
     @Test func aCellThatClosesTheConnectionIsNotReused() async throws {
         try await FakeCell.with { cell, forwarder, loop in
             for _ in 0..<3 {
-                let reply = try await forwarder.execute(.init(method: .GET, path: "/close", headers: [:]),
+                let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/close")!, headers: [:]),
                                                         endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
                 #expect(String(buffer: reply.body) == "bye")
             }
@@ -100,14 +102,14 @@ import Testing
     @Test func aDeadPooledConnectionFailsOverOnceForGETsOnly() async throws {
         try await FakeCell.with { cell, forwarder, loop in
             cell.dropSecondRequest = true
-            _ = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
-            let retried = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            let retried = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(String(buffer: retried.body) == "hello /hello")
             #expect(cell.connections == 2)
             #expect(cell.requests == 3)  // the dropped one, then the retry
 
             await #expect(throws: CellForwarder.ForwardError.connectionLost(responseStarted: false)) {
-                _ = try await forwarder.execute(.init(method: .POST, path: "/echo", headers: [:], body: ByteBuffer(string: "{}")),
+                _ = try await forwarder.execute(.init(method: .POST, target: RequestTarget(validating: "/echo")!, headers: [:], body: ByteBuffer(string: "{}")),
                                                 endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             }
             #expect(cell.requests == 4)
@@ -119,11 +121,11 @@ import Testing
     /// next requests reach the new process without an error.
     @Test func aCellRestartedOnTheSamePortIsReachedAgain() async throws {
         try await FakeCell.with { cell, forwarder, loop in
-            _ = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(await forwarder.idleCount(cell.endpoint) == 1)
             try await cell.restart()
             for _ in 0..<3 {
-                let reply = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+                let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
                 #expect(reply.status == .ok)
             }
             #expect(cell.connections == 2)
@@ -132,11 +134,11 @@ import Testing
             // While it is down: a prompt failure, not a hang; then it is back.
             try await cell.stop()
             await #expect(throws: (any Error).self) {
-                _ = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+                _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             }
             #expect(await forwarder.idleCount(cell.endpoint) == 0)
             try await cell.start()
-            let back = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            let back = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(back.status == .ok)
         }
     }
@@ -145,11 +147,11 @@ import Testing
         try await FakeCell.with { cell, forwarder, loop in
             let started = ContinuousClock.now
             await #expect(throws: CellForwarder.ForwardError.timeout) {
-                _ = try await forwarder.execute(.init(method: .GET, path: "/hang", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .milliseconds(200))
+                _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hang")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .milliseconds(200))
             }
             #expect(ContinuousClock.now - started < .seconds(3))
             #expect(await forwarder.idleCount(cell.endpoint) == 0)
-            let reply = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(reply.status == .ok)
             #expect(cell.connections == 2)
         }
@@ -159,9 +161,9 @@ import Testing
         var configuration = CellForwarder.Configuration()
         configuration.idleTimeout = .milliseconds(100)
         try await FakeCell.with(configuration: configuration) { cell, forwarder, loop in
-            _ = try await forwarder.execute(.init(method: .GET, path: "/hello", headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
-            try await eventually(timeout: .seconds(5)) { await forwarder.idleCount(cell.endpoint) == 0 }
-            try await eventually(timeout: .seconds(5)) { cell.open == 0 }
+            _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
+            try await waitUntil() { await forwarder.idleCount(cell.endpoint) == 0 }
+            try await waitUntil() { cell.open == 0 }
         }
     }
 

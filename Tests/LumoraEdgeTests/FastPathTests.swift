@@ -2,6 +2,7 @@ import LumoraCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import LumoraTestSupport
 import Testing
 @testable import LumoraEdge
 
@@ -268,7 +269,7 @@ enum RawHTTP {
 
             // A catalog change drops the page: the next view is rendered again.
             try await platform.admin("acme", .PUT, "/settings", json: #"{"name":"Acme Renamed"}"#)
-            try await eventually {
+            try await waitUntil {
                 let reply = try await RawHTTP.pipeline(port: platform.edgePort, [.init(acme, "/products/anvil", headers: [("cookie", cookie)])]).replies.first
                 return reply?.body.contains("Acme Renamed") == true
             }

@@ -62,24 +62,25 @@ struct PlatformHarness: Sendable {
                 }
                 return tokens
             }
-            let cellPort = try FreePort.pick()
-            let edgePort = try FreePort.pick()
-            let cellURL = "http://127.0.0.1:\(cellPort)"
+            // Both on port 0: each server says which port it got.
+            let cellPort = ListeningPort(), edgePort = ListeningPort()
             let cell = LumoraCell.buildApplication(
-                configuration: CellConfiguration(mode: .shared, port: cellPort, database: database.url, signingSecret: secret,
+                configuration: CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
                                                  limits: .unlimited, databaseConnections: 6),
-                logger: database.logger)
-            var edgeConfiguration = EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.url,
-                                                      signingSecret: secret, sharedCellURL: cellURL)
-            configure(&edgeConfiguration)
-            let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger)
+                logger: database.logger, onListening: { cellPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await cell.run() }
-                group.addTask { try await edge.run() }
-                let harness = PlatformHarness(database: database, edgePort: edgePort, cellURL: cellURL, tokens: tokens, http: http)
                 do {
+                    let cellURL = "http://127.0.0.1:\(try await cellPort.value)"
+                    var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL,
+                                                              signingSecret: secret, sharedCellURL: cellURL)
+                    configure(&edgeConfiguration)
+                    let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
+                                                                     onListening: { edgePort.report($0) })
+                    group.addTask { try await edge.run() }
+                    let harness = PlatformHarness(database: database, edgePort: try await edgePort.value, cellURL: cellURL, tokens: tokens, http: http)
                     try await waitUntil {
                         let edgeUp = (try? await harness.get(rootDomain, "/")) != nil
                         let cellReady = (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok
@@ -145,9 +146,4 @@ struct PlatformHarness: Sendable {
     func sql(_ query: PostgresQuery) async throws {
         try await database.withClient { client in _ = try await client.query(query).hasRows() }
     }
-}
-
-/// Re-checks `condition` until it holds: changes reach the edge through PostgreSQL notifications.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws {
-    try await waitUntil(timeout: timeout, condition)
 }

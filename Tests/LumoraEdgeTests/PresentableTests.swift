@@ -1,4 +1,5 @@
 @testable import LumoraEdge
+import LumoraHTTP
 import Testing
 
 @Suite struct PresentableTests {

@@ -8,6 +8,8 @@ import LumoraCore
 import LumoraDatabase
 @testable import LumoraEdge
 import PostgresNIO
+import LumoraTestSupport
+import LumoraHTTP
 import Testing
 
 @Suite struct RoutingTests {
@@ -50,13 +52,13 @@ import Testing
             try await platform.database.withClient { client in
                 _ = try await directory(client).create(try NewStore(slug: StoreSlug(validating: "initech"), name: "Initech"))
             }
-            try await eventually(timeout: .seconds(1)) { try await platform.get("initech.lumora.test", "/").status == 200 }
+            try await waitUntil() { try await platform.get("initech.lumora.test", "/").status == 200 }
 
             // Custom domain: not served until verified; www redirects to the primary domain.
             try await platform.sql("INSERT INTO lumora.domains (hostname, store_slug, kind, is_primary, status) VALUES ('shop.initech.example', 'initech', 'custom', true, 'pending')")
             #expect(try await platform.get("shop.initech.example", "/").status == 404)
             try await platform.sql("UPDATE lumora.domains SET status = 'verified' WHERE hostname = 'shop.initech.example'")
-            try await eventually(timeout: .seconds(1)) { try await platform.get("shop.initech.example", "/").status == 200 }
+            try await waitUntil() { try await platform.get("shop.initech.example", "/").status == 200 }
             let www = try await platform.get("www.shop.initech.example", "/products?page=2")
             #expect(www.status == 301 && www.headers.first(name: "location") == "http://shop.initech.example/products?page=2")
             // The platform subdomain's pages point search engines at the primary domain.
@@ -64,12 +66,12 @@ import Testing
 
             // Suspended: 410 on every host.
             try await platform.database.withClient { client in _ = try await directory(client).suspend(StoreSlug(validating: "initech")) }
-            try await eventually(timeout: .seconds(1)) { try await platform.get("shop.initech.example", "/").status == 410 }
+            try await waitUntil() { try await platform.get("shop.initech.example", "/").status == 410 }
             #expect(try await platform.get("initech.lumora.test", "/").body.contains("closed"))
 
             // Deleted: 404.
             try await platform.database.withClient { client in try await directory(client).delete(StoreSlug(validating: "initech")) }
-            try await eventually(timeout: .seconds(1)) { try await platform.get("initech.lumora.test", "/").status == 404 }
+            try await waitUntil() { try await platform.get("initech.lumora.test", "/").status == 404 }
             #expect(try await platform.get("shop.initech.example", "/").status == 404)
         }
     }
@@ -83,7 +85,7 @@ import Testing
 
             let port = try FreePort.pick()
             let dedicated = LumoraCell.buildApplication(
-                configuration: CellConfiguration(mode: .dedicated(try StoreSlug(validating: "acme")), port: port, database: platform.database.url,
+                configuration: CellConfiguration(mode: .dedicated(try StoreSlug(validating: "acme")), port: port, database: platform.database.cellURL,
                                                  signingSecret: PlatformHarness.secret, version: "dedicated-build"),
                 logger: platform.database.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -91,7 +93,7 @@ import Testing
                 try await waitUntilReady("http://127.0.0.1:\(port)/ready", http: platform.http)
                 try await platform.sql("INSERT INTO lumora.cells (id, kind, endpoint, version, status) VALUES ('store-acme', 'dedicated', \("http://127.0.0.1:\(port)"), 'dedicated-build', 'ready')")
                 try await platform.sql("UPDATE lumora.stores SET cell_id = 'store-acme' WHERE slug = 'acme'")
-                try await eventually(timeout: .seconds(1)) {
+                try await waitUntil() {
                     try await platform.send(.GET, platform.host("acme"), "/api/store/settings").headers.first(name: "x-lumora-cell-version") == "dedicated-build"
                 }
                 // Other stores stay on the shared cell.
@@ -181,7 +183,7 @@ import Testing
 }
 
 func waitUntilReady(_ url: String, http: HTTPClient) async throws {
-    try await eventually(timeout: .seconds(20)) {
+    try await waitUntil() {
         (try? await http.execute(HTTPClientRequest(url: url), timeout: .seconds(1)).status) == .ok
     }
 }

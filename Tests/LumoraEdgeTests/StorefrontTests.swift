@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LumoraTestSupport
 import Testing
 
 @Suite struct StorefrontTests {
@@ -140,11 +141,11 @@ import Testing
             try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
             let host = platform.host("acme")
             _ = try await platform.get(host, "/products/anvil")
-            try await eventually { try await platform.get(host, "/products/anvil").headers.first(name: "x-lumora-page-cache") == "hit" }
+            try await waitUntil { try await platform.get(host, "/products/anvil").headers.first(name: "x-lumora-page-cache") == "hit" }
             let products = try await platform.admin("acme", .GET, "/products")
             let id = try #require(products.body.range(of: #""id":"prod_"#).map { String(products.body[$0.lowerBound...].dropFirst(6).prefix { $0 != "\"" }) })
             try await platform.admin("acme", .POST, "/products/\(id)", json: #"{"title":"Heavy Anvil"}"#)
-            try await eventually { try await platform.get(host, "/products/anvil").body.contains("Heavy Anvil") }
+            try await waitUntil { try await platform.get(host, "/products/anvil").body.contains("Heavy Anvil") }
         }
     }
 

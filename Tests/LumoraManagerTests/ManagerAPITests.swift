@@ -116,8 +116,10 @@ import Testing
         }
     }
 
+    /// The limiter's clock is the test's: however slow the signups, no token comes back.
     @Test func publicSignupIsLimitedAndNeverCached() async throws {
-        try await ManagerHarness.run { manager in
+        let clock = ManualClock()
+        try await ManagerHarness.run(configure: { $0.clock = clock }) { manager in
             for index in 0..<3 {
                 let response = try await manager.request(.post, "/signup", json: #"{"slug":"shop-\#(index)","name":"Shop","owner_email":"a@b.co"}"#, token: nil)
                 #expect(response.status == .accepted)
@@ -126,6 +128,14 @@ import Testing
             let limited = try await manager.request(.post, "/signup", json: #"{"slug":"shop-9","name":"Shop","owner_email":"a@b.co"}"#, token: nil)
             #expect(limited.status == .tooManyRequests)
             #expect(limited.headers[.retryAfter] != nil)
+            // A minute later there is room for one more.
+            clock.advance(by: .seconds(20))
+            #expect(try await manager.request(.post, "/signup", json: #"{"slug":"shop-8","name":"Shop","owner_email":"a@b.co"}"#, token: nil).status == .accepted)
+            #expect(try await manager.request(.post, "/signup", json: #"{"slug":"shop-7","name":"Shop","owner_email":"a@b.co"}"#, token: nil).status == .tooManyRequests)
+            // An x-forwarded-for from a peer that is not a trusted proxy changes nothing.
+            let spoofed = try await manager.request(.post, "/signup", json: #"{"slug":"shop-6","name":"Shop","owner_email":"a@b.co"}"#, token: nil,
+                                                    headers: [("x-forwarded-for", "198.51.100.\(Int.random(in: 1...250))")])
+            #expect(spoofed.status == .tooManyRequests)
             // Signup is standard only, whatever is sent.
             #expect(try await manager.request(.get, "/v1/stores/shop-0").object()["store"].flatMap { ($0 as? [String: Any])?["plan"] as? String } == "standard")
         }

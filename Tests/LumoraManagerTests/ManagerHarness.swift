@@ -6,6 +6,7 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraHTTP
 import LumoraManager
 import LumoraTestSupport
 import NIOCore
@@ -39,11 +40,12 @@ struct ManagerHarness: Sendable {
                 port: 0, database: database.url, operatorToken: operatorToken, rootDomain: "lumora.test",
                 cellVersion: CellVersion(name: LumoraVersion.current, binary: try LumoraBinary.url().path),
                 runsSharedCell: false, workers: 3, jobLease: .seconds(5), jobBackoff: .init(base: .milliseconds(50), cap: .milliseconds(500)),
-                warmPoolSize: 2, signupsPerMinute: 3, stopsCellsOnShutdown: true)
+                warmPoolSize: 2, signupsPerMinute: 3, stopsCellsOnShutdown: true,
+                cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret))
             configure(&configuration)
             let runtimeBox = RuntimeBox()
             let runtimeConfiguration = LocalCellRuntime.Configuration(
-                database: database.url, signingSecret: secret,
+                database: database.cellURL, signingSecret: secret,
                 sharedCellArguments: ["--store-rate", "100000", "--store-burst", "100000", "--store-concurrency", "1000"], drainTime: .milliseconds(500))
             let manager = try buildManager(
                 configuration: configuration,

@@ -16,7 +16,7 @@ import Testing
         try await ManagerHarness.run(configure: { $0.runsSharedCell = true }) { manager in
             let port = try FreePort.pick()
             let edge = try await LumoraEdge.buildApplication(
-                configuration: EdgeConfiguration(port: port, rootDomain: "lumora.test", database: manager.database.url,
+                configuration: EdgeConfiguration(port: port, rootDomain: "lumora.test", database: manager.database.edgeURL,
                                                  signingSecret: ManagerHarness.secret),
                 logger: manager.database.logger)
             let created = try await manager.createStore("acme")

@@ -24,7 +24,7 @@ import Testing
             runtime: { database, client in
                 let configuration = CloudRunConfiguration(
                     project: cloudRun.project, region: cloudRun.region, baseURL: cloudRun.baseURL, credentials: .token("test-token"),
-                    imageRepository: repository, cellDatabaseURL: database.url, edgeSecret: .plain(ManagerHarness.secret), retry: retry,
+                    imageRepository: repository, cellDatabaseURL: database.cellURL, edgeSecret: .plain(ManagerHarness.secret), retry: retry,
                     operationTimeout: .seconds(20), pollInterval: .milliseconds(20), canaryReadyTimeout: .seconds(2),
                     canaryProbeInterval: .milliseconds(50), requestTimeout: .seconds(10))
                 return CloudRunCellRuntime(configuration: configuration, client: client, logger: database.logger)

@@ -32,6 +32,32 @@ public enum LumoraBinary {
                                       standardOutput: .file(output), standardError: .file(output))
     }
 
+    /// Starts a serving role (`cell`, `edge`) on port 0 and returns it with the port it got, read
+    /// from its `--port-file` once it listens (nothing picks a port another test may take).
+    public static func startListening(_ arguments: [String], environment: [String: String] = [:], output: URL,
+                                      timeout: Duration = .seconds(60)) async throws -> (process: ChildProcess, port: Int) {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-port-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: portFile) }
+        let process = try start(arguments + ["--port", "0", "--port-file", portFile.path], environment: environment, output: output)
+        var port: Int?
+        do {
+            try await waitUntil(timeout: timeout) {
+                port = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return port != nil || process.hasExited
+            }
+        } catch {
+            process.signal(SIGKILL)
+            throw error
+        }
+        guard let port else { throw ExitedEarly(log: (try? String(contentsOf: output, encoding: .utf8)) ?? "") }
+        return (process, port)
+    }
+
+    public struct ExitedEarly: Error, CustomStringConvertible {
+        public let log: String
+        public var description: String { "the process exited before it listened:\n\(log.suffix(2000))" }
+    }
+
     /// Runs `lumora <arguments>` to completion.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         var merged = ProcessInfo.processInfo.environment
@@ -40,9 +66,11 @@ public enum LumoraBinary {
     }
 }
 
-/// Re-checks `condition` until it holds (at most `timeout`). For waiting on state another
-/// process changes, where there is no event to subscribe to.
-public func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+/// Re-checks `condition` until it holds: for state another task or process changes (a
+/// notification reaching a routing table, a job finishing), where there is no event to
+/// subscribe to. `timeout` only bounds a test that would otherwise hang; it is generous so that
+/// a slow, loaded machine passes as a fast one does — nothing may depend on it being short.
+public func waitUntil(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimeout() }
@@ -53,4 +81,29 @@ public func waitUntil(timeout: Duration = .seconds(30), _ condition: () async th
 public struct WaitTimeout: Error, CustomStringConvertible {
     public init() {}
     public var description: String { "the condition did not come true in time" }
+}
+
+/// The port a server a test starts on port 0 is bound to: the server reports it
+/// (`onListening`), the test awaits it. No port is picked, closed and bound later, when another
+/// process may have taken it.
+public final class ListeningPort: Sendable {
+    private let stream: AsyncStream<Int>
+    private let continuation: AsyncStream<Int>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// For the server's `onListening`.
+    public func report(_ port: Int) {
+        continuation.yield(port)
+        continuation.finish()
+    }
+
+    public var value: Int {
+        get async throws {
+            for await port in stream { return port }
+            throw WaitTimeout()
+        }
+    }
 }

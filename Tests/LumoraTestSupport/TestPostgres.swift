@@ -13,46 +13,61 @@ public enum TestPostgres {
         return logger
     }()
 
-    /// The server's URL (its maintenance database).
-    public static func serverURL() async throws -> DatabaseURL {
-        try await server.value.url
+    /// The server's administrator URL (for making databases and roles), and what the platform's
+    /// role passwords are derived from.
+    public static func server() async throws -> (admin: DatabaseURL, seed: String) {
+        let server = try await self.running.value
+        return (server.admin, server.seed)
     }
 
     private struct Server: Sendable {
-        let url: DatabaseURL
+        let admin: DatabaseURL
+        let seed: String
         /// Held for the life of the process: dropping it would not stop the server (only the
         /// process exit closes its lifeline), but keeping it makes the ownership plain.
         let cluster: LocalPostgres?
     }
 
-    private static let server = Task<Server, any Error> {
+    private static let running = Task<Server, any Error> {
         if let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], !raw.isEmpty {
-            return Server(url: try DatabaseURL(string: raw), cluster: nil)
+            // A server of the caller's, administered by this URL (CREATEDB and CREATEROLE).
+            let admin = try DatabaseURL(string: raw)
+            let seed = admin.password ?? "lumora-tests"
+            try await PlatformRoles.bootstrap(admin: admin, seed: seed, database: nil, logger: logger)
+            return Server(admin: admin, seed: seed, cluster: nil)
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-test-\(UUID().uuidString.prefix(8))")
         let cluster = try await LocalPostgres.start(
             dataDirectory: root.appendingPathComponent("pg"), ephemeral: true, removeOnExit: root, logger: logger)
-        return Server(url: cluster.url, cluster: cluster)
+        return Server(admin: cluster.superuserURL, seed: cluster.superuserURL.password ?? "", cluster: cluster)
     }
 }
 
 /// A database of its own for one test: created empty (or with the control schema migrated),
-/// dropped afterwards, so tests run in parallel without seeing each other.
+/// owned by the platform's owner role, dropped afterwards (with its store roles), so tests run
+/// in parallel without seeing each other.
 public struct TestDatabase: Sendable {
+    /// As the owner role: what the manager and migrations use.
     public let url: DatabaseURL
+    /// As `lumora_cell`: what cells use.
+    public let cellURL: DatabaseURL
+    /// As `lumora_edge`: what edges use.
+    public let edgeURL: DatabaseURL
     public let logger: Logger
 
     public static func withFresh<Result: Sendable>(
         controlSchema: Bool = true,
         _ body: (TestDatabase) async throws -> Result
     ) async throws -> Result {
-        let server = try await TestPostgres.serverURL()
+        let (server, seed) = try await TestPostgres.server()
         let name = "test_" + String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20))
         let admin = server.clientConfiguration(maximumConnections: 1)
         try await PostgresClient.withRunning(admin, logger: TestPostgres.logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER \(PlatformRole.owner.rawValue)"))
         }
-        let database = TestDatabase(url: server.database(name), logger: TestPostgres.logger)
+        let base = server.database(name)
+        let database = TestDatabase(url: PlatformRole.owner.url(from: base, seed: seed), cellURL: PlatformRole.cell.url(from: base, seed: seed),
+                                    edgeURL: PlatformRole.edge.url(from: base, seed: seed), logger: TestPostgres.logger)
         do {
             if controlSchema {
                 try await database.withClient { client in
@@ -60,18 +75,19 @@ public struct TestDatabase: Sendable {
                 }
             }
             let result = try await body(database)
-            try await drop(name, admin: admin)
+            try await drop(name, admin: server)
             return result
         } catch {
-            try? await drop(name, admin: admin)
+            try? await drop(name, admin: server)
             throw error
         }
     }
 
-    private static func drop(_ name: String, admin: PostgresClient.Configuration) async throws {
-        try await PostgresClient.withRunning(admin, logger: TestPostgres.logger) { client in
+    private static func drop(_ name: String, admin: DatabaseURL) async throws {
+        try await PostgresClient.withRunning(admin.clientConfiguration(maximumConnections: 1), logger: TestPostgres.logger) { client in
             try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
         }
+        try await PlatformRoles.dropStoreRoles(ofDatabase: name, admin: admin, logger: TestPostgres.logger)
     }
 
     /// A running pool on this database for the duration of `body`.

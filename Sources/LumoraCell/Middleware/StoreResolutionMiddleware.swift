@@ -8,28 +8,42 @@ import LumoraHTTP
 
 /// Decides which store a request is for, and whether it may be served.
 ///
-/// The store comes from `x-store-id`, trusted only with a valid edge signature (401
-/// otherwise). A dedicated cell refuses any store but its own (403). The store must exist
-/// (404) and be active (suspended: 403). In shared mode the store's rate and concurrency
-/// limits apply (429 with `Retry-After`).
+/// The store comes from `x-store-id`, trusted only with a valid edge signature over the
+/// request — its method, target, body, `Authorization`, `Idempotency-Key`, visitor and time
+/// (401 otherwise) — and, for a write, a nonce not seen before (401 `replayed_request`). A
+/// dedicated cell refuses any store but its own, and a shared cell any store placed on another
+/// cell (403). The store must exist (404) and be active (suspended: 403). Then the store's and
+/// its visitor's limits apply (429 with `Retry-After`).
 struct StoreResolutionMiddleware: RouterMiddleware {
     typealias Context = CellRequestContext
 
     let signer: StoreRequestSigner
+    let nonces: NonceRegistry
     let table: StoreRoutingTable
     let mode: CellConfiguration.Mode
-    let limiter: StoreLimiter?
+    /// This cell's id in `lumora.cells`: a shared cell serves the stores placed on no cell or on it.
+    let cellID: String
+    let limiter: StoreLimiter
+    let limits: CellConfiguration.PlanLimits
+    let maximumBodySize: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let headers = request.headers
-        let named = try signer.verify(
-            store: headers[HTTPField.Name(StoreRequestSigner.storeHeader)!],
-            timestamp: headers[HTTPField.Name(StoreRequestSigner.timestampHeader)!],
-            signature: headers[HTTPField.Name(StoreRequestSigner.signatureHeader)!],
-            method: request.method.rawValue,
-            path: request.uri.description)
-        guard let slug = try? StoreSlug(validating: named) else {
-            throw LumoraError.notFound("store_not_found", "no store '\(named.prefix(40))'")
+        // The signature covers the body: read it once here (handlers get the collected buffer).
+        var request = request
+        var body: ByteBuffer?
+        if request.method != .get && request.method != .head {
+            do {
+                body = try await request.collectBody(upTo: maximumBodySize)
+            } catch is NIOTooManyBytesError {
+                throw LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(maximumBodySize) bytes")
+            }
+        }
+        let verified = try signer.verify(request.headers, method: request.method.rawValue, target: request.uri.description, body: body)
+        if let nonce = verified.nonce, StoreRequestSigner.isWrite(request.method.rawValue) {
+            try nonces.use(nonce)
+        }
+        guard let slug = try? StoreSlug(validating: verified.store) else {
+            throw LumoraError.notFound("store_not_found", "no store '\(verified.store.prefix(40))'")
         }
         if case .dedicated(let own) = mode, slug != own {
             throw LumoraError(.forbidden, code: "wrong_store", message: "this cell serves only the store '\(own)'")
@@ -37,8 +51,17 @@ struct StoreResolutionMiddleware: RouterMiddleware {
         guard table.isLoaded else {
             throw LumoraError(.unavailable, code: "not_ready", message: "the cell is starting")
         }
-        guard let store = table.store(slug) else {
+        guard var store = table.store(slug) else {
             throw LumoraError.notFound("store_not_found", "no store '\(slug)'")
+        }
+        if mode == .shared, let placed = store.cellID, placed != cellID {
+            // The route may have moved here a moment before our notification arrived: ask the
+            // database before refusing.
+            try? await table.reload(slug)
+            store = table.store(slug) ?? store
+            if let placed = store.cellID, placed != cellID {
+                throw LumoraError(.forbidden, code: "wrong_cell", message: "the store '\(slug)' is served by its own cell, not this shared one")
+            }
         }
         switch store.status {
         case .active: break
@@ -48,10 +71,11 @@ struct StoreResolutionMiddleware: RouterMiddleware {
 
         var context = context
         context.store = store
-        guard let limiter else { return try await next(request, context) }
-        try limiter.acquire(slug)
-        defer { limiter.release(slug) }
-        return try await next(request, context)
+        let visit = StoreLimiter.Visit(store: slug, visitor: verified.visitor ?? "-", limits: limits[store.plan])
+        try limiter.admit(visit)
+        return try await StoreLimiter.$currentVisit.withValue(visit) {
+            try await next(request, context)
+        }
     }
 }
 
@@ -72,15 +96,19 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Counts and times every request, labelled with its store once resolved.
+/// Counts and times every request, labelled with its store when the routing table knows it.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = CellRequestContext
 
     let metrics: CellMetrics
+    let table: StoreRoutingTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let store = request.headers[HTTPField.Name(StoreRequestSigner.storeHeader)!].flatMap { try? StoreSlug(validating: $0) }?.rawValue ?? "-"
+        // Labelled only with stores the routing table knows: an unsigned header must not mint
+        // a new time series per value.
+        let store = request.headers[HTTPField.Name(StoreRequestSigner.storeHeader)!]
+            .flatMap { try? StoreSlug(validating: $0) }.flatMap { table.store($0) }?.slug.rawValue ?? "-"
         do {
             let response = try await next(request, context)
             metrics.recordRequest(store: store, status: Int(response.status.code), duration: ContinuousClock.now - start)

@@ -210,7 +210,7 @@ struct CatalogRepository: Sendable {
         return try await scope.withStore(store) { connection in
             try await connection.run(CellSQL.updateSettings(name: name, description: description, setLogo: setLogo, logoURL: logo,
                                                             primaryColor: primary, accentColor: accent), logger: logger)
-            if let name { try await connection.run(CellSQL.renameStore(store, name: name), logger: logger) }
+            if let name { try await connection.run(CellSQL.renameOwnStore(name: name), logger: logger) }
             return try await settings(on: connection)
         }
     }

@@ -157,9 +157,10 @@ enum CellSQL {
     }
 
     /// The store's name also lives in the control schema (the edge shows it before a cell is
-    /// asked); both change in the same transaction.
-    static func renameStore(_ slug: StoreSlug, name: String) -> PostgresQuery {
-        "UPDATE lumora.stores SET name = \(name), updated_at = now() WHERE slug = \(slug.rawValue)"
+    /// asked); both change in the same transaction. The store's role may not write there: a
+    /// function renames the store whose role the transaction has, and only it.
+    static func renameOwnStore(name: String) -> PostgresQuery {
+        "SELECT lumora_store.rename_own_store(\(name))"
     }
 
     // MARK: Carts

@@ -8,7 +8,8 @@ import LumoraHTTP
 import PostgresNIO
 
 /// `/health` (the process answers), `/ready` (the database answers and the routing table is
-/// loaded), `/metrics` (Prometheus text).
+/// loaded), `/metrics` (Prometheus text, for `Authorization: Bearer <metrics token>` only: it
+/// names the stores a cell serves and how busy each is).
 struct OperationsRoutes: Sendable {
     let client: PostgresClient
     let table: StoreRoutingTable
@@ -39,8 +40,12 @@ struct OperationsRoutes: Sendable {
             }
             return try JSONWire.response(Status(status: "ready", version: configuration.version, mode: modeName, stores: table.stores.count))
         }
-        router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+        let metricsToken = configuration.metricsToken
+        router.get("metrics") { request, _ in
+            guard MetricsToken.authorizes(request.headers[.authorization], token: metricsToken) else {
+                throw LumoraError(.unauthorized, code: "missing_token", message: "the metrics need Authorization: Bearer <metrics token>")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
     }

@@ -15,8 +15,17 @@ import Glibc
 /// asks PostgreSQL for a fast shutdown, so no server outlives the program that started it.
 public final class LocalPostgres: Sendable {
     public let dataDirectory: URL
-    public let url: DatabaseURL
+    /// The bootstrap superuser's URL: for making databases and roles, nothing else.
+    public let superuserURL: DatabaseURL
     private let server: ServerProcess?
+
+    /// The `lumora` database as the owner role (manager, migrations, operator commands).
+    public var url: DatabaseURL { url(for: .owner) }
+
+    /// The `lumora` database as `role`.
+    public func url(for role: PlatformRole) -> DatabaseURL {
+        role.url(from: superuserURL, seed: superuserURL.password ?? "")
+    }
 
     /// Whether this process started the server (and so stops it).
     public var ownsServer: Bool { server != nil }
@@ -25,9 +34,9 @@ public final class LocalPostgres: Sendable {
     static let superuser = "lumora"
     static let passwordFile = "lumora.password"
 
-    private init(dataDirectory: URL, url: DatabaseURL, server: ServerProcess?) {
+    private init(dataDirectory: URL, superuserURL: DatabaseURL, server: ServerProcess?) {
         self.dataDirectory = dataDirectory
-        self.url = url
+        self.superuserURL = superuserURL
         self.server = server
     }
 
@@ -48,8 +57,7 @@ public final class LocalPostgres: Sendable {
         let password: String
         if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("PG_VERSION").path) {
             password = try await initialize(directory, binaries: binaries, account: account, logger: logger)
-            try Data(password.utf8).write(to: passwordURL)
-            chmod(passwordURL.path, 0o600)
+            try PrivateFile.create(passwordURL, contents: Data(password.utf8))
         } else if let stored = try? String(contentsOf: passwordURL, encoding: .utf8) {
             password = stored.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
@@ -63,7 +71,9 @@ public final class LocalPostgres: Sendable {
 
         if let running = PostmasterStatus.read(directory), running.isReady, running.isAlive {
             logger.debug("joining the PostgreSQL server already running", metadata: ["port": "\(running.port)"])
-            return LocalPostgres(dataDirectory: directory, url: url(port: running.port), server: nil)
+            let cluster = LocalPostgres(dataDirectory: directory, superuserURL: url(port: running.port), server: nil)
+            try await cluster.prepareRoles(logger: logger)
+            return cluster
         }
 
         var lastFailure: (any Error)?
@@ -74,8 +84,9 @@ public final class LocalPostgres: Sendable {
                 ephemeral: ephemeral, removeOnExit: removeOnExit)
             do {
                 try await server.waitUntilReady(port: port)
-                let cluster = LocalPostgres(dataDirectory: directory, url: url(port: port), server: server)
+                let cluster = LocalPostgres(dataDirectory: directory, superuserURL: url(port: port), server: server)
                 try await cluster.createDatabaseIfMissing(logger: logger)
+                try await cluster.prepareRoles(logger: logger)
                 logger.debug("PostgreSQL started", metadata: ["port": "\(port)", "data": "\(directory.path)"])
                 return cluster
             } catch {
@@ -93,8 +104,13 @@ public final class LocalPostgres: Sendable {
         await server?.stop()
     }
 
+    /// The platform's login roles, and the `lumora` database handed to the owner.
+    private func prepareRoles(logger: Logger) async throws {
+        try await PlatformRoles.bootstrap(admin: superuserURL, seed: superuserURL.password ?? "", database: Self.databaseName, logger: logger)
+    }
+
     private func createDatabaseIfMissing(logger: Logger) async throws {
-        let maintenance = url.database("postgres").clientConfiguration(maximumConnections: 1)
+        let maintenance = superuserURL.database("postgres").clientConfiguration(maximumConnections: 1)
         try await PostgresClient.withRunning(maintenance, logger: logger) { client in
             let rows = try await client.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)")
             var exists = false
@@ -111,11 +127,10 @@ public final class LocalPostgres: Sendable {
         // initdb reads the password from a file the server account can read; it lives only
         // for the duration of the call.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-initdb-\(randomHex(bytes: 6))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: scratch) }
         let pwfile = scratch.appendingPathComponent("pw")
-        try Data(password.utf8).write(to: pwfile)
-        chmod(pwfile.path, 0o600)
+        try PrivateFile.create(pwfile, contents: Data(password.utf8))
         try account.give(scratch)
         try account.give(pwfile)
 

@@ -85,10 +85,12 @@ public struct StoreSchemaMigrator: Sendable {
 
     /// Runs migrations inside `schema` on a connection that is already in a transaction — as
     /// one `DO` block, so a store's dozens of statements cost one round trip instead of one each.
+    /// The store's role is granted what the migrations made (it is created with the schema's first).
     static func apply(_ pending: ArraySlice<Migration>, to schema: SchemaName, on connection: PostgresConnection, logger: Logger) async throws {
         guard !pending.isEmpty else { return }
         try await connection.run(SQL.enterSchema(schema), logger: logger)
         try await connection.run(PostgresQuery(unsafeSQL: SQLScript.doBlock(pending.flatMap(\.statements))), logger: logger)
+        try await connection.run(SQL.prepareStoreRole(schema), logger: logger)
     }
 
     /// Records the store set's checksums, refusing edited or unknown migrations.

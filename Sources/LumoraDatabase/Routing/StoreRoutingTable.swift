@@ -54,12 +54,15 @@ public final class StoreRoutingTable: ChangeSubscriber {
 
     private let client: PostgresClient
     private let logger: Logger
+    /// Cells check admin tokens; edges never see their hashes (nor may their role read them).
+    private let includesAdminTokens: Bool
     private let state = Mutex(State())
     private let listeners = Mutex<[UInt64: AsyncStream<StoreSlug>.Continuation]>([:])
     private let nextListener = Mutex<UInt64>(0)
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, includesAdminTokens: Bool = true, logger: Logger) {
         self.client = client
+        self.includesAdminTokens = includesAdminTokens
         self.logger = logger
     }
 
@@ -139,7 +142,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
     // MARK: Loading
 
     public func reloadAll() async throws {
-        let stores = try await loadStores(SQL.routingStores, domains: SQL.routingDomains)
+        let stores = try await loadStores(SQL.routingStores(adminTokens: includesAdminTokens), domains: SQL.routingDomains)
         let cells = try await loadCells()
         let slugs = state.withLock { state -> Set<StoreSlug> in
             let changed = Set(state.stores.keys).union(stores.keys)
@@ -153,7 +156,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
     }
 
     public func reload(_ slug: StoreSlug) async throws {
-        let fresh = try await loadStores(SQL.routingStore(slug), domains: SQL.routingDomains(of: slug))
+        let fresh = try await loadStores(SQL.routingStore(slug, adminTokens: includesAdminTokens), domains: SQL.routingDomains(of: slug))
         state.withLock { state in
             if let store = fresh[slug] {
                 state.stores[slug] = store

@@ -22,10 +22,6 @@ public enum AdminToken {
     /// Compares a presented token with a stored hash in constant time.
     public static func matches(_ token: String, hash expected: String?) -> Bool {
         guard let expected else { return false }
-        let actual = Array(hash(token).utf8), stored = Array(expected.utf8)
-        guard actual.count == stored.count else { return false }
-        var difference: UInt8 = 0
-        for index in actual.indices { difference |= actual[index] ^ stored[index] }
-        return difference == 0
+        return ConstantTime.equals(hash(token), expected)
     }
 }

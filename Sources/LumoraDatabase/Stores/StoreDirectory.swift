@@ -41,6 +41,7 @@ public struct StoreDirectory: Sendable {
                 let schema = SchemaName(store: store.slug)
                 if let (pooled, version) = try await claimPoolSchema(on: connection) {
                     try await connection.run(SQL.renameSchema(pooled, to: schema), logger: logger)
+                    try await connection.run(SQL.renameStoreRole(pooled, to: schema), logger: logger)
                     try await connection.run(SQL.renameSchemaRecord(pooled, to: schema), logger: logger)
                     try await StoreSchemaMigrator.apply(migrations.pending(after: version), to: schema, on: connection, logger: logger)
                     if version < migrations.latestVersion {
@@ -104,6 +105,7 @@ public struct StoreDirectory: Sendable {
             let schemas = try await connection.query(SQL.lockStoreSchema(slug), logger: logger).collect(String.self)
             for schema in schemas.compactMap(SchemaName.init(validating:)) {
                 try await connection.run(SQL.dropSchema(schema), logger: logger)
+                try await connection.run(SQL.dropStoreRole(schema), logger: logger)
                 try await connection.run(SQL.forgetSchema(schema), logger: logger)
             }
             guard try await connection.query(SQL.deleteStore(slug), logger: logger).hasRows() else {

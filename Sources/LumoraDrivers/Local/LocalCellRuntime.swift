@@ -178,14 +178,16 @@ public final class LocalCellRuntime: CellRuntime {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let port = try FreePort.pick()
-            var arguments = [spec.version.binary ?? CommandLine.arguments[0], "cell", "--port", String(port), "--cell-id", spec.id,
-                             "--secret", configuration.signingSecret]
+            var arguments = [spec.version.binary ?? CommandLine.arguments[0], "cell", "--port", String(port), "--cell-id", spec.id]
             switch spec.kind {
             case .shared: arguments += ["--shared"] + configuration.sharedCellArguments
             case .dedicated: arguments += ["--store", spec.store?.rawValue ?? ""]
             }
             var environment = ProcessInfo.processInfo.environment
+            // Secrets go in the environment, which only the cell's own user can read; `ps` shows
+            // every process's arguments to everyone.
             environment["DATABASE_URL"] = configuration.database.string
+            environment["LUMORA_EDGE_SECRET"] = configuration.signingSecret
             environment["LUMORA_VERSION"] = spec.version.name
             environment["LUMORA_LOG_LEVEL"] = environment["LUMORA_CELL_LOG_LEVEL"] ?? "warning"
             var lifeline: (read: Int32, write: Int32)?

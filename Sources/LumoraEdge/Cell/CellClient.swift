@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CLumoraSystem
 import Foundation
 import HTTPTypes
 import LumoraCore
@@ -37,20 +38,49 @@ struct CellClient: Sendable {
 
     typealias Reply = CellForwarder.Reply
 
-    /// Sends `method path` (path with query, as the cell sees it) for `store`.
+    /// Sends `method target` for `store` on behalf of `visitor` (the client address the cell's
+    /// per-visitor limits count).
     /// `fresh` asks the cell not to answer from its cache: the edge caches what it renders, and
     /// must not render from a cell cache that has not heard of a change the edge has.
     /// `eventLoop` (the visitor's connection's, when known) picks the connection pool; plain
     /// `http://` cells go through the edge's own forwarder, others through AsyncHTTPClient.
-    func send(_ method: HTTPMethod, _ path: String, store: StoreRoute, body: ByteBuffer? = nil,
+    /// A cell that refuses the store as placed elsewhere (the route moved a moment ago and this
+    /// edge has not heard yet) acted on nothing: the route is read again and the request sent once
+    /// more, to where it now points.
+    func send(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer? = nil,
               headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
               eventLoop: (any EventLoop)? = nil) async throws -> Reply {
-        let (endpoint, request) = try prepare(method, path, store: store, body: body, headers: extra, fresh: fresh)
+        let reply = try await sendOnce(method, target, store: store, visitor: visitor, body: body, headers: extra, fresh: fresh,
+                                       timeout: timeout, eventLoop: eventLoop)
+        guard Self.isMisdirected(reply), let moved = await rereadRoute(store) else { return reply }
+        return try await sendOnce(method, target, store: moved, visitor: visitor, body: body, headers: extra, fresh: fresh,
+                                  timeout: timeout, eventLoop: eventLoop)
+    }
+
+    /// A 403 `wrong_cell`: the cell serves the store elsewhere.
+    static func isMisdirected(_ reply: Reply) -> Bool {
+        reply.status == .forbidden && reply.body.readableBytes < 512
+            && reply.body.withUnsafeReadableBytes { lumora_memmem($0.baseAddress, $0.count, wrongCellMarker, wrongCellMarker.utf8.count) != nil }
+    }
+
+    private static let wrongCellMarker = #""wrong_cell""#
+
+    /// The store's route read from the database again; nil when it is gone or did not change.
+    func rereadRoute(_ store: StoreRoute) async -> StoreRoute? {
+        try? await table.reload(store.slug)
+        guard let fresh = table.store(store.slug), fresh.cellID != store.cellID else { return nil }
+        return fresh
+    }
+
+    private func sendOnce(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer?,
+                          headers extra: [(String, String)], fresh: Bool, timeout: TimeAmount,
+                          eventLoop: (any EventLoop)?) async throws -> Reply {
+        let (endpoint, request) = try prepare(method, target, store: store, visitor: visitor, body: body, headers: extra, fresh: fresh)
         do {
             if let forwarder, CellForwarder.supports(endpoint) {
                 return try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout)
             }
-            var outbound = HTTPClientRequest(url: endpoint + path)
+            var outbound = HTTPClientRequest(url: endpoint + target.text)
             outbound.method = method
             outbound.headers = request.headers
             if let body { outbound.body = .bytes(body) }
@@ -62,34 +92,43 @@ struct CellClient: Sendable {
         }
     }
 
-    /// Where `method path` for `store` goes, and the request itself: signed for the store, with
-    /// `extra` headers (the visitor's, for the API proxy) and a JSON content type for a body.
-    /// `signatures` (the caller's event loop's) saves computing a signature made this second.
-    func prepare(_ method: HTTPMethod, _ path: String, store: StoreRoute, body: ByteBuffer?, headers extra: [(String, String)],
-                 fresh: Bool = false, signatures: SignatureCache? = nil) throws(LumoraError) -> (endpoint: String, request: CellForwarder.Request) {
+    /// Where `method target` for `store` goes, and the request itself: signed for the store and
+    /// `visitor` over the target, the body and the `Authorization` and `Idempotency-Key` among
+    /// `extra` (the visitor's headers, for the API proxy), with a JSON content type for a body.
+    /// `signatures` (the caller's event loop's) saves computing a read's signature made this
+    /// second; writes carry a fresh nonce each.
+    func prepare(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer?,
+                 headers extra: [(String, String)], fresh: Bool = false,
+                 signatures: SignatureCache? = nil) throws(LumoraError) -> (endpoint: String, request: CellForwarder.Request) {
         let endpoint = try endpoint(for: store)
         var headers = HTTPHeaders()
-        headers.reserveCapacity(extra.count + 5)
+        headers.reserveCapacity(extra.count + 7)
         if fresh { headers.add(name: "cache-control", value: "no-cache") }
-        let slug = store.slug.rawValue
-        let timestamp = Int64(Date().timeIntervalSince1970)
-        let sign = { signer.signature(store: slug, method: method.rawValue, path: path, timestamp: timestamp) }
-        let signature = signatures?.signature(store: slug, method: method.rawValue, path: path, timestamp: timestamp, sign: sign) ?? sign()
-        headers.add(name: StoreRequestSigner.storeHeader, value: slug)
-        headers.add(name: StoreRequestSigner.timestampHeader, value: String(timestamp))
-        headers.add(name: StoreRequestSigner.signatureHeader, value: signature)
+        var authorization: String?
+        var idempotencyKey: String?
+        for (name, value) in extra {
+            if name.utf8.count == 13, name.lowercased() == "authorization" { authorization = value }
+            if name.utf8.count == 15, name.lowercased() == "idempotency-key" { idempotencyKey = value }
+        }
+        let isWrite = StoreRequestSigner.isWrite(method.rawValue)
+        let parts = StoreRequestSigner.Parts(
+            store: store.slug.rawValue, method: method.rawValue, target: target.text, timestamp: Int64(Date().timeIntervalSince1970),
+            nonce: isWrite ? StoreRequestSigner.makeNonce() : nil, visitor: visitor, bodyDigest: StoreRequestSigner.digest(body),
+            authorization: authorization, idempotencyKey: idempotencyKey)
+        let signature = isWrite ? signer.signature(parts) : signatures?.signature(parts, sign: { signer.signature(parts) }) ?? signer.signature(parts)
+        for (name, value) in StoreRequestSigner.headers(parts, signature: signature) { headers.add(name: name, value: value) }
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
         if body != nil && !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
-        return (endpoint, CellForwarder.Request(method: method, path: path, headers: headers, body: body))
+        return (endpoint, CellForwarder.Request(method: method, target: target, headers: headers, body: body))
     }
 
     static let unreachable = LumoraError(.badGateway, code: "cell_unreachable", message: "the store's service did not answer")
 
     /// A JSON call that must succeed: a cell error becomes a `LumoraError` with its code.
-    func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, store: StoreRoute,
+    func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ target: RequestTarget, as caller: CellCaller,
                             body: (some Encodable)? = Optional<Int>.none, headers: [(String, String)] = []) async throws -> T {
         let encoded = try body.map { ByteBuffer(bytes: try JSONWire.encoder.encode($0)) }
-        let reply = try await send(method, path, store: store, body: encoded, headers: headers, fresh: true)
+        let reply = try await send(method, target, store: caller.store, visitor: caller.visitor, body: encoded, headers: headers, fresh: true)
         guard (200..<300).contains(Int(reply.status.code)) else {
             throw Self.error(from: reply)
         }
@@ -112,4 +151,10 @@ extension StoreRoutingTable {
     var sharedCellEndpoint: String? {
         firstCell { $0.kind == "shared" && $0.status == "ready" && ($0.endpoint?.isEmpty == false) }?.endpoint
     }
+}
+
+/// On whose behalf the edge calls a cell: the store, and the visitor its limits count.
+struct CellCaller: Sendable {
+    let store: StoreRoute
+    let visitor: String?
 }

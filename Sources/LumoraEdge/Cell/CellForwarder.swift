@@ -1,3 +1,4 @@
+import LumoraHTTP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -27,8 +28,9 @@ final class CellForwarder: Sendable {
 
     struct Request: Sendable {
         var method: HTTPMethod
-        /// Path with query, as the cell sees it (the endpoint's own path, if any, goes before).
-        var path: String
+        /// Path with query, as the cell sees it (the endpoint's own path, if any, goes before):
+        /// a `RequestTarget`, so it was encoded or validated byte by byte.
+        var target: RequestTarget
         var headers: HTTPHeaders
         var body: ByteBuffer?
 
@@ -47,7 +49,8 @@ final class CellForwarder: Sendable {
         case timeout
         case responseTooLarge
         case unexpectedResponse
-        /// A header would break the message (CR, LF or NUL in it).
+        /// The method, a header name or a header value holds a byte RFC 9112 does not allow
+        /// there (CR, LF, NUL, another control): refused before anything is written.
         case invalidRequest
         case invalidEndpoint
         case shutDown
@@ -396,19 +399,22 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// The request line and headers, with `Host` and the body's length; nil when a header
-    /// could break the message (CR, LF or NUL in it).
+    /// The request line and headers, with `Host` and the body's length; nil when the method or a
+    /// header holds a byte RFC 9112 does not allow there (the target is a `RequestTarget`, and
+    /// checked once more here: nothing a visitor sent may shape the message).
     private func serialise(_ request: CellForwarder.Request, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        var head = allocator.buffer(capacity: 256 + request.path.utf8.count + target.basePath.utf8.count)
+        let path = request.target.text
+        guard HeaderBytes.isValidName(request.method.rawValue), RequestTarget.isValid(path.utf8) else { return nil }
+        var head = allocator.buffer(capacity: 256 + path.utf8.count + target.basePath.utf8.count)
         head.writeString(request.method.rawValue)
         head.writeStaticString(" ")
         head.writeString(target.basePath)
-        head.writeString(request.path)
+        head.writeString(path)
         head.writeStaticString(" HTTP/1.1\r\nhost: ")
         head.writeString(target.authority)
         head.writeStaticString("\r\n")
         for (name, value) in request.headers {
-            guard Self.isSafe(name), Self.isSafe(value) else { return nil }
+            guard HeaderBytes.isValidName(name), HeaderBytes.isValidValue(value) else { return nil }
             head.writeString(name)
             head.writeStaticString(": ")
             head.writeString(value)
@@ -423,10 +429,6 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
         }
         head.writeStaticString("\r\n")
         return head
-    }
-
-    private static func isSafe(_ text: String) -> Bool {
-        !text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

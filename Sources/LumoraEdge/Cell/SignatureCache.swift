@@ -1,8 +1,11 @@
-/// The edge's signatures for the current second, per event loop. A signature covers the store,
-/// method, path and the second it was made in, so every request for the same path of the same
-/// store within a second carries the same one: computing it once saves an HMAC per request on
-/// hot API paths. Used only on its own event loop (no lock); emptied when the second changes,
-/// and never holds more than `capacity` entries.
+import LumoraHTTP
+
+/// The edge's signatures of reads for the current second, per event loop. A read's signature
+/// covers the store, method, target, visitor, `Authorization` and the second it was made in,
+/// so every such request within a second carries the same one: computing it once saves an HMAC
+/// per request on hot API paths. Writes are never cached (each has its own nonce). Used only on
+/// its own event loop (no lock); emptied when the second changes, and never holds more than
+/// `capacity` entries.
 final class SignatureCache: @unchecked Sendable {
     private var second: Int64 = 0
     private var entries: [String: String] = [:]
@@ -12,18 +15,20 @@ final class SignatureCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// The cached signature for `store method path` made at `timestamp`, else `sign()`'s.
-    func signature(store: String, method: String, path: String, timestamp: Int64, sign: () -> String) -> String {
-        if timestamp != second {
+    /// The cached signature for `parts` (a read: no nonce, no body), else `sign()`'s.
+    func signature(_ parts: StoreRequestSigner.Parts, sign: () -> String) -> String {
+        guard parts.nonce == nil, parts.bodyDigest == nil else { return sign() }
+        if parts.timestamp != second {
             entries.removeAll(keepingCapacity: true)
-            second = timestamp
+            second = parts.timestamp
         }
-        var key = store
-        key.reserveCapacity(store.utf8.count + method.utf8.count + path.utf8.count + 2)
-        key += "\n"
-        key += method
-        key += "\n"
-        key += path
+        var key = parts.store
+        key.reserveCapacity(parts.store.utf8.count + parts.method.utf8.count + parts.target.utf8.count
+                            + (parts.visitor?.utf8.count ?? 0) + (parts.authorization?.utf8.count ?? 0) + (parts.idempotencyKey?.utf8.count ?? 0) + 6)
+        for part in [parts.method, parts.target, parts.visitor ?? "", parts.authorization ?? "", parts.idempotencyKey ?? ""] {
+            key += "\n"
+            key += part
+        }
         if let signature = entries[key] { return signature }
         let signature = sign()
         if entries.count < capacity { entries[key] = signature }

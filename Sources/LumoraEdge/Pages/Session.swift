@@ -110,12 +110,16 @@ struct Session {
 struct CSRFTokens: Sendable {
     /// Keyed once; each token copies it (the key schedule is most of an HMAC's cost here).
     private let keyed: HMAC<SHA256>
-    /// Rendered into cached pages and replaced per visitor when served.
-    static let placeholder = "__LUMORA_CSRF__"
-    private static let placeholderBytes = Array(placeholder.utf8)
+    /// Rendered where a template places the form's token, in cached pages, and replaced per
+    /// visitor when served. Random per process and never sent to anyone, so no merchant text
+    /// (a product's image URL, say) can contain it and receive each visitor's token.
+    let placeholder: String
+    private let placeholderBytes: [UInt8]
 
     init(secret: String) {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(("csrf|" + secret).utf8)))
+        placeholder = "__lumora_csrf_" + Session.randomHex(16) + "__"
+        placeholderBytes = Array(placeholder.utf8)
     }
 
     func token(host: String, session: Session) -> String {
@@ -130,7 +134,7 @@ struct CSRFTokens: Sendable {
 
     /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every
     /// cached page: no String round trip).
-    static func substitute(in page: ByteBuffer, token: String) -> ByteBuffer {
+    func substitute(in page: ByteBuffer, token: String) -> ByteBuffer {
         let needle = placeholderBytes
         let replacement = Array(token.utf8)
         return page.withUnsafeReadableBytes { haystack -> ByteBuffer in
@@ -153,7 +157,7 @@ struct CSRFTokens: Sendable {
     }
 
     func verify(_ presented: String?, host: String, session: Session) throws(LumoraError) {
-        guard !session.isNew, let presented, presented == token(host: host, session: session) else {
+        guard !session.isNew, let presented, ConstantTime.equals(presented, token(host: host, session: session)) else {
             throw LumoraError(.forbidden, code: "invalid_csrf", message: "This form has expired. Please go back, reload the page and try again.")
         }
     }

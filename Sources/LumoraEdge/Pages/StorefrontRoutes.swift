@@ -43,10 +43,10 @@ struct StorefrontRoutes: Sendable {
     // MARK: Catalog pages (cached)
 
     @Sendable func home(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await cachedPage(request, context) { store in
-            let settings = try await settings(store)
-            let page = try await cells.json(ProductPage.self, .GET, "/store/products?limit=8", store: store)
-            let view = StoreView.from(settings, route: store)
+        try await cachedPage(request, context) { caller in
+            let settings = try await settings(caller)
+            let page = try await cells.json(ProductPage.self, .GET, RequestTarget.path("store", "products").query("limit", 8), as: caller)
+            let view = StoreView.from(settings, route: caller.store)
             return try pages.render("home", HomePage(
                 meta: meta(context, path: "/", title: view.name, description: Presentable.summary(settings.description, fallback: "Shop \(view.name) online."),
                            image: page.products.first?.thumbnail, settings: settings),
@@ -61,21 +61,21 @@ struct StorefrontRoutes: Sendable {
         guard pageNumber >= 1, pageNumber <= 1000, collection.map({ $0.count <= 100 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) ?? true else {
             return try pages.errorPage(.notFound, title: "No such page", message: "This page of products does not exist.", context: context)
         }
-        return try await cachedPage(request, context) { store in
-            let settings = try await settings(store)
-            var query = "/store/products?limit=\(Self.pageSize)&offset=\((pageNumber - 1) * Self.pageSize)"
-            if let collection { query += "&collection=\(collection)" }
-            async let pageReply = cells.json(ProductPage.self, .GET, query, store: store)
-            async let collectionsReply = cells.json(CollectionList.self, .GET, "/store/collections", store: store)
+        return try await cachedPage(request, context) { caller in
+            let settings = try await settings(caller)
+            let query = RequestTarget.path("store", "products").query("limit", Self.pageSize)
+                .query("offset", (pageNumber - 1) * Self.pageSize).query("collection", collection)
+            async let pageReply = cells.json(ProductPage.self, .GET, query, as: caller)
+            async let collectionsReply = cells.json(CollectionList.self, .GET, RequestTarget.path("store", "collections"), as: caller)
             let (page, collections) = try await (pageReply, collectionsReply)
             let pages = max(1, (page.count + Self.pageSize - 1) / Self.pageSize)
             func url(_ number: Int) -> String {
                 var items: [String] = []
-                if let collection { items.append("collection=\(collection)") }
+                if let collection { items.append("collection=\(RequestTarget.encode(collection))") }
                 if number > 1 { items.append("page=\(number)") }
                 return "/products" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
             }
-            let view = StoreView.from(settings, route: store)
+            let view = StoreView.from(settings, route: caller.store)
             let heading = collection.flatMap { handle in collections.collections.first { $0.handle == handle }?.title } ?? "All products"
             return try self.pages.render("products", ProductsPage(
                 meta: meta(context, path: url(pageNumber), title: "\(heading) — \(view.name)",
@@ -94,10 +94,10 @@ struct StorefrontRoutes: Sendable {
         guard handle.utf8.count <= 100, handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
             return try pages.errorPage(.notFound, title: "Product not found", message: "There is no such product.", context: context)
         }
-        return try await cachedPage(request, context) { store in
-            let settings = try await settings(store)
-            let product = try await cells.json(Wrapped<Product>.self, .GET, "/store/products/\(handle)", store: store).value
-            let view = StoreView.from(settings, route: store)
+        return try await cachedPage(request, context) { caller in
+            let settings = try await settings(caller)
+            let product = try await cells.json(Wrapped<Product>.self, .GET, RequestTarget.path("store", "products", handle), as: caller).value
+            let view = StoreView.from(settings, route: caller.store)
             let firstInStock = product.variants.first { $0.inStock }?.id
             return try pages.render("product", ProductPageView(
                 meta: meta(context, path: "/products/\(handle)", title: "\(product.title) — \(view.name)",
@@ -109,7 +109,7 @@ struct StorefrontRoutes: Sendable {
                 price: Presentable.priceLabel(product.variants),
                 variants: product.variants.map { VariantOption(id: $0.id, title: $0.title, price: $0.price.formatted, inStock: $0.inStock,
                                                                checked: $0.id == firstInStock, availability: Presentable.availability($0)) },
-                purchasable: firstInStock != nil, csrf: CSRFTokens.placeholder))
+                purchasable: firstInStock != nil, csrf: csrf.placeholder))
         }
     }
 
@@ -120,12 +120,13 @@ struct StorefrontRoutes: Sendable {
     }
 
     @Sendable func sitemap(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await cachedResponse(request, context, contentType: "application/xml; charset=utf-8") { store in
+        try await cachedResponse(request, context, contentType: "application/xml; charset=utf-8") { caller in
             let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
             var locations = ["\(origin)/", "\(origin)/products"]
             var offset = 0
             while offset < 5000 {
-                let page = try await cells.json(ProductPage.self, .GET, "/store/products?limit=100&offset=\(offset)", store: store)
+                let page = try await cells.json(ProductPage.self, .GET, RequestTarget.path("store", "products").query("limit", 100).query("offset", offset),
+                                          as: caller)
                 locations += page.products.map { "\(origin)/products/\($0.handle)" }
                 offset += page.products.count
                 if page.products.isEmpty || offset >= page.count { break }
@@ -136,8 +137,8 @@ struct StorefrontRoutes: Sendable {
     }
 
     @Sendable func theme(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await cachedResponse(request, context, contentType: "text/css; charset=utf-8") { store in
-            let settings = try await settings(store)
+        try await cachedResponse(request, context, contentType: "text/css; charset=utf-8") { caller in
+            let settings = try await settings(caller)
             let primary = Presentable.color(settings.primaryColor, fallback: "#1f2937")
             let accent = Presentable.color(settings.accentColor, fallback: "#2563eb")
             return ":root { --primary: \(primary); --accent: \(accent); }\n"
@@ -145,17 +146,17 @@ struct StorefrontRoutes: Sendable {
     }
 
     @Sendable func favicon(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        guard let store = context.store else { throw LumoraError.notFound("not_found", "no store") }
-        if let logo = Presentable.url(try await settings(store).logoUrl) {
+        let caller = try requireStore(context)
+        if let logo = Presentable.url(try await settings(caller).logoUrl) {
             return Response(status: .found, headers: [.location: logo, .cacheControl: "public, max-age=3600"])
         }
         return try await faviconSVG(request, context: context)
     }
 
     @Sendable func faviconSVG(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await cachedResponse(request, context, contentType: "image/svg+xml") { store in
-            let settings = try await settings(store)
-            let initial = Self.xmlEscape(String((settings.name.isEmpty ? store.name : settings.name).prefix(1)).uppercased())
+        try await cachedResponse(request, context, contentType: "image/svg+xml") { caller in
+            let settings = try await settings(caller)
+            let initial = Self.xmlEscape(String((settings.name.isEmpty ? caller.store.name : settings.name).prefix(1)).uppercased())
             let color = Presentable.color(settings.primaryColor, fallback: "#1f2937")
             return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"12\" fill=\"\(color)\"/><text x=\"32\" y=\"44\" font-size=\"36\" font-family=\"sans-serif\" text-anchor=\"middle\" fill=\"#fff\">\(initial)</text></svg>"
         }
@@ -163,9 +164,9 @@ struct StorefrontRoutes: Sendable {
 
     /// A generated wordmark (the demo stores use it as their logo).
     @Sendable func logoSVG(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await cachedResponse(request, context, contentType: "image/svg+xml") { store in
-            let settings = try await settings(store)
-            let name = settings.name.isEmpty ? store.name : settings.name
+        try await cachedResponse(request, context, contentType: "image/svg+xml") { caller in
+            let settings = try await settings(caller)
+            let name = settings.name.isEmpty ? caller.store.name : settings.name
             let primary = Presentable.color(settings.primaryColor, fallback: "#1f2937")
             let accent = Presentable.color(settings.accentColor, fallback: "#2563eb")
             let initial = Self.xmlEscape(String(name.prefix(1)).uppercased())
@@ -180,26 +181,26 @@ struct StorefrontRoutes: Sendable {
     // MARK: Cart and checkout (per visitor)
 
     @Sendable func cart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let store = try requireStore(context)
+        let caller = try requireStore(context)
         let session = Session(request: request)
-        return try await cartPage(store, context: context, session: session, cart: try await currentCart(store, session: session), notice: nil)
+        return try await cartPage(caller, context: context, session: session, cart: try await currentCart(caller, session: session), notice: nil)
     }
 
     @Sendable func addToCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let store = try requireStore(context)
+        let caller = try requireStore(context)
         let session = Session(request: request)
         let form = try await FormFields(request, limit: maximumBodySize)
         try csrf.verify(form["csrf"], host: context.host, session: session)
-        let line = AddLine(variantId: form["variant_id"] ?? "", quantity: Int(form["quantity"] ?? "") ?? 0)
         var cartID = session.cartID
         var response: Response
         do {
-            cartID = try await withCart(store, cartID: cartID) { id in
-                _ = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts/\(id)/line-items", store: store, body: line)
+            let line = AddLine(variantId: try StorefrontInput.variantID(form["variant_id"]), quantity: try StorefrontInput.quantity(form["quantity"]))
+            cartID = try await withCart(caller, cartID: cartID) { id in
+                _ = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts", id, "line-items"), as: caller, body: line)
             }
             response = Response(status: .seeOther, headers: [.location: "/cart"])
         } catch let error as LumoraError where error.httpStatusCode < 500 {
-            response = try await cartPage(store, context: context, session: session, cart: try? await currentCart(store, session: session),
+            response = try await cartPage(caller, context: context, session: session, cart: try? await currentCart(caller, session: session),
                                           notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
         }
         if let cartID, cartID != session.cartID {
@@ -209,33 +210,35 @@ struct StorefrontRoutes: Sendable {
     }
 
     @Sendable func updateCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await changeLine(request, context) { store, cartID, form in
-            let body = ["quantity": Int(form["quantity"] ?? "") ?? 0]
-            _ = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts/\(cartID)/line-items/\(form["line_id"] ?? "")", store: store, body: body)
+        try await changeLine(request, context) { caller, cartID, form in
+            let body = ["quantity": try StorefrontInput.quantity(form["quantity"])]
+            _ = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
+                                     as: caller, body: body)
         }
     }
 
     @Sendable func removeFromCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try await changeLine(request, context) { store, cartID, form in
-            _ = try await cells.json(Wrapped<Cart>.self, .DELETE, "/store/carts/\(cartID)/line-items/\(form["line_id"] ?? "")", store: store)
+        try await changeLine(request, context) { caller, cartID, form in
+            _ = try await cells.json(Wrapped<Cart>.self, .DELETE, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
+                                     as: caller)
         }
     }
 
     @Sendable func checkoutForm(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let store = try requireStore(context)
+        let caller = try requireStore(context)
         let session = Session(request: request)
-        guard let cart = try await currentCart(store, session: session), !cart.items.isEmpty else {
+        guard let cart = try await currentCart(caller, session: session), !cart.items.isEmpty else {
             return Response(status: .seeOther, headers: [.location: "/cart"])
         }
-        return try await checkoutPage(store, context: context, session: session, cart: cart, form: CheckoutForm(), notice: nil)
+        return try await checkoutPage(caller, context: context, session: session, cart: cart, form: CheckoutForm(), notice: nil)
     }
 
     @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let store = try requireStore(context)
+        let caller = try requireStore(context)
         let session = Session(request: request)
         let fields = try await FormFields(request, limit: maximumBodySize)
         try csrf.verify(fields["csrf"], host: context.host, session: session)
-        guard let cartID = session.cartID, let cart = try await currentCart(store, session: session), !cart.items.isEmpty else {
+        guard let cartID = session.cartID, let cart = try await currentCart(caller, session: session), !cart.items.isEmpty else {
             return Response(status: .seeOther, headers: [.location: "/cart"])
         }
         let form = CheckoutForm(
@@ -247,25 +250,25 @@ struct StorefrontRoutes: Sendable {
             postalCode: form.postalCode, countryCode: form.countryCode))
         do {
             // Submitting twice (a double click, a retry) completes the cart once.
-            _ = try await cells.json(Wrapped<Order>.self, .POST, "/store/carts/\(cartID)/complete", store: store, body: body,
+            _ = try await cells.json(Wrapped<Order>.self, .POST, RequestTarget.path("store", "carts", cartID, "complete"), as: caller, body: body,
                                      headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(form))")])
             return Response(status: .seeOther, headers: [.location: "/order/confirmation"])
         } catch let error as LumoraError where error.httpStatusCode < 500 {
-            let fresh = (try? await currentCart(store, session: session)) ?? cart
-            return try await checkoutPage(store, context: context, session: session, cart: fresh, form: form,
+            let fresh = (try? await currentCart(caller, session: session)) ?? cart
+            return try await checkoutPage(caller, context: context, session: session, cart: fresh, form: form,
                                           notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
         }
     }
 
     @Sendable func confirmation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let store = try requireStore(context)
+        let caller = try requireStore(context)
         let session = Session(request: request)
         guard let cartID = session.cartID,
-              let order = try? await cells.json(Wrapped<Order>.self, .GET, "/store/carts/\(cartID)/order", store: store).value else {
+              let order = try? await cells.json(Wrapped<Order>.self, .GET, RequestTarget.path("store", "carts", cartID, "order"), as: caller).value else {
             return Response(status: .seeOther, headers: [.location: "/cart"])
         }
-        let settings = try await settings(store)
-        let view = StoreView.from(settings, route: store)
+        let settings = try await settings(caller)
+        let view = StoreView.from(settings, route: caller.store)
         var response = try pages.html("confirmation", ConfirmationPage(
             meta: meta(context, path: nil, title: "Order confirmed — \(view.name)", description: "Your order at \(view.name).", image: nil, settings: settings),
             store: view, number: order.displayId, email: order.email,
@@ -279,13 +282,13 @@ struct StorefrontRoutes: Sendable {
 
     // MARK: Helpers
 
-    private func requireStore(_ context: EdgeRequestContext) throws -> StoreRoute {
+    private func requireStore(_ context: EdgeRequestContext) throws -> CellCaller {
         guard let store = context.store else { throw LumoraError.notFound("not_found", "no store") }
-        return store
+        return CellCaller(store: store, visitor: context.visitor)
     }
 
-    private func settings(_ store: StoreRoute) async throws -> StoreSettings {
-        try await cells.json(Wrapped<StoreSettings>.self, .GET, "/store/settings", store: store).value
+    private func settings(_ caller: CellCaller) async throws -> StoreSettings {
+        try await cells.json(Wrapped<StoreSettings>.self, .GET, RequestTarget.path("store", "settings"), as: caller).value
     }
 
     private func meta(_ context: EdgeRequestContext, path: String?, title: String, description: String, image: String?,
@@ -300,24 +303,24 @@ struct StorefrontRoutes: Sendable {
     /// Serves a cached page (or renders and caches it), then personalises it: the visitor's
     /// CSRF token goes where the placeholder is, and a new visitor gets a session cookie.
     /// (`FastPath` serves hits the same way below Hummingbird; this is the path for misses.)
-    private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (StoreRoute) async throws -> String) async throws -> Response {
-        let store = try requireStore(context)
+    private func cachedPage(_ request: Request, _ context: EdgeRequestContext, render: (CellCaller) async throws -> String) async throws -> Response {
+        let caller = try requireStore(context)
         let session = Session(request: request)
         let key = Self.cacheKey(.page, request, context)
         let page: ByteBuffer
         let hit: Bool
-        if let cached = cache.lookup(store.slug, key: key) {
+        if let cached = cache.lookup(caller.store.slug, key: key) {
             page = cached
             hit = true
         } else {
             hit = false
-            let token = cache.token(store.slug)
+            let token = cache.token(caller.store.slug)
             do {
-                page = ByteBuffer(string: try await render(store))
+                page = ByteBuffer(string: try await render(caller))
             } catch let error as LumoraError where error.status == .notFound {
                 return try pages.errorPage(.notFound, title: "Not found", message: error.message, context: context)
             }
-            cache.insert(store.slug, key: key, body: page, token: token)
+            cache.insert(caller.store.slug, key: key, body: page, token: token)
         }
         let personal = Self.personalise(page, hit: hit, session: session, host: context.host, secure: context.isSecure, csrf: csrf)
         return Response(status: .ok, headers: personal.headers, body: .init(byteBuffer: personal.body))
@@ -333,7 +336,7 @@ struct StorefrontRoutes: Sendable {
         headers.append(noCache)
         headers.append(hit ? pageCacheHit : pageCacheMiss)
         session.stamp(&headers, secure: secure)
-        return (headers, CSRFTokens.substitute(in: page, token: csrf.token(host: host, session: session)))
+        return (headers, csrf.substitute(in: page, token: csrf.token(host: host, session: session)))
     }
 
     static let htmlContentType = HTTPField(name: .contentType, value: "text/html; charset=utf-8")
@@ -364,24 +367,24 @@ struct StorefrontRoutes: Sendable {
 
     /// A cached non-HTML response (sitemap, theme, icon): the same for every visitor.
     private func cachedResponse(_ request: Request, _ context: EdgeRequestContext, contentType: String,
-                                render: (StoreRoute) async throws -> String) async throws -> Response {
-        let store = try requireStore(context)
+                                render: (CellCaller) async throws -> String) async throws -> Response {
+        let caller = try requireStore(context)
         let key = Self.cacheKey(.asset, request, context)
         let body: ByteBuffer
-        if let cached = cache.lookup(store.slug, key: key) {
+        if let cached = cache.lookup(caller.store.slug, key: key) {
             body = cached
         } else {
-            let token = cache.token(store.slug)
-            body = ByteBuffer(string: try await render(store))
-            cache.insert(store.slug, key: key, body: body, token: token)
+            let token = cache.token(caller.store.slug)
+            body = ByteBuffer(string: try await render(caller))
+            cache.insert(caller.store.slug, key: key, body: body, token: token)
         }
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: body))
     }
 
-    private func currentCart(_ store: StoreRoute, session: Session) async throws -> Cart? {
+    private func currentCart(_ caller: CellCaller, session: Session) async throws -> Cart? {
         guard let cartID = session.cartID else { return nil }
         do {
-            let cart = try await cells.json(Wrapped<Cart>.self, .GET, "/store/carts/\(cartID)", store: store).value
+            let cart = try await cells.json(Wrapped<Cart>.self, .GET, RequestTarget.path("store", "carts", cartID), as: caller).value
             return cart.completedAt == nil ? cart : nil
         } catch let error as LumoraError where error.code == "cart_not_found" {
             return nil
@@ -390,38 +393,38 @@ struct StorefrontRoutes: Sendable {
 
     /// Runs `body` with the visitor's cart, making a new cart when there is none (or it is
     /// spent); returns the cart id used.
-    private func withCart(_ store: StoreRoute, cartID: String?, _ body: (String) async throws -> Void) async throws -> String {
+    private func withCart(_ caller: CellCaller, cartID: String?, _ body: (String) async throws -> Void) async throws -> String {
         if let cartID {
             do {
                 try await body(cartID)
                 return cartID
             } catch let error as LumoraError where error.code == "cart_not_found" || error.code == "cart_completed" {}
         }
-        let fresh = try await cells.json(Wrapped<Cart>.self, .POST, "/store/carts", store: store).value.id
+        let fresh = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts"), as: caller).value.id
         try await body(fresh)
         return fresh
     }
 
     private func changeLine(_ request: Request, _ context: EdgeRequestContext,
-                            _ change: (StoreRoute, String, FormFields) async throws -> Void) async throws -> Response {
-        let store = try requireStore(context)
+                            _ change: (CellCaller, String, FormFields) async throws -> Void) async throws -> Response {
+        let caller = try requireStore(context)
         let session = Session(request: request)
         let form = try await FormFields(request, limit: maximumBodySize)
         try csrf.verify(form["csrf"], host: context.host, session: session)
         guard let cartID = session.cartID else { return Response(status: .seeOther, headers: [.location: "/cart"]) }
         do {
-            try await change(store, cartID, form)
+            try await change(caller, cartID, form)
             return Response(status: .seeOther, headers: [.location: "/cart"])
         } catch let error as LumoraError where error.httpStatusCode < 500 {
-            return try await cartPage(store, context: context, session: session, cart: try? await currentCart(store, session: session),
+            return try await cartPage(caller, context: context, session: session, cart: try? await currentCart(caller, session: session),
                                       notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
         }
     }
 
-    private func cartPage(_ store: StoreRoute, context: EdgeRequestContext, session: Session, cart: Cart?, notice: String?,
+    private func cartPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart?, notice: String?,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
-        let settings = try await settings(store)
-        let view = StoreView.from(settings, route: store)
+        let settings = try await settings(caller)
+        let view = StoreView.from(settings, route: caller.store)
         let token = csrf.token(host: context.host, session: session)
         let items = (cart?.items ?? []).map { line in
             CartLineView(id: line.id, title: line.productTitle, variant: line.variantTitle, url: "/products/\(line.productHandle)",
@@ -436,10 +439,10 @@ struct StorefrontRoutes: Sendable {
         return response
     }
 
-    private func checkoutPage(_ store: StoreRoute, context: EdgeRequestContext, session: Session, cart: Cart, form: CheckoutForm,
+    private func checkoutPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart, form: CheckoutForm,
                               notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let settings = try await settings(store)
-        let view = StoreView.from(settings, route: store)
+        let settings = try await settings(caller)
+        let view = StoreView.from(settings, route: caller.store)
         var response = try pages.html("checkout", CheckoutPage(
             meta: meta(context, path: nil, title: "Checkout — \(view.name)", description: "Checkout at \(view.name).", image: nil, settings: settings),
             store: view, items: cart.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import LumoraCore
 import LumoraDatabase
+import LumoraHTTP
 import NIOCore
 import NIOHTTP1
 
@@ -86,14 +87,16 @@ struct APIProxyRoutes: Sendable {
                 throw Self.bodyTooLarge(maximumBodySize)
             }
         }
-        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), Self.cellPath(area: area, rest: rest, query: request.uri.query),
-                                         store: store, body: body, headers: Self.forwardedHeaders(request.headers), eventLoop: context.eventLoop)
+        guard let target = Self.cellTarget(area: area, rest: rest, query: request.uri.query) else { throw Self.invalidTarget }
+        let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), target, store: store, visitor: context.visitor,
+                                         body: body, headers: Self.forwardedHeaders(request.headers), eventLoop: context.eventLoop)
         return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: Self.responseFields(of: reply),
                         body: .init(byteBuffer: reply.body))
     }
 
-    /// The path the cell is asked for: `/<area>/<rest>[?query]`.
-    static func cellPath(area: String, rest: String, query: String?) -> String {
+    /// The target the cell is asked for, `/<area>/<rest>[?query]` as the visitor wrote it — or
+    /// nil when it holds a byte a request target may not (the visitor gets a 400).
+    static func cellTarget(area: String, rest: String, query: String?) -> RequestTarget? {
         var path = "/"
         path.reserveCapacity(area.utf8.count + rest.utf8.count + (query?.utf8.count ?? 0) + 3)
         path += area
@@ -103,8 +106,10 @@ struct APIProxyRoutes: Sendable {
             path += "?"
             path += query
         }
-        return path
+        return RequestTarget(validating: path)
     }
+
+    static let invalidTarget = LumoraError.badRequest("invalid_target", "the address holds characters that must be percent-encoded")
 
     /// The visitor's headers that go on to the cell.
     static func forwardedHeaders(_ fields: HTTPFields) -> [(String, String)] {

@@ -49,21 +49,30 @@ struct FastPath: Sendable {
     final class Plan {
         let store: StoreRoute
         let method: HTTPMethod
-        let cellPath: String
+        let cellTarget: RequestTarget
         let headers: [(String, String)]
+        /// Who the cell's per-visitor limits count this request against.
+        let visitor: String?
         /// The visitor's connection ends after the response (`Connection: close`, HTTP/1.0).
         let closeAfter: Bool
 
-        init(store: StoreRoute, method: HTTPMethod, cellPath: String, headers: [(String, String)], closeAfter: Bool) {
+        init(store: StoreRoute, method: HTTPMethod, cellTarget: RequestTarget, headers: [(String, String)], visitor: String?, closeAfter: Bool) {
             self.store = store
             self.method = method
-            self.cellPath = cellPath
+            self.cellTarget = cellTarget
             self.headers = headers
+            self.visitor = visitor
             self.closeAfter = closeAfter
         }
 
         /// GET carries no body to the cell (as through the router).
         var takesBody: Bool { method != .GET }
+    }
+
+    /// A visitor connection's peer: its address, and whether it is a trusted proxy.
+    struct Peer {
+        let address: String?
+        let trusted: Bool
     }
 
     /// The router's proxied methods, as NIO names them.
@@ -72,22 +81,26 @@ struct FastPath: Sendable {
     /// The plan for a request, or nil when Hummingbird should answer it: anything but an
     /// `/api/store/…` or `/api/admin/…` call on an active store's host whose cell is reachable
     /// over plain HTTP (the router renders the error pages, and https cells go through
-    /// AsyncHTTPClient).
-    func plan(_ head: HTTPRequestHead, trusted: Bool) -> Plan? {
+    /// AsyncHTTPClient; a target with bytes a cell must not be sent gets the router's 400).
+    func plan(_ head: HTTPRequestHead, peer: Peer) -> Plan? {
         // Pages come this way too: turned away before anything is allocated.
         guard head.uri.utf8.starts(with: "/api/".utf8), Self.relayedMethods.contains(head.method) else { return nil }
         let (path, query) = Self.split(head.uri)
-        guard let (area, rest) = APIProxyRoutes.directRoute(path: path) else { return nil }
-        guard case .store(let store, _) = site(head, trusted: trusted).site,
+        guard let (area, rest) = APIProxyRoutes.directRoute(path: path),
+              let target = APIProxyRoutes.cellTarget(area: area, rest: rest, query: query) else { return nil }
+        guard case .store(let store, _) = site(head, trusted: peer.trusted).site,
               let endpoint = try? cells.endpoint(for: store), CellForwarder.supports(endpoint) else { return nil }
-        return Plan(store: store, method: head.method, cellPath: APIProxyRoutes.cellPath(area: area, rest: rest, query: query),
-                    headers: APIProxyRoutes.forwardedHeaders(head.headers), closeAfter: !head.isKeepAlive)
+        let visitor = VisitorAddress.resolve(peer: peer.address, forwardedFor: peer.trusted ? head.headers.first(name: "x-forwarded-for") : nil,
+                                             trustedProxies: configuration.trustedProxies)
+        return Plan(store: store, method: head.method, cellTarget: target, headers: APIProxyRoutes.forwardedHeaders(head.headers),
+                    visitor: visitor, closeAfter: !head.isKeepAlive)
     }
 
     /// A store's catalog page from the edge's page cache, personalised as `StorefrontRoutes`
     /// does it, serialised; nil unless it is a GET for a page of an active store that is in the
     /// cache (Hummingbird renders the rest, and caches them for next time).
-    func cachedPage(_ head: HTTPRequestHead, trusted: Bool) -> (head: ByteBuffer, body: ByteBuffer)? {
+    func cachedPage(_ head: HTTPRequestHead, peer: Peer) -> (head: ByteBuffer, body: ByteBuffer)? {
+        let trusted = peer.trusted
         guard head.method == .GET, head.uri.utf8.first == UInt8(ascii: "/") else { return nil }
         let (path, query) = Self.split(head.uri)
         // Internal, API and asset paths are never pages.
@@ -113,10 +126,27 @@ struct FastPath: Sendable {
     }
 
     /// Sends a planned request with its body; `completion` runs on `loop`.
+    /// A `wrong_cell` refusal (the route moved a moment ago) is sent once more where the
+    /// route, read again, now points — as `CellClient.send` does.
     func send(_ plan: Plan, body: ByteBuffer?, on loop: any EventLoop, completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
+        send(plan, to: plan.store, body: body, on: loop) { result in
+            guard case .success(let reply) = result, CellClient.isMisdirected(reply) else { return completion(result) }
+            let reread = loop.makePromise(of: StoreRoute?.self)
+            reread.completeWithTask { await self.cells.rereadRoute(plan.store) }
+            reread.futureResult.assumeIsolated().whenComplete { moved in
+                // (A move to an https cell is left to the next request, which the router sends.)
+                guard case .success(let store?) = moved, let endpoint = try? self.cells.endpoint(for: store),
+                      CellForwarder.supports(endpoint) else { return completion(result) }
+                self.send(plan, to: store, body: body, on: loop, completion: completion)
+            }
+        }
+    }
+
+    private func send(_ plan: Plan, to store: StoreRoute, body: ByteBuffer?, on loop: any EventLoop,
+                      completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
         do {
-            let (endpoint, request) = try cells.prepare(plan.method, plan.cellPath, store: plan.store, body: body, headers: plan.headers,
-                                                        signatures: signatures[ObjectIdentifier(loop)])
+            let (endpoint, request) = try cells.prepare(plan.method, plan.cellTarget, store: store, visitor: plan.visitor, body: body,
+                                                        headers: plan.headers, signatures: signatures[ObjectIdentifier(loop)])
             forwarder.execute(request, endpoint: endpoint, on: loop, timeout: timeout, completion: completion)
         } catch {
             completion(.failure(error))

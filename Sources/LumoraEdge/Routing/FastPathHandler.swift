@@ -23,8 +23,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let fastPath: FastPath
-    /// Whether the peer is a trusted proxy (worked out at the first request).
-    private var trusted: Bool?
+    /// The peer's address and whether it is a trusted proxy (worked out at the first request).
+    private var peer: FastPath.Peer?
 
     /// Where the parts of the request being read go.
     private enum Reading {
@@ -56,10 +56,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var passedOn = false
 
     private let writer: SerialisedResponseWriter
+    /// Told where requests begin and end, for the header and idle timeouts.
+    private let deadlines: ConnectionDeadlines?
 
-    init(fastPath: FastPath, writer: SerialisedResponseWriter) {
+    init(fastPath: FastPath, writer: SerialisedResponseWriter, deadlines: ConnectionDeadlines? = nil) {
         self.fastPath = fastPath
         self.writer = writer
+        self.deadlines = deadlines
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -84,8 +87,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // Only Hummingbird's writes come through here: the fast path writes through the
         // serialised-response writer at the head of the pipeline.
-        if case .end = unwrapOutboundIn(data) { owedByHummingbird = max(0, owedByHummingbird - 1) }
+        let ended: Bool
+        if case .end = unwrapOutboundIn(data) {
+            owedByHummingbird = max(0, owedByHummingbird - 1)
+            ended = true
+        } else {
+            ended = false
+        }
         context.write(data, promise: promise)
+        if ended { noteIfIdle() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -114,10 +124,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Nothing being read, answered, owed or waiting: the idle timeout runs.
+    private func noteIfIdle() {
+        guard let deadlines, owedByHummingbird == 0, !answering, waiting.isEmpty else { return }
+        if case .idle = reading { deadlines.becameIdle() }
+    }
+
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, reading) {
         case (.head(let head), _):
-            if owedByHummingbird == 0, let plan = fastPath.plan(head, trusted: isTrusted(context)) {
+            deadlines?.headReceived()
+            if owedByHummingbird == 0, let plan = fastPath.plan(head, peer: peer(context)) {
                 reading = .relay(plan)
                 body = nil
                 bodyTooLarge = false
@@ -126,7 +143,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     writer.write(FastPath.continueResponse)
                     writer.flush()
                 }
-            } else if owedByHummingbird == 0, let page = fastPath.cachedPage(head, trusted: isTrusted(context)) {
+            } else if owedByHummingbird == 0, let page = fastPath.cachedPage(head, peer: peer(context)) {
                 reading = .answered(page, closeAfter: !head.isKeepAlive)
             } else {
                 passOn(part, context: context)
@@ -166,6 +183,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.end, _):
             passOn(part, context: context)
             reading = .idle
+            noteIfIdle()
         case (.body, _):
             passOn(part, context: context)
         }
@@ -215,12 +233,14 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             readHeld = false
             context.read()
         }
+        noteIfIdle()
     }
 
-    private func isTrusted(_ context: ChannelHandlerContext) -> Bool {
-        if let trusted { return trusted }
-        let trusts = fastPath.configuration.trusts(context.channel.remoteAddress)
-        trusted = trusts
-        return trusts
+    private func peer(_ context: ChannelHandlerContext) -> FastPath.Peer {
+        if let peer { return peer }
+        let address = context.channel.remoteAddress
+        let peer = FastPath.Peer(address: address?.ipAddress, trusted: fastPath.configuration.trusts(address))
+        self.peer = peer
+        return peer
     }
 }

@@ -26,6 +26,8 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         let trusted = configuration.trusts(context.remoteAddress)
         context.host = VisitorHost.of(request.head, trusted: trusted)
         if let scheme = VisitorHost.forwardedScheme(of: request.head, trusted: trusted) { context.scheme = scheme }
+        context.visitor = configuration.visitor(peer: context.remoteAddress,
+                                                forwardedFor: trusted ? request.headers[HTTPField.Name("x-forwarded-for")!] : nil)
         context.site = Site.resolve(host: context.host, rootDomain: configuration.rootDomain, table: table)
 
         let path = request.uri.path

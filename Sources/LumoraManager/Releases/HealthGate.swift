@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LumoraCore
 import LumoraDrivers
 
 /// After a batch: every updated cell answers `/ready`, and over the health window its share
@@ -7,23 +8,30 @@ import LumoraDrivers
 struct HealthGate: Sendable {
     let window: Duration
     let maxErrorRate: Double
+    /// The cells' metrics token (`Authorization: Bearer`).
+    let metricsToken: String?
+    var clock: any MonotonicClock = SystemClock()
 
-    /// nil when healthy; otherwise why not.
+    /// nil when healthy; otherwise why not. A cell whose metrics cannot be read at the end of
+    /// the window fails the gate: a gate that cannot see would pass anything.
     func check(_ cells: [RunningCell]) async -> String? {
         guard !cells.isEmpty else { return nil }
         var before: [String: RequestCounts] = [:]
         for cell in cells {
-            before[cell.id] = await Self.counts(cell.endpoint)
+            before[cell.id] = await counts(cell.endpoint)
         }
-        if window > .zero { try? await Task.sleep(for: window) }
+        if window > .zero { try? await clock.sleep(for: window) }
         var problems: [String] = []
         for cell in cells {
             guard await Self.isReady(cell.endpoint) else {
                 problems.append("\(cell.id) is not ready")
                 continue
             }
-            let after = await Self.counts(cell.endpoint)
-            let delta = after - (before[cell.id] ?? RequestCounts())
+            guard let after = await counts(cell.endpoint) else {
+                problems.append("\(cell.id)'s metrics could not be read")
+                continue
+            }
+            let delta = after - (before[cell.id].flatMap { $0 } ?? RequestCounts())
             if delta.total > 0, delta.errorRate > maxErrorRate {
                 problems.append("\(cell.id) answered \(delta.errors) of \(delta.total) requests with 5xx "
                                 + "(\(Self.percent(delta.errorRate)) > \(Self.percent(maxErrorRate)))")
@@ -41,10 +49,11 @@ struct HealthGate: Sendable {
         return (try? await HTTPClient.shared.execute(request, timeout: .seconds(5)).status) == .ok
     }
 
-    static func counts(_ endpoint: String) async -> RequestCounts {
-        let request = HTTPClientRequest(url: endpoint + "/metrics")
+    func counts(_ endpoint: String) async -> RequestCounts? {
+        var request = HTTPClientRequest(url: endpoint + "/metrics")
+        if let metricsToken { request.headers.add(name: "Authorization", value: "Bearer \(metricsToken)") }
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)), response.status == .ok,
-              let body = try? await response.body.collect(upTo: 16 << 20) else { return RequestCounts() }
+              let body = try? await response.body.collect(upTo: 16 << 20) else { return nil }
         return RequestCounts(prometheus: String(buffer: body))
     }
 }

@@ -141,8 +141,9 @@ struct ReleaseJob: JobHandler {
             }
         }
         if problems.isEmpty, batch > release.gatedBatch {
-            if let unhealthy = await HealthGate(window: .milliseconds(release.healthWindowMilliseconds), maxErrorRate: release.maxErrorRate)
-                .check(updated) {
+            let gate = HealthGate(window: .milliseconds(release.healthWindowMilliseconds), maxErrorRate: release.maxErrorRate,
+                                  metricsToken: platform.configuration.cellMetricsToken)
+            if let unhealthy = await gate.check(updated) {
                 problems.append(unhealthy)
             }
         }

@@ -125,6 +125,7 @@ struct ManagerRoutes: Sendable {
 struct SignupRoutes: Sendable {
     let stores: StoreService
     let limiter: SignupLimiter
+    let trustedProxies: [IPRange]
     let maximumBodySize: Int
 
     struct Form: Decodable {
@@ -136,11 +137,11 @@ struct SignupRoutes: Sendable {
 
     func add(to router: Router<ManagerRequestContext>) {
         router.post("signup") { request, context in
-            // The edge forwards the landing page's form from the same machine (or network) and
-            // names the visitor in x-forwarded-for; anyone else is counted by their own address.
-            let peer = context.remoteAddress?.ipAddress ?? "unknown"
-            let forwarded = request.headers[HTTPField.Name("x-forwarded-for")!]?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
-            let client = (peer == "127.0.0.1" || peer == "::1") ? forwarded ?? peer : peer
+            // The edge forwards the landing page's form and names the visitor in x-forwarded-for;
+            // only a configured proxy is believed, anyone else is counted by their own address.
+            let client = VisitorAddress.resolve(peer: context.remoteAddress?.ipAddress,
+                                                forwardedFor: request.headers[HTTPField.Name("x-forwarded-for")!],
+                                                trustedProxies: trustedProxies) ?? "unknown"
             try limiter.admit(client)
             let form = try await JSONWire.decode(Form.self, from: request, limit: maximumBodySize)
             let created = try await stores.create(.init(slug: form.slug, name: form.name, plan: "standard", ownerEmail: form.ownerEmail))

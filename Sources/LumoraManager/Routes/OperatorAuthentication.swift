@@ -21,24 +21,26 @@ struct OperatorAuthentication: RouterMiddleware {
             throw LumoraError(.unauthorized, code: "missing_token", message: "the manager API needs Authorization: Bearer <operator token>")
         }
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
-        guard zip(presented, tokenHash).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else {
+        guard ConstantTime.equals(presented, tokenHash) else {
             throw LumoraError(.unauthorized, code: "invalid_token", message: "the operator token is not valid")
         }
         return try await next(request, context)
     }
 }
 
-/// Public signups per client address: a token bucket of `perMinute`.
+/// Public signups per client address: a token bucket of `perMinute`, on an injected clock.
 final class SignupLimiter: Sendable {
     private let perMinute: Double
+    private let clock: any MonotonicClock
     private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
-    init(perMinute: Int) {
+    init(perMinute: Int, clock: any MonotonicClock = SystemClock()) {
         self.perMinute = Double(max(perMinute, 1))
+        self.clock = clock
     }
 
     func admit(_ client: String) throws(LumoraError) {
-        let now = ContinuousClock.now
+        let now = clock.now
         let wait: Double? = buckets.withLock { buckets in
             if buckets.count > 100_000 { buckets.removeAll() }
             var (tokens, at) = buckets[client] ?? (perMinute, now)

@@ -1,0 +1,14 @@
+/// Comparisons of secrets (tokens, signatures, MACs) whose time does not depend on where the
+/// inputs first differ, so an attacker timing answers learns nothing byte by byte.
+public enum ConstantTime {
+    public static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    public static func equals(_ a: String, _ b: String) -> Bool {
+        equals(a.utf8, b.utf8)
+    }
+}
