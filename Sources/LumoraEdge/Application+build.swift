@@ -39,8 +39,8 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
 
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }
-    PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load()).add(to: router)
-    StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize).add(to: router)
+    PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load(), logger: logger).add(to: router)
+    StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize, logger: logger).add(to: router)
     let api = APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize)
     api.add(to: router)
 
@@ -77,13 +77,20 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         do {
             response = try await site.respond(to: request, context: context)
         } catch {
-            response = try render(error, request: request, context: context)
+            response = try ErrorPages.response(for: error, asJSON: request.uri.path.hasPrefix("/api/"), request: request, context: context,
+                                               pages: pages, logger: logger)
         }
         EdgeHeaders.stamp(&response.headers, version: version)
         return response
     }
+}
 
-    private func render(_ error: any Error, request: Request, context: EdgeRequestContext) throws -> Response {
+/// Errors as people and programs see them: the JSON error body under `/api/`, a page that says
+/// what went wrong everywhere else. Used where errors leave the router (`ErrorPageMiddleware`,
+/// which sees them before Hummingbird would turn them into JSON) and around it all.
+enum ErrorPages {
+    static func response(for error: any Error, asJSON: Bool, request: Request, context: EdgeRequestContext,
+                         pages: PageRenderer, logger: Logger) throws -> Response {
         let lumora: LumoraError
         switch error {
         case let error as LumoraError: lumora = error
@@ -94,7 +101,7 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
             logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             lumora = LumoraError.internalError("something went wrong")
         }
-        if request.uri.path.hasPrefix("/api/") {
+        if asJSON {
             return try lumora.response(from: request, context: context)
         }
         let status = HTTPResponse.Status(code: lumora.httpStatusCode)
@@ -102,11 +109,32 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         switch lumora.httpStatusCode {
         case 404: title = "Page not found"
         case 403: title = "Not allowed"
+        case 400, 422: title = "Please check what you sent"
+        case 413: title = "That is too much"
+        case 429: title = "Too many requests"
         case 502, 503, 504: title = "The store is busy"
         case 500: title = "Something went wrong"
         default: title = "That did not work"
         }
-        return try pages.errorPage(status, title: title, message: lumora.message, context: context)
+        var response = try pages.errorPage(status, title: title, message: lumora.message, context: context)
+        for field in lumora.responseHeaders where field.name == .retryAfter { response.headers.append(field) }
+        return response
+    }
+}
+
+/// Storefront and landing-page routes answer errors with a page, not the JSON body the router
+/// would make of them (the API proxy's routes are not behind it).
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = EdgeRequestContext
+    let pages: PageRenderer
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return try ErrorPages.response(for: error, asJSON: false, request: request, context: context, pages: pages, logger: logger)
+        }
     }
 }
 

@@ -305,15 +305,20 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
     private var received = ""
     private var waiter: (marker: String, promise: EventLoopPromise<String>)?
 
-    static func connect(port: Int) async throws -> RawSocket {
+    /// Connects to the edge on 127.0.0.1, from `source` (another loopback address, for tests
+    /// that count connections per client address) or the kernel's choice.
+    static func connect(port: Int, from source: String? = nil) async throws -> RawSocket {
         let socket = RawSocket()
-        socket.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) }
             }
-            .connect(host: "127.0.0.1", port: port).get()
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        socket.channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
         return socket
     }
+
+    private var isClosed = false
 
     func send(_ text: String) async throws {
         try await channel.writeAndFlush(ByteBuffer(string: text)).get()
@@ -326,6 +331,10 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
         try await loop.submit {
             self.waiter = (marker, promise)
             self.check()
+            if self.isClosed, let waiter = self.waiter {
+                self.waiter = nil
+                waiter.promise.fail(ChannelError.ioOnClosedChannel)
+            }
         }.get()
         let timer = loop.scheduleTask(in: timeout) { promise.fail(ChannelError.connectTimeout(timeout)) }
         defer { timer.cancel() }
@@ -334,9 +343,24 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
 
     func close() { channel.close(promise: nil) }
 
+    /// Returns once the server has closed the connection.
+    func waitForClose() async throws {
+        try await channel.closeFuture.get()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         received += String(buffer: unwrapInboundIn(data))
         check()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosed = true
+        // Nothing more will come: a reader waiting for more is told so now.
+        if let waiter {
+            self.waiter = nil
+            waiter.promise.fail(ChannelError.ioOnClosedChannel)
+        }
+        context.fireChannelInactive()
     }
 
     private func check() {

@@ -50,6 +50,8 @@ struct PlatformHarness: Sendable {
 
     static func run(
         stores: [String] = ["acme", "globex"],
+        cellLimits: CellConfiguration.PlanLimits = .unlimited,
+        cellClock: any MonotonicClock = SystemClock(),
         configure: @Sendable (inout EdgeConfiguration) -> Void = { _ in },
         _ body: @Sendable (PlatformHarness) async throws -> Void
     ) async throws {
@@ -66,7 +68,7 @@ struct PlatformHarness: Sendable {
             let cellPort = ListeningPort(), edgePort = ListeningPort()
             let cell = LumoraCell.buildApplication(
                 configuration: CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
-                                                 limits: .unlimited, databaseConnections: 6),
+                                                 limits: cellLimits, databaseConnections: 6, clock: cellClock),
                 logger: database.logger, onListening: { cellPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 

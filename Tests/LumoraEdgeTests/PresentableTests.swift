@@ -33,3 +33,20 @@ import Testing
         #expect(IPRange("not-an-ip") == nil)
     }
 }
+
+/// Who a request is from, behind proxies or not.
+@Suite struct VisitorAddressTests {
+    @Test func forwardedForCountsOnlyFromTrustedProxies() {
+        let proxies = [IPRange("10.0.0.0/8")!]
+        // No trusted proxy: the peer, whatever it claims.
+        #expect(VisitorAddress.resolve(peer: "203.0.113.9", forwardedFor: "1.2.3.4", trustedProxies: []) == "203.0.113.9")
+        #expect(VisitorAddress.resolve(peer: "127.0.0.1", forwardedFor: "1.2.3.4", trustedProxies: proxies) == "127.0.0.1")
+        // Behind trusted proxies: the nearest address that is not one.
+        #expect(VisitorAddress.resolve(peer: "10.0.0.5", forwardedFor: "1.2.3.4", trustedProxies: proxies) == "1.2.3.4")
+        #expect(VisitorAddress.resolve(peer: "10.0.0.5", forwardedFor: "6.6.6.6, 1.2.3.4, 10.0.0.7", trustedProxies: proxies) == "1.2.3.4")
+        // Junk in the chain stops the walk; a proxy with no header is the visitor itself.
+        #expect(VisitorAddress.resolve(peer: "10.0.0.5", forwardedFor: "1.2.3.4, <script>", trustedProxies: proxies) == "10.0.0.5")
+        #expect(VisitorAddress.resolve(peer: "10.0.0.5", forwardedFor: nil, trustedProxies: proxies) == "10.0.0.5")
+        #expect(VisitorAddress.resolve(peer: "10.0.0.5", forwardedFor: "2001:db8::1", trustedProxies: proxies) == "2001:db8::1")
+    }
+}

@@ -83,13 +83,14 @@ import Testing
             #expect(before.status == 200)
             #expect(before.headers.first(name: "x-lumora-cell-version") == LumoraVersion.current)
 
-            let port = try FreePort.pick()
+            let listening = ListeningPort()
             let dedicated = LumoraCell.buildApplication(
-                configuration: CellConfiguration(mode: .dedicated(try StoreSlug(validating: "acme")), port: port, database: platform.database.cellURL,
+                configuration: CellConfiguration(mode: .dedicated(try StoreSlug(validating: "acme")), port: 0, database: platform.database.cellURL,
                                                  signingSecret: PlatformHarness.secret, version: "dedicated-build"),
-                logger: platform.database.logger)
+                logger: platform.database.logger, onListening: { listening.report($0) })
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await dedicated.run() }
+                let port = try await listening.value
                 try await waitUntilReady("http://127.0.0.1:\(port)/ready", http: platform.http)
                 try await platform.sql("INSERT INTO lumora.cells (id, kind, endpoint, version, status) VALUES ('store-acme', 'dedicated', \("http://127.0.0.1:\(port)"), 'dedicated-build', 'ready')")
                 try await platform.sql("UPDATE lumora.stores SET cell_id = 'store-acme' WHERE slug = 'acme'")
@@ -167,17 +168,18 @@ import Testing
         #expect(route(.get, "/products") == nil)
     }
 
-    /// A cell nobody answers at: a 502 with the JSON error body (pages too, as before the
-    /// edge had its own forwarder: the router answers a thrown `LumoraError` itself).
+    /// A cell nobody answers at (port 1: nothing listens there): a 502 with the JSON error body
+    /// under /api/, a page that says the store is busy elsewhere.
     @Test func anUnreachableCellIsABadGateway() async throws {
-        let dead = "http://127.0.0.1:\(try FreePort.pick())"
+        let dead = "http://127.0.0.1:1"
         try await PlatformHarness.run(configure: { $0.sharedCellURL = dead }) { platform in
             let api = try await platform.send(.GET, platform.host("acme"), "/api/store/products?limit=5")
             #expect(api.status == 502)
             #expect(api.body.contains(#""code":"cell_unreachable""#) && api.body.contains(#""message""#))
             #expect(api.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
             let page = try await platform.get(platform.host("acme"), "/products/anvil")
-            #expect(page.status == 502 && page.body.contains(#""code":"cell_unreachable""#))
+            #expect(page.status == 502 && page.body.contains("The store is busy"))
+            #expect(page.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
         }
     }
 }

@@ -14,15 +14,18 @@ import Testing
     /// before it stops. Not one request fails.
     @Test func plansChangeUnderTrafficWithoutAFailedRequest() async throws {
         try await ManagerHarness.run(configure: { $0.runsSharedCell = true }) { manager in
-            let port = try FreePort.pick()
+            let listening = ListeningPort()
             let edge = try await LumoraEdge.buildApplication(
-                configuration: EdgeConfiguration(port: port, rootDomain: "lumora.test", database: manager.database.edgeURL,
+                configuration: EdgeConfiguration(port: 0, rootDomain: "lumora.test", database: manager.database.edgeURL,
                                                  signingSecret: ManagerHarness.secret),
-                logger: manager.database.logger)
+                logger: manager.database.logger, onListening: { listening.report($0) })
             let created = try await manager.createStore("acme")
             let token = try #require(created["admin_token"] as? String)
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
+            let edgeTask = Task { try await edge.run() }
+            defer { edgeTask.cancel() }
+            let port = try await listening.value
             let get: @Sendable (String) async -> Int = { path in
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
                 request.headers.replaceOrAdd(name: "Host", value: "acme.lumora.test")
@@ -31,8 +34,7 @@ import Testing
             }
 
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await edge.run() }
-                try await waitUntil(timeout: .seconds(30)) { await get("/api/store/products") == 200 }
+                try await waitUntil { await get("/api/store/products") == 200 }
                 var product = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/admin/products")
                 product.method = .POST
                 product.headers.replaceOrAdd(name: "Host", value: "acme.lumora.test")

@@ -145,6 +145,11 @@ final class StoreLimiter: StoreAdmission {
         }
     }
 
+    /// Visitors with a bucket (for tests).
+    var visitorCount: Int {
+        state.withLock { $0.visitors.count }
+    }
+
     /// Requests of `store` holding the database now (for tests and metrics).
     func inFlight(_ store: StoreSlug) -> Int {
         state.withLock { $0.stores[store]?.inFlight ?? 0 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import Logging
 import LumoraCore
 import LumoraHTTP
 import NIOCore
@@ -15,10 +16,12 @@ struct PlatformRoutes: Sendable {
     let csrf: CSRFTokens
     let configuration: EdgeConfiguration
     let assets: StaticAssets
+    let logger: Logger
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.get("_platform", use: landing)
-        router.post("_platform/signup", use: signup)
+        let platform = router.group("_platform").add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
+        platform.get(use: landing)
+        platform.post("signup", use: signup)
         router.get("lumora-assets/:file") { request, context in
             try assets.response(for: try context.parameters.require("file"))
         }
@@ -56,7 +59,7 @@ struct PlatformRoutes: Sendable {
         var outbound = HTTPClientRequest(url: managerURL + "/signup")
         outbound.method = .POST
         outbound.headers.add(name: "Content-Type", value: "application/json")
-        if let address = context.remoteAddress?.ipAddress { outbound.headers.add(name: "x-forwarded-for", value: address) }
+        if let address = context.visitor { outbound.headers.add(name: "x-forwarded-for", value: address) }
         outbound.body = .bytes(ByteBuffer(bytes: try JSONWire.encoder.encode(SignupForm(slug: entered.slug, name: entered.name, ownerEmail: entered.email))))
         let status: HTTPResponseStatus
         let body: ByteBuffer

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
@@ -17,11 +18,12 @@ struct StorefrontRoutes: Sendable {
     let cache: StoreResponseCache
     let csrf: CSRFTokens
     let maximumBodySize: Int
+    let logger: Logger
 
     static let pageSize = 12
 
     func add(to router: Router<EdgeRequestContext>) {
-        let site = router.group("_sites/:site")
+        let site = router.group("_sites/:site").add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
         site.get(use: home)
         site.get("products", use: products)
         site.get("products/:handle", use: product)
