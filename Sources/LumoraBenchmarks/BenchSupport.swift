@@ -42,31 +42,54 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
     return (result, clock.now - start)
 }
 
-/// A throwaway database for one benchmark run, dropped afterwards.
+/// The PostgreSQL server benchmarks run on: an administrator's URL (scratch databases) and what
+/// the platform roles' passwords derive from, as the tests do.
+public struct BenchmarkServer: Sendable {
+    public let admin: DatabaseURL
+    public let seed: String
+
+    /// Lumora's own cluster, or `DATABASE_URL` (which must be able to create databases and roles).
+    public static func from(_ handle: DatabaseHandle, logger: Logger) async throws -> BenchmarkServer {
+        if let cluster = handle.cluster {
+            return BenchmarkServer(admin: cluster.superuserURL, seed: cluster.superuserURL.password ?? "")
+        }
+        let seed = handle.url.password ?? "lumora-bench"
+        try await PlatformRoles.bootstrap(admin: handle.url, seed: seed, database: nil, logger: logger)
+        return BenchmarkServer(admin: handle.url, seed: seed)
+    }
+}
+
+/// A throwaway database for one benchmark run, owned by the platform's owner role, dropped
+/// afterwards (with its store roles). `url` is the owner's; cells and edges log in with theirs.
 struct ScratchDatabase {
     let url: DatabaseURL
+    let cellURL: DatabaseURL
+    let edgeURL: DatabaseURL
 
-    static func with<T: Sendable>(on server: DatabaseURL, logger: Logger, _ body: (ScratchDatabase) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(on server: BenchmarkServer, logger: Logger, _ body: (ScratchDatabase) async throws -> T) async throws -> T {
         let name = "lumora_bench_\(Int(Date().timeIntervalSince1970))_\(UInt16.random(in: 0...UInt16.max))"
-        let admin = server.clientConfiguration(maximumConnections: 1)
+        let admin = server.admin.clientConfiguration(maximumConnections: 1)
         try await PostgresClient.withRunning(admin, logger: logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER \(PlatformRole.owner.rawValue)"))
         }
-        let scratch = ScratchDatabase(url: server.database(name))
+        let base = server.admin.database(name)
+        let scratch = ScratchDatabase(url: PlatformRole.owner.url(from: base, seed: server.seed), cellURL: PlatformRole.cell.url(from: base, seed: server.seed),
+                                      edgeURL: PlatformRole.edge.url(from: base, seed: server.seed))
         do {
             let result = try await body(scratch)
-            try await drop(name, admin: admin, logger: logger)
+            try await drop(name, server: server, logger: logger)
             return result
         } catch {
-            try? await drop(name, admin: admin, logger: logger)
+            try? await drop(name, server: server, logger: logger)
             throw error
         }
     }
 
-    private static func drop(_ name: String, admin: PostgresClient.Configuration, logger: Logger) async throws {
-        try await PostgresClient.withRunning(admin, logger: logger) { client in
+    private static func drop(_ name: String, server: BenchmarkServer, logger: Logger) async throws {
+        try await PostgresClient.withRunning(server.admin.clientConfiguration(maximumConnections: 1), logger: logger) { client in
             try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
         }
+        try await PlatformRoles.dropStoreRoles(ofDatabase: name, admin: server.admin, logger: logger)
     }
 }
 

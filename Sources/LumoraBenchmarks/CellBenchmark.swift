@@ -12,13 +12,13 @@ import PostgresNIO
 /// noisy neighbour: hey sends one store 20× the rate of each quiet store, and the quiet
 /// stores' p99 is compared with their p99 when the noisy store is silent.
 public struct CellBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let binary: URL
     public let stores: Int
     public let seconds: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, stores: Int = 1000, seconds: Int = 15, logger: Logger) {
+    public init(server: BenchmarkServer, binary: URL, stores: Int = 1000, seconds: Int = 15, logger: Logger) {
         self.server = server
         self.binary = binary
         self.stores = stores
@@ -42,7 +42,7 @@ public struct CellBenchmark: Sendable {
             var throughput: [String: Double] = [:]
             for cached in [true, false] {
                 let label = cached ? "cache on" : "cache off"
-                let cell = try await CellProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
+                let cell = try await CellProcess.start(binary: binary, database: scratch.cellURL, secret: Self.secret,
                                                        extra: ["--store-rate", "1000000000", "--store-burst", "1000000000",
                                                                "--store-concurrency", "100000", "--cache-seconds", cached ? "60" : "0"])
                 defer { cell.stop() }
@@ -74,7 +74,7 @@ public struct CellBenchmark: Sendable {
                 return String(format: "%.2f×", single > 0 ? spread / single : 0)
             }
 
-            let noisy = try await noisyNeighbour(scratch.url, slugs: slugs)
+            let noisy = try await noisyNeighbour(scratch.cellURL, slugs: slugs)
             return """
                 lumora bench cell --stores \(stores)
                 \(machine.text)
@@ -95,7 +95,7 @@ public struct CellBenchmark: Sendable {
         let noisy = slugs[0]
         let quietRate = 10, noisyRate = quietRate * 20
         let cell = try await CellProcess.start(binary: binary, database: url, secret: Self.secret,
-                                               extra: ["--store-rate", "50", "--store-burst", "50", "--store-concurrency", "8", "--cache-seconds", "0"])
+                                               extra: ["--store-rate", "50", "--store-burst", "50", "--store-concurrency", "8", "--visitor-share", "1", "--cache-seconds", "0"])
         defer { cell.stop() }
         let signer = StoreRequestSigner(secret: Self.secret)
 
@@ -152,13 +152,8 @@ struct CellProcess: Sendable {
     var pid: pid_t { process.pid }
 
     static func start(binary: URL, database: DatabaseURL, secret: String, extra: [String]) async throws -> CellProcess {
-        let port = try FreePort.pick()
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = database.string
-        environment["LUMORA_LOG_LEVEL"] = "error"
-        let process = try ChildProcess.spawn(
-            [binary.path, "cell", "--shared", "--port", String(port), "--secret", secret] + extra,
-            environment: environment, standardOutput: .null, standardError: .inherit)
+        let (process, port) = try await RoleProcess.start([binary.path, "cell", "--shared"] + extra,
+                                                          environment: ["DATABASE_URL": database.string, "LUMORA_EDGE_SECRET": secret])
         let cell = CellProcess(process: process, baseURL: "http://127.0.0.1:\(port)")
         try await LoadTools.waitForOK(cell.baseURL + "/ready")
         return cell

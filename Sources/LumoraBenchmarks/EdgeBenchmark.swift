@@ -14,12 +14,12 @@ import PostgresNIO
 ///
 /// - API path: `GET /api/store/products?limit=20` through the edge (host → store → signed
 ///   request to the cell) vs nginx doing the same with `map $host` and signatures computed
-///   just before each run (nginx cannot compute an HMAC; signatures are valid 60 s, so runs are
-///   at most 30 s and nginx is restarted with fresh ones before each run).
+///   just before each run (nginx cannot compute an HMAC; signatures are valid 30 s, so runs are
+///   at most 25 s and nginx is restarted with fresh ones before each run).
 /// - Page path: a product page from the edge's warm page cache vs the same HTML as a static
 ///   file served by nginx.
 public struct EdgeBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let binary: URL
     public let stores: Int
     public let seconds: Int
@@ -30,7 +30,7 @@ public struct EdgeBenchmark: Sendable {
     public let rounds: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, only: String? = nil, rounds: Int = 1, logger: Logger) {
+    public init(server: BenchmarkServer, binary: URL, stores: Int = 10, seconds: Int = 15, nginxWorkers: Int = 2, only: String? = nil, rounds: Int = 1, logger: Logger) {
         self.server = server
         self.binary = binary
         self.stores = stores
@@ -57,8 +57,8 @@ public struct EdgeBenchmark: Sendable {
 
     public func run() async throws -> String {
         guard stores >= 1 else { throw BenchmarkError(message: "the edge benchmark needs at least 1 store") }
-        guard (1...30).contains(seconds) else {
-            throw BenchmarkError(message: "--seconds must be 1…30: nginx's precomputed signatures are valid for 60 s, warm-up included")
+        guard (1...25).contains(seconds) else {
+            throw BenchmarkError(message: "--seconds must be 1…25: nginx's precomputed signatures are valid for 30 s, warm-up included")
         }
         guard nginxWorkers >= 1 else { throw BenchmarkError(message: "--nginx-workers must be at least 1") }
         guard only == nil || only == "api" || only == "page" else { throw BenchmarkError(message: "--only is api or page") }
@@ -75,11 +75,11 @@ public struct EdgeBenchmark: Sendable {
                 return try await MachineDescription.read(client: client)
             }
 
-            let cell = try await CellProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
+            let cell = try await CellProcess.start(binary: binary, database: scratch.cellURL, secret: Self.secret,
                                                    extra: ["--store-rate", "1000000000", "--store-burst", "1000000000",
                                                            "--store-concurrency", "100000", "--cache-seconds", "\(Self.cacheSeconds)"])
             defer { cell.stop() }
-            let edge = try await EdgeProcess.start(binary: binary, database: scratch.url, secret: Self.secret,
+            let edge = try await EdgeProcess.start(binary: binary, database: scratch.edgeURL, secret: Self.secret,
                                                    rootDomain: Self.rootDomain, cell: cell.baseURL)
             defer { edge.stop() }
 
@@ -230,14 +230,9 @@ struct EdgeProcess: Sendable {
     var pid: pid_t { process.pid }
 
     static func start(binary: URL, database: DatabaseURL, secret: String, rootDomain: String, cell: String) async throws -> EdgeProcess {
-        let port = try FreePort.pick()
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = database.string
-        environment["LUMORA_LOG_LEVEL"] = "error"
-        let process = try ChildProcess.spawn(
-            [binary.path, "edge", "--port", String(port), "--root-domain", rootDomain, "--secret", secret, "--shared-cell", cell,
-             "--page-cache-seconds", String(EdgeBenchmark.cacheSeconds)],
-            environment: environment, standardOutput: .null, standardError: .inherit)
+        let (process, port) = try await RoleProcess.start(
+            [binary.path, "edge", "--root-domain", rootDomain, "--shared-cell", cell, "--page-cache-seconds", String(EdgeBenchmark.cacheSeconds)],
+            environment: ["DATABASE_URL": database.string, "LUMORA_EDGE_SECRET": secret])
         let edge = EdgeProcess(process: process, baseURL: "http://127.0.0.1:\(port)")
         do {
             // Up when it answers anything for the root domain's landing page.

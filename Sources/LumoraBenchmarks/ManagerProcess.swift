@@ -13,9 +13,11 @@ struct ManagerProcess: Sendable {
     let baseURL: String
     let token: String
 
-    static func start(binary: URL, database: DatabaseURL, folder: URL, token: String, secret: String, rootDomain: String) async throws -> ManagerProcess {
+    static func start(binary: URL, database: DatabaseURL, cellDatabase: DatabaseURL, folder: URL, token: String, secret: String,
+                      rootDomain: String) async throws -> ManagerProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database.string
+        environment["LUMORA_CELL_DATABASE_URL"] = cellDatabase.string
         environment["LUMORA_OPERATOR_TOKEN"] = token
         environment["LUMORA_EDGE_SECRET"] = secret
         environment["LUMORA_LOG_LEVEL"] = "error"

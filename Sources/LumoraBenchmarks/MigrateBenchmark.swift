@@ -7,12 +7,12 @@ import PostgresNIO
 /// `lumora bench migrate`: `lumora migrate` over many stores when there is nothing to do, and
 /// when every store gets a new column and index.
 public struct MigrateBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let stores: Int
     public let concurrency: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, stores: Int, concurrency: Int = 4, logger: Logger) {
+    public init(server: BenchmarkServer, stores: Int, concurrency: Int = 4, logger: Logger) {
         self.server = server
         self.stores = stores
         self.concurrency = concurrency

@@ -12,12 +12,12 @@ import PostgresNIO
 /// replaying the same DDL (empty warm pool), filling the warm pool, and signing stores up from
 /// the warm pool (a schema rename).
 public struct ProvisionBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let stores: Int
     public let signupConcurrency: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, stores: Int, signupConcurrency: Int = 4, logger: Logger) {
+    public init(server: BenchmarkServer, stores: Int, signupConcurrency: Int = 4, logger: Logger) {
         self.server = server
         self.stores = stores
         self.signupConcurrency = signupConcurrency

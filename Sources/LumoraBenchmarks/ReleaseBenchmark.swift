@@ -13,7 +13,7 @@ import Synchronization
 /// index on every store's products). Reports the wall time of each phase and every request
 /// that failed while the release ran.
 public struct ReleaseBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let binary: URL
     public let stores: Int
     public let dedicated: Int
@@ -22,7 +22,7 @@ public struct ReleaseBenchmark: Sendable {
     public let loadConcurrency: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, stores: Int = 1000, dedicated: Int = 20, batchSize: Int = 5,
+    public init(server: BenchmarkServer, binary: URL, stores: Int = 1000, dedicated: Int = 20, batchSize: Int = 5,
                 healthWindowMilliseconds: Int = 2000, loadConcurrency: Int = 8, logger: Logger) {
         self.server = server
         self.binary = binary
@@ -56,10 +56,10 @@ public struct ReleaseBenchmark: Sendable {
             defer { try? FileManager.default.removeItem(at: folder) }
             let newVersion = try makeVersion(in: folder)
 
-            let manager = try await ManagerProcess.start(binary: binary, database: scratch.url, folder: folder, token: Self.token,
+            let manager = try await ManagerProcess.start(binary: binary, database: scratch.url, cellDatabase: scratch.cellURL, folder: folder, token: Self.token,
                                                          secret: Self.secret, rootDomain: Self.rootDomain)
             defer { manager.stop() }
-            let edge = try await EdgeProcess.start(binary: binary, database: scratch.url, secret: Self.secret, rootDomain: Self.rootDomain, cell: "")
+            let edge = try await EdgeProcess.start(binary: binary, database: scratch.edgeURL, secret: Self.secret, rootDomain: Self.rootDomain, cell: "")
             defer { edge.stop() }
 
             let dedicatedSlugs = (1...max(dedicated, 1)).map { String(format: "vip-%02d", $0) }

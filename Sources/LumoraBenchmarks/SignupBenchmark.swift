@@ -11,13 +11,13 @@ import PostgresNIO
 /// processes, one signup at a time. Standard stores reuse the shared cell; enterprise stores
 /// wait for a cell process of their own.
 public struct SignupBenchmark: Sendable {
-    public let server: DatabaseURL
+    public let server: BenchmarkServer
     public let binary: URL
     public let standard: Int
     public let enterprise: Int
     public let logger: Logger
 
-    public init(server: DatabaseURL, binary: URL, standard: Int = 200, enterprise: Int = 10, logger: Logger) {
+    public init(server: BenchmarkServer, binary: URL, standard: Int = 200, enterprise: Int = 10, logger: Logger) {
         self.server = server
         self.binary = binary
         self.standard = standard
@@ -40,10 +40,10 @@ public struct SignupBenchmark: Sendable {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
 
-            let manager = try await ManagerProcess.start(binary: binary, database: scratch.url, folder: folder, token: Self.token,
+            let manager = try await ManagerProcess.start(binary: binary, database: scratch.url, cellDatabase: scratch.cellURL, folder: folder, token: Self.token,
                                                          secret: Self.secret, rootDomain: Self.rootDomain)
             defer { manager.stop() }
-            let edge = try await EdgeProcess.start(binary: binary, database: scratch.url, secret: Self.secret, rootDomain: Self.rootDomain, cell: "")
+            let edge = try await EdgeProcess.start(binary: binary, database: scratch.edgeURL, secret: Self.secret, rootDomain: Self.rootDomain, cell: "")
             defer { edge.stop() }
             // The shared cell is up when a first store answers; warm everything once.
             _ = try await signup("warm-up", plan: "standard", manager: manager, edgeURL: edge.baseURL)

@@ -22,7 +22,9 @@ enum DriverSQL {
     }
 
     /// A new process for the cell exists (not serving yet).
-    static func recordNext(id: String, pid: pid_t, endpoint: String) -> PostgresQuery {
+    /// The process starting for the cell (its endpoint once it listens): a manager that dies
+    /// before the switch leaves it recorded, and the next one stops it.
+    static func recordNext(id: String, pid: pid_t, endpoint: String?) -> PostgresQuery {
         "UPDATE lumora.cells SET next_process_id = \(Int32(pid)), next_endpoint = \(endpoint), updated_at = now() WHERE id = \(id)"
     }
 

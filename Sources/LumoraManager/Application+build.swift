@@ -20,11 +20,14 @@ public struct Manager: Sendable {
 /// Builds the manager: the operator API, the public signup, the job workers (woken by
 /// LISTEN/NOTIFY), the warm-pool keeper, and — at start — recovery of the cells this machine
 /// runs and (for the local runtime) the shared cell.
+///
+/// `onListening` is told the port the API listens on (port 0 in the configuration: any free one).
 public func buildManager(
     configuration: ManagerConfiguration,
     runtime makeRuntime: (PostgresClient) -> any CellRuntime,
     domains: any DomainProvider,
-    logger: Logger
+    logger: Logger,
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> Manager {
     var databaseURL = configuration.database
     databaseURL.applicationName = "lumora-manager"
@@ -64,6 +67,7 @@ public func buildManager(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-manager"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(client, CellSupervisor(platform: platform, migrations: migrations), feed, runner, keeper)
     return Manager(application: app, queue: queue, runtime: runtime)

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Release.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Release.self, Isolation.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.runBenchmark { database, _, logger in
-                try await ProvisionBenchmark(server: database.url, stores: stores, signupConcurrency: concurrency, logger: logger).run()
+                try await ProvisionBenchmark(server: try await BenchmarkServer.from(database, logger: logger), stores: stores, signupConcurrency: concurrency, logger: logger).run()
             }
         }
     }
@@ -34,7 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.runBenchmark { database, _, logger in
-                try await MigrateBenchmark(server: database.url, stores: stores, concurrency: concurrency, logger: logger).run()
+                try await MigrateBenchmark(server: try await BenchmarkServer.from(database, logger: logger), stores: stores, concurrency: concurrency, logger: logger).run()
             }
         }
     }
@@ -48,7 +48,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.runBenchmark { database, binary, logger in
-                try await CellBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds, logger: logger).run()
+                try await CellBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores, seconds: seconds, logger: logger).run()
             }
         }
     }
@@ -58,15 +58,32 @@ struct BenchCommand: AsyncParsableCommand {
 
         @OptionGroup var options: DatabaseOptions
         @Option(help: "Stores with the same catalog; wrk picks the Host at random among them.") var stores: Int = 10
-        @Option(help: "Seconds per measured run (at most 30: nginx's precomputed signatures expire).") var seconds: Int = 15
+        @Option(help: "Seconds per measured run (at most 25: nginx's precomputed signatures expire).") var seconds: Int = 15
         @Option(name: .customLong("nginx-workers"), help: "nginx worker_processes.") var nginxWorkers: Int = 2
         @Option(help: "Measure only one path: api or page.") var only: String?
         @Option(help: "ABBA rounds per path (edge, nginx, nginx, edge each).") var rounds: Int = 1
 
         func run() async throws {
             try await options.runBenchmark { database, binary, logger in
-                try await EdgeBenchmark(server: database.url, binary: binary, stores: stores, seconds: seconds,
+                try await EdgeBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores, seconds: seconds,
                                         nginxWorkers: nginxWorkers, only: only, rounds: rounds, logger: logger).run()
+            }
+        }
+    }
+
+    struct Isolation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mixed shopper, merchant and attack traffic for many stores through a real edge and shared cell, counting answers that belong to another store.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores, each with its own marked catalog.") var stores: Int = 200
+        @Option(help: "Requests in all.") var requests: Int = 100_000
+        @Option(help: "Concurrent clients.") var concurrency: Int = 32
+
+        func run() async throws {
+            try await options.runBenchmark { database, binary, logger in
+                try await IsolationBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores,
+                                             requests: requests, concurrency: concurrency, logger: logger).run()
             }
         }
     }
@@ -80,7 +97,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.runBenchmark { database, binary, logger in
-                try await SignupBenchmark(server: database.url, binary: binary, standard: standard, enterprise: enterprise, logger: logger).run()
+                try await SignupBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, standard: standard, enterprise: enterprise, logger: logger).run()
             }
         }
     }
@@ -97,7 +114,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.runBenchmark { database, binary, logger in
-                try await ReleaseBenchmark(server: database.url, binary: binary, stores: stores, dedicated: dedicated, batchSize: batchSize,
+                try await ReleaseBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores, dedicated: dedicated, batchSize: batchSize,
                                            healthWindowMilliseconds: healthWindow, loadConcurrency: load, logger: logger).run()
             }
         }

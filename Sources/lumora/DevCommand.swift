@@ -27,6 +27,15 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Do not open the demo stores on the first run.") var noDemo = false
     @OptionGroup var drivers: DriverOptions
 
+    func validate() throws {
+        // Before anything starts: a taken port found after PostgreSQL, the manager and the
+        // cells are up would have to unwind all of them.
+        for (port, flag) in [(edgePort, "--edge-port"), (managerPort, "--manager-port")] where !FreePort.isAvailable(port) {
+            throw ValidationError("port \(port) on 127.0.0.1 is taken (another lumora dev, or another program): choose another with \(flag) <port>")
+        }
+        guard edgePort != managerPort else { throw ValidationError("--edge-port and --manager-port must differ") }
+    }
+
     func run() async throws {
         let logger = options.makeLogger("lumora.dev")
         let folder = options.dataDirectoryURL
@@ -50,7 +59,8 @@ struct DevCommand: AsyncParsableCommand {
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
-                domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger)
+                domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger,
+                onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))
             let edge = try await LumoraEdge.buildApplication(
                 configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
                                                  managerURL: "http://127.0.0.1:\(managerPort)"),

@@ -27,6 +27,7 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             try await PostgresClient.withRunning(database.url.clientConfiguration(maximumConnections: 2), logger: logger) { client in
                 checks.append(await Self.database(client, url: database.url))
+                checks += await Self.roles(database, logger: logger)
                 checks += await runtimeChecks(environment, client: client, logger: logger)
             }
         } catch {
@@ -53,6 +54,33 @@ struct DoctorCommand: AsyncParsableCommand {
         } catch {
             return DoctorCheck(name: "database", ok: false, detail: "\(url.description): \(error.databaseMessage) (run `lumora migrate` on a new database)")
         }
+    }
+
+    /// The roles the processes log in as: none a superuser, cells unable to read store data
+    /// outside a store's role.
+    static func roles(_ database: DatabaseHandle, logger: Logger) async -> [DoctorCheck] {
+        var checks: [DoctorCheck] = []
+        for (name, url) in [("owner role", database.url), ("cell role", database.cellURL), ("edge role", database.edgeURL)] {
+            do {
+                let row = try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
+                    try await client.query("SELECT current_user::text, rolsuper, rolinherit FROM pg_roles WHERE rolname = current_user")
+                        .collect((String, Bool, Bool).self).first
+                }
+                guard let (user, superuser, inherits) = row else { throw LumoraError.internalError("no such role") }
+                if superuser {
+                    checks.append(DoctorCheck(name: name, ok: false, detail: "\(user) is a superuser: the database would not hold the store boundary"))
+                } else if name != "owner role", user == database.url.username {
+                    checks.append(DoctorCheck(name: name, ok: true, detail: "\(user), the owner: SQL naming another store is still refused (every store "
+                        + "transaction enters the store's role), but set \(name == "cell role" ? "LUMORA_CELL_DATABASE_URL to lumora_cell" : "LUMORA_EDGE_DATABASE_URL to lumora_edge") so a compromised process cannot leave it"))
+                } else {
+                    checks.append(DoctorCheck(name: name, ok: !(name == "cell role" && inherits),
+                                              detail: name == "cell role" && inherits ? "\(user) inherits its store roles' rights: ALTER ROLE \(user) NOINHERIT" : "\(user), not a superuser"))
+                }
+            } catch {
+                checks.append(DoctorCheck(name: name, ok: false, detail: "\(url.description): \(error.databaseMessage)"))
+            }
+        }
+        return checks
     }
 
     private func runtimeChecks(_ environment: [String: String], client: PostgresClient, logger: Logger) async -> [DoctorCheck] {

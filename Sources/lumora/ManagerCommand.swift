@@ -18,7 +18,7 @@ struct ManagerCommand: AsyncParsableCommand {
     @OptionGroup var drivers: DriverOptions
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 9090
+    @Option(help: "Port to listen on (0: any free port; written to <data-dir>/manager.url either way).") var port = 9090
     @Option(help: "Concurrent job workers.") var workers = 4
     @Flag(help: "Do not start the shared cell (another manager or a deployment runs it).") var noSharedCell = false
 
@@ -38,7 +38,8 @@ struct ManagerCommand: AsyncParsableCommand {
             let manager = try buildManager(
                 configuration: configuration,
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
-                domains: try drivers.makeDomains(rootDomain: platform.rootDomain), logger: logger)
+                domains: try drivers.makeDomains(rootDomain: platform.rootDomain), logger: logger,
+                onListening: ManagerAddress.writer(dataDirectory: options.dataDirectoryURL, host: host))
             try await RoleRunner.run(manager.application, logger: logger)
         } catch {
             await database.close()

@@ -6,15 +6,29 @@ import NIOHTTP1
 
 /// How operator commands reach the manager.
 struct ManagerConnection: ParsableArguments {
-    @Option(name: .customLong("manager-url"), help: "The manager (default: LUMORA_MANAGER_URL or http://127.0.0.1:9090).")
+    @Option(name: .customLong("manager-url"),
+            help: "The manager (default: LUMORA_MANAGER_URL, else the one recorded in --data-dir, else http://127.0.0.1:9090).")
     var managerURL: String?
     @Option(help: "Operator token (default: LUMORA_OPERATOR_TOKEN, or the one in --data-dir).") var token: String?
-    @Option(name: .customLong("data-dir"), help: "Lumora's data folder, where `lumora dev` keeps the operator token.") var dataDirectory = ".lumora"
+    @Option(name: .customLong("data-dir"), help: "Lumora's data folder, where `lumora dev` and `lumora manager` keep the operator token and the manager's URL.")
+    var dataDirectory = ".lumora"
     @Flag(help: "Print the manager's JSON instead of a summary.") var json = false
 
     var baseURL: String {
-        (managerURL ?? ProcessInfo.processInfo.environment["LUMORA_MANAGER_URL"] ?? "http://127.0.0.1:9090")
+        (managerURL ?? ProcessInfo.processInfo.environment["LUMORA_MANAGER_URL"]?.nonEmpty
+            ?? ManagerAddress.read(dataDirectory: URL(fileURLWithPath: dataDirectory)) ?? "http://127.0.0.1:9090")
             .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    }
+
+    /// A client that gives up connecting after 3 s (a manager that is not running refuses at
+    /// once; one behind a dead address would otherwise take the system's 30 s).
+    static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(3), read: .seconds(30))))
+
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") || text.contains("connectionRefused") || text.contains("errno: 111") { return "connection refused" }
+        if text.contains("connectTimeout") || text.contains("Connect timeout") { return "no answer within 3 s" }
+        return text
     }
 
     func operatorToken() throws -> String {
@@ -38,9 +52,13 @@ struct ManagerConnection: ParsableArguments {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(30))
         } catch {
-            throw OperatorError("cannot reach the manager at \(baseURL): \(error)")
+            throw OperatorError("""
+                cannot reach the manager at \(baseURL) (\(Self.describe(error))).
+                Start the platform with `swift run lumora dev --data-dir \(dataDirectory)` (or `lumora manager`), \
+                or point --manager-url / LUMORA_MANAGER_URL at a running manager.
+                """)
         }
         let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]

@@ -41,3 +41,25 @@ enum PortFile {
         }
     }
 }
+
+/// `<data-dir>/manager.url`: where the manager of a data folder listens, written once it does,
+/// so every operator command pointed at the folder finds it (as it finds the operator token).
+enum ManagerAddress {
+    static let fileName = "manager.url"
+
+    static func writer(dataDirectory: URL, host: String) -> @Sendable (Int) async -> Void {
+        { port in
+            let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+            try? PrivateFile.create(dataDirectory.appendingPathComponent(fileName), contents: Data("http://\(shown):\(port)\n".utf8))
+        }
+    }
+
+    static func read(dataDirectory: URL) -> String? {
+        (try? String(contentsOf: dataDirectory.appendingPathComponent(fileName), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

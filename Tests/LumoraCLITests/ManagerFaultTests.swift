@@ -7,35 +7,37 @@ import LumoraTestSupport
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
+import Synchronization
 import Testing
 
 @Suite struct ManagerFaultTests {
     /// SIGKILL the manager while it provisions 20 stores (half enterprise, each needing a cell
-    /// process); start it again: every store ends active exactly once, with one schema and (for
+    /// process, held at a gate so none can finish before the kill); start it again: every store ends active exactly once, with one schema and (for
     /// enterprise) one cell process — the cells the dead manager started are adopted, not
     /// duplicated. Then kill a cell: it is restarted and answers again.
-    @Test(.timeLimit(.minutes(5))) func aKilledManagerFinishesEveryStoreExactlyOnce() async throws {
+    @Test(.timeLimit(.minutes(8))) func aKilledManagerFinishesEveryStoreExactlyOnce() async throws {
         try await TestDatabase.withFresh { db in
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-fault-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let log = folder.appendingPathComponent("manager.log")
-            let port = try FreePort.pick()
-            let base = "http://127.0.0.1:\(port)"
-            let environment = ["DATABASE_URL": db.url.string, "LUMORA_OPERATOR_TOKEN": "fault-token", "LUMORA_EDGE_SECRET": "fault-secret",
-                               "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
-            // Cells that take a moment to start (as they do on a busy machine), and two workers:
-            // provisioning lasts long enough for the kill to land in the middle of it, however
-            // fast or loaded the machine running the test is.
-            let slowCell = folder.appendingPathComponent("slow-lumora")
-            try "#!/bin/sh\nsleep 0.4\nexec '\(try LumoraBinary.url().path)' \"$@\"\n".write(to: slowCell, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowCell.path)
-            let arguments = ["manager", "--port", String(port), "--data-dir", folder.path, "--no-shared-cell", "--root-domain", "lumora.test",
-                             "--workers", "2", "--cell-binary", slowCell.path]
+            let environment = ["DATABASE_URL": db.url.string, "LUMORA_CELL_DATABASE_URL": db.cellURL.string, "LUMORA_OPERATOR_TOKEN": "fault-token",
+                               "LUMORA_EDGE_SECRET": "fault-secret", "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
+            // Cells start only once the test opens a gate (creates a file): until then no
+            // enterprise store can finish, so the kill lands in the middle of provisioning by
+            // construction, however fast or slow the machine.
+            let gate = folder.appendingPathComponent("gate")
+            let gatedCell = folder.appendingPathComponent("gated-lumora")
+            try "#!/bin/sh\nwhile [ ! -e '\(gate.path)' ]; do sleep 0.05; done\nexec '\(try LumoraBinary.url().path)' \"$@\"\n"
+                .write(to: gatedCell, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: gatedCell.path)
+            let arguments = ["--no-shared-cell", "--root-domain", "lumora.test", "--workers", "2", "--cell-binary", gatedCell.path]
             let http = HTTPClient.shared
 
+            var (manager, firstURL) = try await LumoraBinary.startManager(arguments, folder: folder, environment: environment, output: log)
+            let base = ManagerURL(firstURL)  // a restarted manager listens elsewhere
             func call(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> HTTPClientResponse {
-                var request = HTTPClientRequest(url: base + path)
+                var request = HTTPClientRequest(url: base.value + path)
                 request.method = method
                 request.headers.add(name: "Authorization", value: "Bearer fault-token")
                 if let json {
@@ -56,8 +58,7 @@ import Testing
                 for pid in Self.processes(where: { $0.contains("manager") && $0.contains(folder.path) }) { kill(pid, SIGKILL) }
                 for slug in slugs { for pid in Self.cellProcesses(store: slug) { kill(pid, SIGKILL) } }
             }
-            var manager = try LumoraBinary.start(arguments, environment: environment, output: log)
-            try await waitUntil(timeout: .seconds(30)) { (try? await call(.GET, "/health").status) == .ok }
+            try await waitUntil { (try? await call(.GET, "/health").status) == .ok }
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for slug in slugs {
@@ -69,20 +70,21 @@ import Testing
                 }
                 try await group.waitForAll()
             }
-            // Kill it in the middle: some stores live, enterprise cells starting.
-            try await waitUntil(timeout: .seconds(60)) {
-                let active = try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'")
-                let cells = try await scalar("SELECT count(*)::int FROM lumora.cells")
-                return active >= 3 && cells >= 1
+            // Kill it in the middle: an enterprise cell is starting (held at the gate).
+            try await waitUntil {
+                try await scalar("SELECT count(*)::int FROM lumora.cells WHERE next_process_id IS NOT NULL") >= 1
             }
             manager.signal(SIGKILL)
             #expect(await manager.waitForExit() == 128 + SIGKILL)
-            let unfinished = try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status <> 'active'")
-            #expect(unfinished > 0, "the manager was killed after it had finished everything")
+            let unfinished = try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status <> 'active' AND plan = 'enterprise'")
+            #expect(unfinished == 10, "no enterprise store can be active before the gate opens")
 
-            manager = try LumoraBinary.start(arguments, environment: environment, output: log)
+            try Data().write(to: gate)
+            let second = try await LumoraBinary.startManager(arguments, folder: folder, environment: environment, output: log)
+            manager = second.process
+            base.value = second.url
             do {
-                try await waitUntil(timeout: .seconds(120)) {
+                try await waitUntil(timeout: .seconds(180)) {
                     try await scalar("SELECT count(*)::int FROM lumora.stores WHERE status = 'active'") == slugs.count
                 }
             } catch {
@@ -96,7 +98,7 @@ import Testing
 
             // A job whose last step committed just before the kill finishes once its dead
             // worker's lease expires (it skips the recorded steps).
-            try await waitUntil(timeout: .seconds(60)) {
+            try await waitUntil {
                 try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE state <> 'succeeded'") == 0
             }
             #expect(try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'provision_store'") == slugs.count)
@@ -120,7 +122,7 @@ import Testing
             kill(pid_t(victim.1 ?? 0), SIGKILL)
             var restarted: (Int32?, String?) = (nil, nil)
             do {
-                try await waitUntil(timeout: .seconds(60)) {
+                try await waitUntil {
                     restarted = try await db.withClient { client in
                         try await client.query("SELECT process_id, endpoint FROM lumora.cells WHERE id = \("store-ft\(run)-ent-0") AND status = 'ready'")
                             .collect((Int32?, String?).self).first ?? (nil, nil)
@@ -147,7 +149,7 @@ import Testing
             for slug in slugs where slug.contains("-ent-") {
                 for pid in Self.cellProcesses(store: slug) { kill(pid, SIGTERM) }
             }
-            try await waitUntil(timeout: .seconds(30)) { slugs.allSatisfy { Self.cellProcesses(store: $0).isEmpty } }
+            try await waitUntil { slugs.allSatisfy { Self.cellProcesses(store: $0).isEmpty } }
         }
     }
 
@@ -167,5 +169,15 @@ import Testing
             return matches(data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
                 && (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z") != true
         }
+    }
+}
+
+/// The manager's URL, changed when it restarts (on another port).
+final class ManagerURL: Sendable {
+    private let state: Mutex<String>
+    init(_ url: String) { state = Mutex(url) }
+    var value: String {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -17,33 +17,32 @@ final class PlatformProcesses: @unchecked Sendable {
 
     let db: TestDatabase
     let folder: URL
-    let managerPort: Int
+    /// Where the manager listens, from `<folder>/manager.url` (it binds port 0).
+    private(set) var managerURL: String
     let edgePort: Int
     private(set) var manager: ChildProcess
     let edge: ChildProcess
 
     var log: URL { folder.appendingPathComponent("manager.log") }
 
-    private static func managerArguments(port: Int, folder: URL) -> [String] {
-        ["manager", "--port", String(port), "--data-dir", folder.path, "--root-domain", rootDomain]
+    /// Each role logs in as its own database role, as deployed.
+    private static func environment(_ db: TestDatabase) -> [String: String] {
+        ["DATABASE_URL": db.url.string, "LUMORA_CELL_DATABASE_URL": db.cellURL.string, "LUMORA_OPERATOR_TOKEN": operatorToken,
+         "LUMORA_EDGE_SECRET": secret, "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
     }
 
-    private static func environment(_ db: TestDatabase) -> [String: String] {
-        ["DATABASE_URL": db.url.string, "LUMORA_OPERATOR_TOKEN": operatorToken, "LUMORA_EDGE_SECRET": secret,
-         "LUMORA_CELL_LOG_LEVEL": "error", "LUMORA_LOG_LEVEL": "warning"]
+    private static func startManager(db: TestDatabase, folder: URL, log: URL) async throws -> (ChildProcess, String) {
+        try await LumoraBinary.startManager(["--root-domain", rootDomain], folder: folder, environment: environment(db), output: log)
     }
 
     private init(db: TestDatabase, folder: URL) async throws {
         self.db = db
         self.folder = folder
-        managerPort = try FreePort.pick()
-        edgePort = try FreePort.pick()
-        manager = try LumoraBinary.start(Self.managerArguments(port: managerPort, folder: folder), environment: Self.environment(db),
-                                         output: folder.appendingPathComponent("manager.log"))
-        edge = try LumoraBinary.start(["edge", "--port", String(edgePort), "--root-domain", Self.rootDomain,
-                                       "--manager-url", "http://127.0.0.1:\(managerPort)"],
-                                      environment: ["DATABASE_URL": db.url.string, "LUMORA_EDGE_SECRET": Self.secret, "LUMORA_LOG_LEVEL": "warning"],
-                                      output: folder.appendingPathComponent("edge.log"))
+        (manager, managerURL) = try await Self.startManager(db: db, folder: folder, log: folder.appendingPathComponent("manager.log"))
+        (edge, edgePort) = try await LumoraBinary.startListening(["edge", "--root-domain", Self.rootDomain, "--manager-url", managerURL],
+                                                                 environment: ["DATABASE_URL": db.edgeURL.string, "LUMORA_EDGE_SECRET": Self.secret,
+                                                                               "LUMORA_LOG_LEVEL": "warning"],
+                                                                 output: folder.appendingPathComponent("edge.log"))
     }
 
     /// Runs `body` against a manager and an edge on a fresh database; stops them and every
@@ -68,7 +67,7 @@ final class PlatformProcesses: @unchecked Sendable {
     }
 
     private func waitUntilUp() async throws {
-        try await waitUntil(timeout: .seconds(60)) {
+        try await waitUntil {
             let manager = (try? await self.call(.GET, "/health").status) == .ok
             let edge = (try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(self.edgePort)/_platform/health"),
                                                              timeout: .seconds(2)).status) != nil
@@ -81,8 +80,8 @@ final class PlatformProcesses: @unchecked Sendable {
     func killAndRestartManager() async throws {
         manager.signal(SIGKILL)
         _ = await manager.waitForExit()
-        manager = try LumoraBinary.start(Self.managerArguments(port: managerPort, folder: folder), environment: Self.environment(db), output: log)
-        try await waitUntil(timeout: .seconds(60)) { (try? await self.call(.GET, "/health").status) == .ok }
+        (manager, managerURL) = try await Self.startManager(db: db, folder: folder, log: log)
+        try await waitUntil { (try? await self.call(.GET, "/health").status) == .ok }
     }
 
     func stop() async {
@@ -100,7 +99,7 @@ final class PlatformProcesses: @unchecked Sendable {
     // MARK: Calls
 
     func call(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(managerPort)" + path)
+        var request = HTTPClientRequest(url: managerURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(Self.operatorToken)")
         if let json {

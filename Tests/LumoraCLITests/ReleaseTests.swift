@@ -23,6 +23,16 @@ import Testing
             try await platform.createStores(shared, plan: "standard")
             // VIP store: held on the current version.
             _ = try await platform.json(.PUT, "/v1/stores/ent-9/pin", #"{"version":"0.1.0"}"#)
+            // The cells the manager started got the signing secret in their environment, not on
+            // their command line (which `ps` shows to every user).
+            let pids = try await platform.db.withClient { client in
+                try await client.query("SELECT process_id FROM lumora.cells WHERE process_id IS NOT NULL").collect(Int32.self)
+            }
+            #expect(pids.count == 11)
+            for pid in pids {
+                let commandLine = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                #expect(commandLine.contains("cell") && !commandLine.contains(PlatformProcesses.secret), "\(commandLine)")
+            }
 
             let load = StorefrontLoad(platform, stores: dedicated + shared)
             try await waitUntil { load.succeeded >= 20 }
@@ -45,7 +55,7 @@ import Testing
             #expect(Set(cells.compactMap { $0["batch"] as? Int }) == [0, 1, 2, 3, 4])
 
             // What an operator sees.
-            let report = try await LumoraBinary.run(["releases", "status", String(id), "--manager-url", "http://127.0.0.1:\(platform.managerPort)",
+            let report = try await LumoraBinary.run(["releases", "status", String(id), "--manager-url", platform.managerURL,
                                                      "--token", PlatformProcesses.operatorToken])
             #expect(report.status == 0)
             #expect(report.output.contains("0.2.0 · succeeded"), "\(report.output)")
@@ -185,11 +195,12 @@ import Testing
     }
 
     /// A build that boots and answers `/ready` but fails every request, counting its 5xx in
-    /// `/metrics` like a cell does.
+    /// `/metrics` like a cell does; it listens as `lumora cell` does (`--port 0 --port-file`).
     static let erroringCell = #"""
         #!/usr/bin/env python3
         import sys, http.server
         port = int(sys.argv[sys.argv.index("--port") + 1])
+        port_file = sys.argv[sys.argv.index("--port-file") + 1] if "--port-file" in sys.argv else None
         errors = 0
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args): pass
@@ -208,6 +219,10 @@ import Testing
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-        http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if port_file:
+            with open(port_file + ".tmp", "w") as f: f.write("%d\n" % server.server_address[1])
+            import os; os.rename(port_file + ".tmp", port_file)
+        server.serve_forever()
         """#
 }

@@ -53,6 +53,22 @@ public enum LumoraBinary {
         return (process, port)
     }
 
+    /// Starts `lumora manager --port 0 --data-dir <folder> <arguments>` and returns it with the
+    /// URL it records in `<folder>/manager.url` once it listens.
+    public static func startManager(_ arguments: [String], folder: URL, environment: [String: String] = [:], output: URL) async throws
+        -> (process: ChildProcess, url: String) {
+        let file = folder.appendingPathComponent("manager.url")
+        try? FileManager.default.removeItem(at: file)
+        let process = try start(["manager", "--port", "0", "--data-dir", folder.path] + arguments, environment: environment, output: output)
+        var url: String?
+        try await waitUntil {
+            url = (try? String(contentsOf: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return url?.isEmpty == false || process.hasExited
+        }
+        guard let url, !url.isEmpty else { throw ExitedEarly(log: (try? String(contentsOf: output, encoding: .utf8)) ?? "") }
+        return (process, url)
+    }
+
     public struct ExitedEarly: Error, CustomStringConvertible {
         public let log: String
         public var description: String { "the process exited before it listened:\n\(log.suffix(2000))" }

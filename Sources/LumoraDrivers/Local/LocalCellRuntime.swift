@@ -7,7 +7,7 @@ import LumoraDatabase
 import PostgresNIO
 import Synchronization
 
-/// Cells as `lumora cell` processes on this machine, on free loopback ports.
+/// Cells as `lumora cell` processes on this machine, on loopback ports they bind themselves.
 ///
 /// What runs is recorded in `lumora.cells` (endpoint, pid, binary, host), so a restarted
 /// manager adopts cells that are still up instead of starting duplicates, and restarts the
@@ -177,8 +177,13 @@ public final class LocalCellRuntime: CellRuntime {
     private func start(_ spec: CellSpec) async throws -> Started {
         var lastError: (any Error)?
         for _ in 0..<3 {
-            let port = try FreePort.pick()
-            var arguments = [spec.version.binary ?? CommandLine.arguments[0], "cell", "--port", String(port), "--cell-id", spec.id]
+            // Port 0: the cell binds any free port and writes it here once it listens, so no
+            // port is picked beforehand that another process could take first.
+            let portFile = (configuration.logDirectory ?? FileManager.default.temporaryDirectory)
+                .appendingPathComponent(".\(spec.id)-\(UInt32.random(in: 0...UInt32.max)).port")
+            defer { try? FileManager.default.removeItem(at: portFile) }
+            var arguments = [spec.version.binary ?? CommandLine.arguments[0], "cell", "--port", "0", "--port-file", portFile.path,
+                             "--cell-id", spec.id]
             switch spec.kind {
             case .shared: arguments += ["--shared"] + configuration.sharedCellArguments
             case .dedicated: arguments += ["--store", spec.store?.rawValue ?? ""]
@@ -207,14 +212,29 @@ public final class LocalCellRuntime: CellRuntime {
                 throw error
             }
             if let lifeline { close(lifeline.read) }
-            try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: endpoint(port)), logger: logger).drain()
-            if await waitUntilReady(port: port, process: process) {
-                return Started(process: process, pid: process.pid, port: port, lifeline: lifeline?.write)
+            try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: nil), logger: logger).drain()
+            if let port = await waitForPort(portFile, process: process) {
+                try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: endpoint(port)), logger: logger).drain()
+                if await waitUntilReady(port: port, process: process) {
+                    return Started(process: process, pid: process.pid, port: port, lifeline: lifeline?.write)
+                }
             }
             lastError = LumoraError(.unavailable, code: "cell_not_ready", message: "cell \(spec.id) (\(spec.version.name)) did not become ready")
             await terminate(pid: process.pid, process: process, lifeline: lifeline?.write)
         }
         throw lastError ?? LumoraError.internalError("cell did not start")
+    }
+
+    /// The port the cell writes once it listens; nil if it exits or the ready timeout passes first.
+    private func waitForPort(_ file: URL, process: ChildProcess) async -> Int? {
+        let deadline = ContinuousClock.now + configuration.readyTimeout
+        while ContinuousClock.now < deadline, !process.hasExited {
+            if let text = try? String(contentsOf: file, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return port
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
     }
 
     /// Restarts a cell that exits while it should run, with backoff (1 s, 2 s, … 30 s).
