@@ -10,7 +10,13 @@ extension PostgresClient {
         logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own log is quiet below errors: when `body` ends while the pool is still
+        // opening a spare connection, the cancelled attempt is logged as "Connection creation
+        // failed" (clientClosedConnection) at info — nothing went wrong, and a failure `body`
+        // meets is thrown to the caller anyway.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

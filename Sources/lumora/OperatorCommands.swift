@@ -38,7 +38,9 @@ struct ManagerConnection: ParsableArguments {
         if let stored = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !stored.isEmpty {
             return stored
         }
-        throw ValidationError("no operator token: pass --token, set LUMORA_OPERATOR_TOKEN, or point --data-dir at a `lumora dev` folder")
+        // Not a ValidationError: ArgumentParser would print the top command's usage line under it.
+        throw OperatorError("no operator token in \(URL(fileURLWithPath: dataDirectory).path): pass --token, set LUMORA_OPERATOR_TOKEN, "
+                            + "or point --data-dir at the folder `lumora dev` or `lumora manager` runs with")
     }
 
     /// Calls the manager; a non-2xx answer becomes an error with the manager's message.

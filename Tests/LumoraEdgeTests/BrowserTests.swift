@@ -10,12 +10,23 @@ import Testing
 @Suite struct BrowserTests {
     static let steps = ["home", "products", "product", "cart", "checkout", "confirmation"]
 
-    /// Whether chromium, chromedriver and selenium are all there. Synchronous, because a
-    /// trait's condition is evaluated while the tests are being planned.
-    static let browserAvailable: Bool = {
-        guard executable("chromium") != nil, executable("chromedriver") != nil, let python = executable("python3") else { return false }
+    /// The Python interpreters that could run the check: `LUMORA_PYTHON`, every `python3` on
+    /// `PATH` (a pyenv shim first, say) and the system's.
+    static var pythonCandidates: [String] {
+        var candidates: [String] = []
+        if let chosen = ProcessInfo.processInfo.environment["LUMORA_PYTHON"], !chosen.isEmpty { candidates.append(chosen) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        candidates += (path.split(separator: ":").map(String.init) + ["/usr/bin"]).map { "\($0)/python3" }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+        var seen = Set<String>()
+        return candidates.filter { seen.insert(URL(fileURLWithPath: $0).resolvingSymlinksInPath().path).inserted }
+    }
+
+    /// The first candidate that imports selenium. Synchronous, because a trait's condition is
+    /// evaluated while the tests are being planned.
+    static let python: String? = pythonCandidates.first { candidate in
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
+        process.executableURL = URL(fileURLWithPath: candidate)
         process.arguments = ["-c", "import selenium"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -23,7 +34,18 @@ import Testing
         do { try process.run() } catch { return false }
         process.waitUntilExit()
         return process.terminationReason == .exit && process.terminationStatus == 0
-    }()
+    }
+
+    static let browserAvailable = executable("chromium") != nil && executable("chromedriver") != nil && python != nil
+
+    /// Why the test is skipped, naming what was looked for and where.
+    static var skipReason: Comment {
+        var missing: [String] = []
+        if executable("chromium") == nil { missing.append("chromium") }
+        if executable("chromedriver") == nil { missing.append("chromedriver (Debian: chromium-driver)") }
+        if python == nil { missing.append("the selenium module in any of \(pythonCandidates.joined(separator: ", ")) (or LUMORA_PYTHON)") }
+        return Comment(rawValue: "needs " + missing.joined(separator: "; "))
+    }
 
     /// The first executable `name` on `PATH`, or in /usr/bin.
     static func executable(_ name: String) -> String? {
@@ -36,7 +58,7 @@ import Testing
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test(.enabled(if: BrowserTests.browserAvailable, "needs chromium, chromedriver and the selenium Python module"),
+    @Test(.enabled(if: BrowserTests.browserAvailable, BrowserTests.skipReason),
           .timeLimit(.minutes(5)))
     func aShopperBuysInEachStoreWithHeadlessChromium() async throws {
         try await PlatformHarness.run { platform in
@@ -61,7 +83,7 @@ import Testing
 
             let script = Self.repositoryRoot.appendingPathComponent("scripts/browser_check.py").path
             let (status, output) = try await ChildProcess.run([
-                "python3", script,
+                try #require(Self.python), script,
                 "--edge-port", String(platform.edgePort),
                 "--hosts", hosts.joined(separator: ","),
                 "--root-domain", PlatformHarness.rootDomain,

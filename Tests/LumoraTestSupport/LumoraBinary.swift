@@ -16,12 +16,41 @@ public enum LumoraBinary {
         guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
             throw MissingBinary(path: candidate.path)
         }
+        // `swift test` builds the tests, not the executable: a binary older than the sources
+        // would test yesterday's code.
+        if let built = modified(candidate), let newest = newestSource, newest.date > built {
+            throw StaleBinary(path: candidate.path, source: newest.path)
+        }
         return candidate
     }
 
     public struct MissingBinary: Error, CustomStringConvertible {
         public let path: String
         public var description: String { "no lumora executable at \(path): run `swift build` before `swift test`" }
+    }
+
+    public struct StaleBinary: Error, CustomStringConvertible {
+        public let path: String
+        public let source: String
+        public var description: String { "\(path) is older than \(source): run `swift build` before `swift test`" }
+    }
+
+    /// The package's `Sources` (this file is `<root>/Tests/LumoraTestSupport/LumoraBinary.swift`).
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// The most recently changed Swift file the executable is built from (read once per test run).
+    static let newestSource: (path: String, date: Date)? = {
+        guard let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) else { return nil }
+        var newest: (path: String, date: Date)?
+        for case let file as URL in files where file.pathExtension == "swift" {
+            if let date = modified(file), date > newest?.date ?? .distantPast { newest = (file.path, date) }
+        }
+        return newest
+    }()
+
+    static func modified(_ url: URL) -> Date? {
+        try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
     }
 
     /// Starts `lumora <arguments>` with stdout and stderr appended to `output`.

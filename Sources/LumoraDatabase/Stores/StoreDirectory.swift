@@ -30,7 +30,13 @@ public struct StoreDirectory: Sendable {
     ///
     /// `alsoDo` runs in the same transaction, last (the manager enqueues the provisioning job
     /// there, so a store never exists without the job that finishes it).
-    public func create(_ store: NewStore, alsoDo: ((PostgresConnection) async throws -> Void)? = nil) async throws -> CreatedStore {
+    public func create(_ store: NewStore) async throws -> CreatedStore {
+        try await create(store) { _ in }.store
+    }
+
+    /// `create`, with `alsoDo`'s result made in the same transaction.
+    public func create<Extra: Sendable>(_ store: NewStore, alsoDo: (PostgresConnection) async throws -> Extra) async throws
+        -> (store: CreatedStore, extra: Extra) {
         do {
             return try await client.transaction(logger: logger) { connection in
                 try await connection.run(SQL.schemaBuildLock, logger: logger)
@@ -57,8 +63,8 @@ public struct StoreDirectory: Sendable {
                 let token = AdminToken.generate()
                 try await connection.run(SQL.setAdminTokenHash(store.slug, AdminToken.hash(token)), logger: logger)
                 guard let created = record.first else { throw LumoraError.internalError("store insert returned no row") }
-                try await alsoDo?(connection)
-                return CreatedStore(store: created, adminToken: token)
+                let extra = try await alsoDo(connection)
+                return (CreatedStore(store: created, adminToken: token), extra)
             }
         } catch where error.hasSQLState(.uniqueViolation) || error.hasSQLState(.duplicateSchema) {
             throw Self.alreadyExists(store.slug)

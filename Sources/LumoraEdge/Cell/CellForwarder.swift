@@ -57,13 +57,14 @@ final class CellForwarder: Sendable {
     }
 
     let group: any EventLoopGroup
-    private let pools: [ObjectIdentifier: LoopPool]
+    /// Each loop's pool, reachable only on that loop (`NIOLoopBound` checks it).
+    private let pools: [ObjectIdentifier: NIOLoopBound<LoopPool>]
 
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = .init()) {
         self.group = group
-        var pools: [ObjectIdentifier: LoopPool] = [:]
+        var pools: [ObjectIdentifier: NIOLoopBound<LoopPool>] = [:]
         for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = LoopPool(eventLoop: loop, configuration: configuration)
+            pools[ObjectIdentifier(loop)] = NIOLoopBound(LoopPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
         }
         self.pools = pools
     }
@@ -101,19 +102,19 @@ final class CellForwarder: Sendable {
                  completion: @escaping (Result<Reply, any Error>) -> Void) {
         let deadline = NIODeadline.now() + timeout
         if let pool = pools[ObjectIdentifier(loop)] {
-            pool.execute(request, endpoint: endpoint, deadline: deadline, completion: completion)
+            pool.value.execute(request, endpoint: endpoint, deadline: deadline, completion: completion)
             return
         }
         let pool = pools[ObjectIdentifier(group.next())]!
         let done = loop.makePromise(of: Reply.self)
-        pool.eventLoop.execute { pool.execute(request, endpoint: endpoint, deadline: deadline) { done.completeWith($0) } }
+        pool.eventLoop.execute { pool.value.execute(request, endpoint: endpoint, deadline: deadline) { done.completeWith($0) } }
         done.futureResult.assumeIsolated().whenComplete(completion)
     }
 
     /// Closes every idle connection and stops pooling; requests in flight finish.
     func shutdown() async {
         for pool in pools.values {
-            try? await pool.eventLoop.submit { pool.shutdown() }.get()
+            try? await pool.eventLoop.submit { pool.value.shutdown() }.get()
         }
     }
 
@@ -121,14 +122,15 @@ final class CellForwarder: Sendable {
     func idleCount(_ endpoint: String) async -> Int {
         var total = 0
         for pool in pools.values {
-            total += (try? await pool.eventLoop.submit { pool.idleCount(endpoint) }.get()) ?? 0
+            total += (try? await pool.eventLoop.submit { pool.value.idleCount(endpoint) }.get()) ?? 0
         }
         return total
     }
 }
 
-/// One event loop's connections. Touched only on `eventLoop`.
-final class LoopPool: @unchecked Sendable {
+/// One event loop's connections. Touched only on `eventLoop`: the forwarder holds it in a
+/// `NIOLoopBound`, and its connections (handlers of channels on the same loop) call back on it.
+final class LoopPool {
     let eventLoop: any EventLoop
     let configuration: CellForwarder.Configuration
     private var idle: [String: [CellConnection]] = [:]
@@ -335,7 +337,8 @@ final class LoopPool: @unchecked Sendable {
 }
 
 /// One connection to a cell: one request at a time, written as bytes, and the response read by
-/// `CellResponseParser` into a buffer.
+/// `CellResponseParser` into a buffer. `@unchecked Sendable` only so the connect future can hand
+/// it back: a channel handler, it is touched on its channel's loop alone, which is its pool's.
 final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

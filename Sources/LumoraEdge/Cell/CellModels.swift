@@ -16,7 +16,7 @@ struct Product: Decodable, Sendable {
     let handle: String
     let title: String
     let description: String
-    let collection: Collection?
+    let collection: ProductCollection?
     let images: [String]
     let thumbnail: String?
     let variants: [Variant]
@@ -31,7 +31,7 @@ struct Variant: Decodable, Sendable {
     let inStock: Bool
 }
 
-struct Collection: Decodable, Sendable {
+struct ProductCollection: Decodable, Sendable {
     let id: String
     let handle: String
     let title: String
@@ -45,7 +45,7 @@ struct ProductPage: Decodable, Sendable {
 }
 
 struct CollectionList: Decodable, Sendable {
-    let collections: [Collection]
+    let collections: [ProductCollection]
 }
 
 struct Cart: Decodable, Sendable {

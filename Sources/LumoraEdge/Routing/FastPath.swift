@@ -18,7 +18,7 @@ struct FastPath: Sendable {
     let csrf: CSRFTokens
     var timeout: TimeAmount = .seconds(10)
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
-    private let signatures: [ObjectIdentifier: SignatureCache]
+    private let signatures: [ObjectIdentifier: NIOLoopBound<SignatureCache>]
     /// What every relayed response carries, serialised once: the server's name and what
     /// `EdgeHeaders.stamp` puts on an HTML response and on any other.
     private let fixedHeaders: (html: String, other: String)
@@ -31,8 +31,8 @@ struct FastPath: Sendable {
         self.forwarder = forwarder
         self.pageCache = pageCache
         self.csrf = csrf
-        var signatures: [ObjectIdentifier: SignatureCache] = [:]
-        for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = SignatureCache() }
+        var signatures: [ObjectIdentifier: NIOLoopBound<SignatureCache>] = [:]
+        for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = NIOLoopBound(SignatureCache(), eventLoop: loop) }
         self.signatures = signatures
         func serialised(contentType: String) -> String {
             var headers = HTTPHeaders([("content-type", contentType)])
@@ -146,7 +146,7 @@ struct FastPath: Sendable {
                       completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
         do {
             let (endpoint, request) = try cells.prepare(plan.method, plan.cellTarget, store: store, visitor: plan.visitor, body: body,
-                                                        headers: plan.headers, signatures: signatures[ObjectIdentifier(loop)])
+                                                        headers: plan.headers, signatures: signatures[ObjectIdentifier(loop)]?.value)
             forwarder.execute(request, endpoint: endpoint, on: loop, timeout: timeout, completion: completion)
         } catch {
             completion(.failure(error))

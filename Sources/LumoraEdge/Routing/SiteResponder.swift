@@ -37,6 +37,16 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         if path.hasPrefix("/_sites") || path.hasPrefix("/_platform") {
             return try pages.errorPage(.notFound, title: "Page not found", message: "There is nothing at this address.", context: context)
         }
+        // Under /api/ every answer is the JSON error body, whatever the host turned out to be.
+        if path.hasPrefix("/api/") {
+            switch context.site {
+            case .store: break
+            case .unavailable(let route):
+                throw LumoraError(.gone, code: "store_unavailable", message: "the store '\(route.slug)' is not open at the moment")
+            case .platform, .redirect, .unknown:
+                throw LumoraError.notFound("store_not_found", "there is no Lumora store at \(context.host)")
+            }
+        }
         switch context.site {
         case .platform:
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_platform"), context: context)

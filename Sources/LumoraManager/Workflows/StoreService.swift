@@ -48,12 +48,10 @@ struct StoreService: Sendable {
         let new = try NewStore(
             slug: try StoreSlug(validating: signup.slug), name: signup.name, plan: try Plan(validating: signup.plan ?? "standard"),
             ownerEmail: try EmailAddress(validating: signup.ownerEmail), status: .provisioning)
-        let jobBox = JobBox()
-        let created = try await platform.directory.create(new) { connection in
-            jobBox.job = try await platform.queue.enqueue(kind: JobKind.provisionStore, store: new.slug.rawValue, on: connection)
+        let (created, job) = try await platform.directory.create(new) { connection in
+            try await platform.queue.enqueue(kind: JobKind.provisionStore, store: new.slug.rawValue, on: connection)
         }
         poolDoorbell()
-        guard let job = jobBox.job else { throw LumoraError.internalError("no provisioning job") }
         return Created(store: view(created.store), job: job, adminToken: created.adminToken)
     }
 
@@ -103,9 +101,4 @@ struct StoreService: Sendable {
                   ownerEmail: record.ownerEmail, currency: record.currency.code, cellId: record.cellID,
                   url: platform.configuration.storefrontURL(host: platform.platformHost(record.slug)), createdAt: record.createdAt)
     }
-}
-
-/// Carries the job made inside the store's transaction out of it.
-final class JobBox: @unchecked Sendable {
-    var job: JobRecord?
 }
