@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Buys something in each store's storefront with a real, headless Chromium.
 
-For every host: home page -> /products -> first product -> add to cart -> cart -> checkout ->
+For every host: home page -> /products -> search -> first product -> add to cart -> cart -> checkout ->
 confirmation, with a screenshot of each step (`<host>-<step>.png`). Also checks that each host
 shows its own store's name. The storefront needs no JavaScript; this script only uses it to
 look for images that failed to load.
@@ -189,6 +189,19 @@ class StoreCheck:
         self.product = first.find_element(By.TAG_NAME, "h3").text.strip()
         self.screenshot("products")
 
+        self.step = "search"
+        box = self.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".site-header form.search input[name=q]")), "the search box")
+        box.clear()
+        box.send_keys(self.product)
+        button = self.driver.find_element(By.CSS_SELECTOR, ".site-header form.search button")
+        self.click_and_wait(button, "q=", "the search button")
+        found = [card.find_element(By.TAG_NAME, "h3").text.strip() for card in self.driver.find_elements(By.CSS_SELECTOR, "ul.grid li.card a")]
+        if self.product not in found:
+            self.fail(f"searching for '{self.product}' found {found}")
+        self.screenshot("search")
+        self.open("/products")
+        first = self.driver.find_elements(By.CSS_SELECTOR, "ul.grid li.card a")[0]
+
         self.step = "product"
         self.click_and_wait(first, "/products/", f"the link to '{self.product}'")
         title = self.heading()
@@ -222,6 +235,14 @@ class StoreCheck:
         if in_cart != "2":
             self.fail(f"the cart holds {in_cart} of '{self.product}', expected 2")
         self.screenshot("cart")
+        # The header counts the cart's items, on the cart and on cached catalog pages alike.
+        for path in (None, "/products"):
+            if path:
+                self.open(path)
+            count = self.driver.find_element(By.CSS_SELECTOR, ".site-header .cart-count").text.strip()
+            if count != "2":
+                self.fail(f"the header's cart count on {self.driver.current_url} is '{count}', expected 2")
+        self.open("/cart")
 
         self.step = "checkout"
         checkout = self.until(EC.element_to_be_clickable((By.XPATH, "//main//a[normalize-space()='Check out']")),

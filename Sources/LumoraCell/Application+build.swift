@@ -66,7 +66,7 @@ func buildRouter(
     configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: StoreResponseCache,
     metrics: CellMetrics, scope: TenantScope, limiter: StoreLimiter, logger: Logger
 ) -> Router<CellRequestContext> {
-    let catalog = CatalogRepository(scope: scope, logger: logger)
+    let catalog = CatalogRepository(scope: scope, images: configuration.imageChecker, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
     let orders = OrderRepository(scope: scope, carts: carts, logger: logger)
 

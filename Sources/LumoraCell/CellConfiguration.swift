@@ -86,6 +86,8 @@ public struct CellConfiguration: Sendable {
     public var clock: any MonotonicClock
     /// What `/metrics` asks for; derived from the signing secret unless set.
     public var metricsToken: String
+    /// Whether a logo URL a merchant sets loads (tests answer for URLs they cannot fetch).
+    public var imageChecker: any ImageURLChecker
 
     public init(
         mode: Mode,
@@ -116,5 +118,6 @@ public struct CellConfiguration: Sendable {
         self.cacheLifetime = cacheLifetime
         self.clock = clock
         self.metricsToken = MetricsToken.derived(fromSigningSecret: signingSecret)
+        self.imageChecker = HTTPImageURLChecker()
     }
 }

@@ -9,6 +9,7 @@ public enum ConstantTime {
     }
 
     public static func equals(_ a: String, _ b: String) -> Bool {
-        equals(a.utf8, b.utf8)
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in equals(x, y) } }
     }
 }

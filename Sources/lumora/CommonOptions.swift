@@ -5,8 +5,9 @@ import LumoraCore
 
 /// Options every command that touches the database shares.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Lumora's data folder; its own PostgreSQL lives in <data-dir>/pg unless DATABASE_URL is set.")
-    var dataDirectory: String = ".lumora"
+    @Option(name: .customLong("data-dir"),
+            help: "Lumora's data folder (default: LUMORA_DATA_DIR, else .lumora); its own PostgreSQL lives in <data-dir>/pg unless DATABASE_URL is set.")
+    var dataDirectory: String = DataDirectory.default
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LUMORA_LOG_LEVEL"] ?? "info"
@@ -42,5 +43,13 @@ extension LumoraVersion {
     static var running: String {
         guard let named = ProcessInfo.processInfo.environment["LUMORA_VERSION"], !named.isEmpty else { return current }
         return named
+    }
+}
+
+/// The data folder every command uses unless told otherwise: `LUMORA_DATA_DIR`, so commands
+/// run from any folder find the same platform, else `.lumora` where the command runs.
+enum DataDirectory {
+    static var `default`: String {
+        ProcessInfo.processInfo.environment["LUMORA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".lumora"
     }
 }

@@ -11,7 +11,7 @@ struct ManagerConnection: ParsableArguments {
     var managerURL: String?
     @Option(help: "Operator token (default: LUMORA_OPERATOR_TOKEN, or the one in --data-dir).") var token: String?
     @Option(name: .customLong("data-dir"), help: "Lumora's data folder, where `lumora dev` and `lumora manager` keep the operator token and the manager's URL.")
-    var dataDirectory = ".lumora"
+    var dataDirectory = DataDirectory.default
     @Flag(help: "Print the manager's JSON instead of a summary.") var json = false
 
     var baseURL: String {

@@ -1,11 +1,42 @@
 import ArgumentParser
 import Foundation
+import LumoraCore
 
 /// `lumora releases …`: roll a new version over the store schemas and the cells.
 struct ReleasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "releases", abstract: "Platform releases: create, follow, pause, resume, abort.",
-        subcommands: [Create.self, List.self, Status.self, Pause.self, Resume.self, Abort.self])
+        subcommands: [Package.self, Create.self, List.self, Status.self, Pause.self, Resume.self, Abort.self])
+
+    /// A version folder for local cells: this `lumora` binary with the resource bundles it reads
+    /// (store migrations, templates) beside it — what `releases create --binary` wants.
+    struct Package: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Copy this lumora binary and its resource bundles into <folder>, ready for `releases create --binary`.")
+        @Argument(help: "The folder to make (it must not exist yet or be empty).") var folder: String
+
+        func run() throws {
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let source = binary.deletingLastPathComponent()
+            let target = URL(fileURLWithPath: folder, isDirectory: true).standardizedFileURL
+            let files = FileManager.default
+            if files.fileExists(atPath: target.path) {
+                guard (try files.contentsOfDirectory(atPath: target.path)).isEmpty else {
+                    throw ValidationError("\(target.path) is not empty: give a new folder for the version")
+                }
+            } else {
+                try files.createDirectory(at: target, withIntermediateDirectories: true)
+            }
+            let bundles = try files.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".resources") }.sorted()
+            try files.copyItem(at: binary, to: target.appendingPathComponent("lumora"))
+            for bundle in bundles {
+                try files.copyItem(at: source.appendingPathComponent(bundle), to: target.appendingPathComponent(bundle))
+            }
+            print("""
+                Packaged \(binary.path) (version \(LumoraVersion.running)) with \(bundles.joined(separator: ", ")) into \(target.path).
+                Release it:  lumora releases create <version> --binary \(target.appendingPathComponent("lumora").path) --watch
+                """)
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Roll <version> out: store schemas, shared cell, then dedicated cells in batches.")

@@ -1,3 +1,5 @@
+import LumoraCore
+@testable import LumoraCell
 import HTTPTypes
 import LumoraTestSupport
 import Testing
@@ -73,5 +75,49 @@ import Testing
             #expect(try await cell.request(.delete, "/admin/collections/\(id)", store: "acme", admin: "acme").status == .ok)
             #expect(try await cell.request(.get, "/admin/orders", store: "acme", admin: "acme").json["orders"].array.isEmpty)
         }
+    }
+}
+
+/// A theme a shopper can read and a logo that loads, or a 422 that says why.
+@Suite struct StoreThemeTests {
+    @Test func coloursThatWhiteTextCannotBeReadOnAreRefused() async throws {
+        try await CellHarness.run { cell in
+            for (field, color) in [("accent_color", "#ea580c"), ("primary_color", "#00aa00"), ("accent_color", "#ffffff")] {
+                let reply = try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: ##"{"\##(field)":"\##(color)"}"##)
+                #expect(reply.status == .unprocessableContent && reply.errorCode == "insufficient_contrast", "\(field) \(color): \(reply.text)")
+                #expect(reply.text.contains("4.5:1"))
+            }
+            let fine = try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: ##"{"accent_color":"#c2410c","primary_color":"#1f2937"}"##)
+            #expect(fine.status == .ok)
+            // Nothing of a refused update was saved.
+            let half = try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: ##"{"name":"Half","accent_color":"#eeeeee"}"##)
+            #expect(half.status == .unprocessableContent)
+            #expect(try await cell.request(.get, "/store/settings", store: "acme").json["settings"]["name"].string == "Acme Store")
+        }
+    }
+
+    @Test func aLogoThatDoesNotLoadIsRefused() async throws {
+        try await CellHarness.run { cell in
+            let missing = try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: #"{"logo_url":"https://cdn.example/missing.png"}"#)
+            #expect(missing.status == .unprocessableContent && missing.errorCode == "image_unreachable")
+            #expect(try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: #"{"logo_url":"https://cdn.example/logo.png"}"#).status == .ok)
+            // A path on the store's own site is the edge's to serve.
+            #expect(try await cell.request(.put, "/admin/settings", store: "acme", admin: "acme", json: #"{"logo_url":"/logo.svg"}"#).status == .ok)
+        }
+    }
+
+    /// The real checker never fetches from the platform's own network.
+    @Test func theLogoCheckerRefusesPrivateAddresses() async throws {
+        let checker = HTTPImageURLChecker()
+        for url in ["https://127.0.0.1/logo.png", "https://10.1.2.3/logo.png", "https://[::1]/logo.png", "https://169.254.169.254/latest"] {
+            await #expect(throws: LumoraError.self) { try await checker.check(url, field: "logo_url") }
+            do {
+                try await checker.check(url, field: "logo_url")
+            } catch {
+                #expect(error.code == "image_unreachable" && error.message.contains("not a public address"), "\(url): \(error)")
+            }
+        }
+        await #expect(throws: LumoraError.self) { try await checker.check("https://nothing-here.invalid/logo.png", field: "logo_url") }
+        #expect(PublicAddress.isPublic("93.184.216.34") && !PublicAddress.isPublic("192.168.1.1") && !PublicAddress.isPublic("fd00::1"))
     }
 }

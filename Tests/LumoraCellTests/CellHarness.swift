@@ -16,6 +16,8 @@ import Testing
 /// way the edge drives it: signed `x-store-id`, admin tokens, JSON bodies.
 struct CellHarness: Sendable {
     static let secret = "test-edge-secret"
+    /// The image URLs that "load" in the tests (nothing is fetched from the network).
+    static let images = ListedImageURLChecker(loading: ["https://cdn.example/acme.png", "https://cdn.example/logo.png"])
 
     let database: TestDatabase
     let http: any TestClientProtocol
@@ -27,6 +29,7 @@ struct CellHarness: Sendable {
         mode: (([String: StoreSlug]) -> CellConfiguration.Mode)? = nil,
         limits: CellConfiguration.PlanLimits = .unlimited,
         clock: any MonotonicClock = SystemClock(),
+        imageChecker: any ImageURLChecker = CellHarness.images,
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -39,9 +42,10 @@ struct CellHarness: Sendable {
                 return tokens
             }
             let slugs = Dictionary(uniqueKeysWithValues: try stores.map { ($0, try StoreSlug(validating: $0)) })
-            let configuration = CellConfiguration(
+            var configuration = CellConfiguration(
                 mode: mode?(slugs) ?? .shared, port: 0, database: database.cellURL, signingSecret: secret,
                 limits: limits, databaseConnections: 8, clock: clock)
+            configuration.imageChecker = imageChecker
             let app = buildApplication(configuration: configuration, logger: database.logger)
             try await app.test(.router) { client in
                 try await body(CellHarness(database: database, http: client, tokens: tokens))

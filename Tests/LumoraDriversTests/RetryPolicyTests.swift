@@ -29,14 +29,30 @@ import Testing
         #expect(error?.code == "busy_3")
     }
 
-    @Test func aHintBeyondTheDeadlineGivesUpAtOnce() async throws {
+    /// On a clock that moves only when told: a wait past the deadline is not started at all
+    /// (were it, the test would wait for ever), and a wait within it ends when the clock passes it.
+    @Test(.timeLimit(.minutes(1))) func aHintBeyondTheDeadlineGivesUpAtOnce() async throws {
         let policy = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(1), deadline: .seconds(1))
-        let clock = ContinuousClock()
-        let start = clock.now
+        let clock = ManualClock()
         await #expect(throws: LumoraError.self) {
-            let _: Int = try await policy.run { _ in .retry(after: .seconds(30), failure: LumoraError.internalError("later")) }
+            let _: Int = try await policy.run(clock: clock) { _ in .retry(after: .seconds(30), failure: LumoraError.internalError("later")) }
         }
-        #expect(clock.now - start < .milliseconds(500))
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aHintIsWaitedOutOnTheClock() async throws {
+        let policy = RetryPolicy(maximumAttempts: 3, baseDelay: .seconds(1), deadline: .seconds(60))
+        let clock = ManualClock()
+        let result = Task {
+            try await policy.run(clock: clock) { number -> RetryDecision<Int> in
+                number == 1 ? .retry(after: .seconds(20), failure: LumoraError.internalError("later")) : .finished(number)
+            }
+        }
+        while clock.sleeperCount == 0 { await Task.yield() }
+        clock.advance(by: .seconds(19))
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: .seconds(1))
+        #expect(try await result.value == 2)
     }
 
     @Test func hintsAreRead() {

@@ -8,7 +8,7 @@ import Testing
 /// and `chromium-driver` and the `selenium` Python module are installed (`.ci/run` tries to
 /// install them); elsewhere it is skipped.
 @Suite struct BrowserTests {
-    static let steps = ["home", "products", "product", "cart", "checkout", "confirmation"]
+    static let steps = ["home", "products", "search", "product", "cart", "checkout", "confirmation"]
 
     /// The Python interpreters that could run the check: `LUMORA_PYTHON`, every `python3` on
     /// `PATH` (a pyenv shim first, say) and the system's.

@@ -145,11 +145,9 @@ import Testing
 
     @Test func timesOutAndDropsTheConnection() async throws {
         try await FakeCell.with { cell, forwarder, loop in
-            let started = ContinuousClock.now
             await #expect(throws: CellForwarder.ForwardError.timeout) {
                 _ = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hang")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .milliseconds(200))
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
             #expect(await forwarder.idleCount(cell.endpoint) == 0)
             let reply = try await forwarder.execute(.init(method: .GET, target: RequestTarget(validating: "/hello")!, headers: [:]), endpoint: cell.endpoint, eventLoop: loop, timeout: .seconds(5))
             #expect(reply.status == .ok)

@@ -35,7 +35,7 @@ import Testing
             #expect(bodies[2].contains("<html") && bodies[2].contains("Anvil"))
             #expect(bodies[3].contains(#""error""#))
             #expect(bodies[4].contains("Globex Store"))
-            #expect(bodies[5].contains("No store here"))
+            #expect(bodies[5].contains(#""code":"store_not_found""#))
             #expect(bodies[6].contains("<html") && bodies[6].contains("Globex Store"))
             #expect(bodies[7].contains(#""handle":"anvil""#))
         }

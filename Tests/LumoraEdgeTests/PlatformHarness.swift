@@ -66,10 +66,11 @@ struct PlatformHarness: Sendable {
             }
             // Both on port 0: each server says which port it got.
             let cellPort = ListeningPort(), edgePort = ListeningPort()
-            let cell = LumoraCell.buildApplication(
-                configuration: CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
-                                                 limits: cellLimits, databaseConnections: 6, clock: cellClock),
-                logger: database.logger, onListening: { cellPort.report($0) })
+            var cellConfiguration = CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
+                                                      limits: cellLimits, databaseConnections: 6, clock: cellClock)
+            // Nothing is fetched from the network: these logo URLs "load".
+            cellConfiguration.imageChecker = ListedImageURLChecker(loading: ["https://cdn.example/acme.png"])
+            let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -22,6 +22,12 @@ import Testing
 
             let unknown = try await platform.get("initech.lumora.test", "/")
             #expect(unknown.status == 404 && unknown.body.contains("No store here"))
+            // Under /api/ every error is the JSON body, on any host.
+            for host in ["initech.lumora.test", PlatformHarness.rootDomain, "example.org"] {
+                let api = try await platform.get(host, "/api/store/products")
+                #expect(api.status == 404 && api.body.contains(#""code":"store_not_found""#), "\(host): \(api.body)")
+                #expect(api.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
+            }
             #expect(try await platform.get("nested.acme.lumora.test", "/").status == 404)
             #expect(try await platform.get("example.org", "/").status == 404)
 
@@ -39,7 +45,7 @@ import Testing
             #expect(try await platform.get(platform.host("acme"), "/products/anvil/").status == 200)
             let paged = try await platform.get(platform.host("acme"), "/products?page=1&collection=")
             #expect(paged.status == 200)
-            #expect(try await platform.get(platform.host("acme"), "/products?page=99").body.contains("No products found"))
+            #expect(try await platform.get(platform.host("acme"), "/products?page=99").body.contains("This page is past the last one"))
         }
     }
 

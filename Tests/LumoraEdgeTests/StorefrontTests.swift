@@ -9,7 +9,7 @@ import Testing
         try await PlatformHarness.run { platform in
             try await platform.admin("acme", .PUT, "/settings",
                                      json: ##"{"name":"Acme Goods","logo_url":"https://cdn.example/acme.png","primary_color":"#aa0000","description":"Tools for coyotes."}"##)
-            try await platform.admin("globex", .PUT, "/settings", json: ##"{"name":"Globex Supply","primary_color":"#00aa00"}"##)
+            try await platform.admin("globex", .PUT, "/settings", json: ##"{"name":"Globex Supply","primary_color":"#00663a"}"##)
             try await platform.createProduct("acme", handle: "anvil", title: "Anvil", images: ["https://cdn.example/anvil.jpg"])
             try await platform.createProduct("globex", handle: "hammock", title: "Hammock")
 
@@ -33,7 +33,7 @@ import Testing
 
             let acmeTheme = try await platform.get(platform.host("acme"), "/theme.css")
             #expect(acmeTheme.body.contains("--primary: #aa0000"))
-            #expect(try await platform.get(platform.host("globex"), "/theme.css").body.contains("--primary: #00aa00"))
+            #expect(try await platform.get(platform.host("globex"), "/theme.css").body.contains("--primary: #00663a"))
 
             let page = try await platform.get(platform.host("acme"), "/products/anvil")
             #expect(page.status == 200)
@@ -107,6 +107,8 @@ import Testing
 
             let confirmation = try await platform.get(host, "/order/confirmation", cookies: cookies)
             #expect(confirmation.body.contains("Thank you for your order"))
+            // No mail is sent yet: the page promises none.
+            #expect(!confirmation.body.contains("receipt"))
             #expect(confirmation.body.contains("wile@example.com"))
             #expect(confirmation.body.contains("$99.98"))
 
@@ -150,4 +152,84 @@ import Testing
     }
 
     static let placeholder = "/lumora-assets/placeholder.svg"
+}
+
+/// What a shopper finds on the storefront: a search box, the cart's count in the header (on
+/// cached pages too), pages that say why they are empty, sold-out badges, product pictures.
+@Suite struct StorefrontShoppingTests {
+    @Test func searchFindsProductsAndSaysWhenNothingMatches() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            try await platform.createProduct("acme", handle: "rocket-skates", title: "Rocket Skates")
+            let host = platform.host("acme")
+            let found = try await platform.get(host, "/products?q=anvil")
+            #expect(found.status == 200 && found.body.contains("Results for “anvil”"))
+            #expect(found.body.contains("/products/anvil") && !found.body.contains("/products/rocket-skates"))
+            #expect(found.body.contains(#"name="q" value="anvil""#))
+            // As a browser sends the box's words: spaces as `+`.
+            let words = try await platform.get(host, "/products?q=rocket+skates")
+            #expect(words.body.contains("/products/rocket-skates") && words.body.contains("Results for “rocket skates”"))
+            let none = try await platform.get(host, "/products?q=zebra")
+            #expect(none.body.contains("No products match") && none.body.contains("zebra"))
+            let past = try await platform.get(host, "/products?page=5")
+            #expect(past.body.contains("No products match") && past.body.contains("past the last one"))
+            // Every page has the box.
+            #expect(try await platform.get(host, "/").body.contains(#"<form class="search" action="/products""#))
+        }
+    }
+
+    @Test func theHeaderCountsTheCartOnCachedPagesToo() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil")
+            let host = platform.host("acme")
+            let page = try await platform.get(host, "/products/anvil")
+            #expect(page.body.contains(#"<span class="cart-count">0</span>"#))
+            var cookies = page.setCookies
+            let added = try await platform.post(host, "/cart/add", form: ["csrf": try #require(page.csrf), "variant_id": try #require(page.field("variant_id")),
+                                                                      "quantity": "3"], cookies: cookies)
+            cookies.merge(added.setCookies) { $1 }
+            let cart = try await platform.get(host, "/cart", cookies: cookies)
+            #expect(cart.body.contains(#"<span class="cart-count">3</span>"#))
+            cookies.merge(cart.setCookies) { $1 }
+            // The same cached page, personalised for this visitor and for a new one.
+            let mine = try await platform.get(host, "/products/anvil", cookies: cookies)
+            #expect(mine.headers.first(name: "x-lumora-page-cache") == "hit")
+            #expect(mine.body.contains(#"<span class="cart-count">3</span>"#))
+            #expect(try await platform.get(host, "/products/anvil").body.contains(#"<span class="cart-count">0</span>"#))
+            // No placeholder ever reaches a visitor.
+            #expect(!mine.body.contains("__lumora_"))
+        }
+    }
+
+    @Test func soldOutProductsAndTheMissingProductPage() async throws {
+        try await PlatformHarness.run { platform in
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil", stocked: 0)
+            let host = platform.host("acme")
+            let list = try await platform.get(host, "/products")
+            let card = try #require(list.body.range(of: #"<li class="card">"#).map { String(list.body[$0.lowerBound...].prefix(600)) })
+            #expect(card.contains(#"<span class="badge sold-out">Sold out</span>"#))
+            #expect(card.range(of: "card-image")!.lowerBound < card.range(of: "badge sold-out")!.lowerBound)
+            // A product that is not there: the store's own page, with its theme and navigation.
+            let missing = try await platform.get(host, "/products/nothing-here")
+            #expect(missing.status == 404)
+            #expect(missing.body.contains(#"href="/theme.css""#) && missing.body.contains(#"<form class="search""#))
+            #expect(missing.body.contains("Acme Store") && missing.body.contains(#"href="/products""#))
+        }
+    }
+
+    @Test func productPicturesAreDrawnFromTheirNames() async throws {
+        try await PlatformHarness.run { platform in
+            let host = platform.host("acme")
+            let hammer = try await platform.get(host, "/art/claw-hammer.svg")
+            #expect(hammer.status == 200 && hammer.headers.first(name: "content-type") == "image/svg+xml")
+            #expect(hammer.body.hasPrefix("<svg") && hammer.body.contains("Claw Hammer"))
+            let anvil = try await platform.get(host, "/art/anvil.svg")
+            #expect(anvil.body != hammer.body)
+            #expect(try await platform.get(host, "/art/claw-hammer.svg").body == hammer.body)
+            for bad in ["/art/Claw.svg", "/art/claw-hammer.png", "/art/..svg"] {
+                #expect(try await platform.get(host, bad).status == 404, "\(bad)")
+            }
+        }
+    }
+
 }

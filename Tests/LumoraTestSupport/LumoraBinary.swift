@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import Synchronization
 
 /// The built `lumora` executable, for tests that run it as a real process. `swift test` does
 /// not build executables: the README's test command runs `swift build` first.
@@ -16,9 +17,10 @@ public enum LumoraBinary {
         guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
             throw MissingBinary(path: candidate.path)
         }
-        // `swift test` builds the tests, not the executable: a binary older than the sources
-        // would test yesterday's code.
-        if let built = modified(candidate), let newest = newestSource, newest.date > built {
+        // `swift test` builds the tests, not the executable: a binary older than the objects it
+        // is linked from would test yesterday's code. (Objects, not sources: a change the
+        // compiler skips, a comment say, relinks nothing.)
+        if let built = modified(candidate), let newest = newestObject(in: folder), newest.date > built {
             throw StaleBinary(path: candidate.path, source: newest.path)
         }
         return candidate
@@ -32,22 +34,30 @@ public enum LumoraBinary {
     public struct StaleBinary: Error, CustomStringConvertible {
         public let path: String
         public let source: String
-        public var description: String { "\(path) is older than \(source): run `swift build` before `swift test`" }
+        public var description: String { "\(path) is older than \(source), which it is linked from: run `swift build` before `swift test`" }
     }
 
-    /// The package's `Sources` (this file is `<root>/Tests/LumoraTestSupport/LumoraBinary.swift`).
-    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources")
-
-    /// The most recently changed Swift file the executable is built from (read once per test run).
-    static let newestSource: (path: String, date: Date)? = {
-        guard let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) else { return nil }
-        var newest: (path: String, date: Date)?
-        for case let file as URL in files where file.pathExtension == "swift" {
-            if let date = modified(file), date > newest?.date ?? .distantPast { newest = (file.path, date) }
+    /// The most recently written object file of the package's own targets in `folder` (the
+    /// build folder), read once per test run.
+    static func newestObject(in folder: URL) -> (path: String, date: Date)? {
+        newestObjectCache.withLock { cache in
+            if let cache { return cache }
+            var newest: (path: String, date: Date)?
+            let modules = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            for module in modules where module.hasSuffix(".build") && (module.hasPrefix("Lumora") || module.hasPrefix("lumora") || module.hasPrefix("CLumora"))
+                && !module.hasSuffix("Tests.build") && module != "LumoraTestSupport.build" && module != "LumoraFakes.build" {
+                let directory = folder.appendingPathComponent(module)
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where file.hasSuffix(".o") {
+                    let url = directory.appendingPathComponent(file)
+                    if let date = modified(url), date > newest?.date ?? .distantPast { newest = (url.path, date) }
+                }
+            }
+            cache = newest
+            return newest
         }
-        return newest
-    }()
+    }
+
+    private static let newestObjectCache = Mutex<(path: String, date: Date)??>(nil)
 
     static func modified(_ url: URL) -> Date? {
         try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate

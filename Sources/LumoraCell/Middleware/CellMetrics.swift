@@ -9,6 +9,12 @@ final class CellMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let counters = Mutex<[String: Counter]>([:])
     private let histograms = Mutex<[String: DurationHistogram]>([:])
+    /// Every request records these: found without building a key string.
+    private struct RequestSeries: Hashable {
+        let store: String
+        let statusClass: Int
+    }
+    private let requestCounters = Mutex<[RequestSeries: Counter]>([:])
 
     static let buckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -23,8 +29,14 @@ final class CellMetrics: Sendable {
                                             helpText: "Storefront response cache lookups") }
 
     func recordRequest(store: String, status: Int, duration: Duration) {
-        counter(Self.requests, labels: [("store", store), ("status", "\(status / 100)xx")]).increment()
-        histogram(Self.duration, store: store).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let series = RequestSeries(store: store, statusClass: status / 100)
+        let counter = requestCounters.withLock { $0[series] } ?? {
+            let made = registry.makeCounter(descriptor: Self.requests, labels: [("store", store), ("status", "\(series.statusClass)xx")])
+            requestCounters.withLock { $0[series] = made }
+            return made
+        }()
+        counter.increment()
+        durationHistogram(store: store).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     func recordCache(hit: Bool) {
@@ -45,10 +57,11 @@ final class CellMetrics: Sendable {
         return made
     }
 
-    private func histogram(_ descriptor: MetricNameDescriptor, store: String) -> DurationHistogram {
-        let key = descriptor.name + "|" + store
+    /// The store's request-duration histogram (the descriptor is made only for a new one).
+    private func durationHistogram(store: String) -> DurationHistogram {
+        let key = store
         if let existing = histograms.withLock({ $0[key] }) { return existing }
-        let made = registry.makeDurationHistogram(descriptor: descriptor, labels: [("store", store)], buckets: Self.buckets)
+        let made = registry.makeDurationHistogram(descriptor: Self.duration, labels: [("store", store)], buckets: Self.buckets)
         histograms.withLock { $0[key] = made }
         return made
     }

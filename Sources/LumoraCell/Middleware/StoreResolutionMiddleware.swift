@@ -99,6 +99,7 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
 /// Counts and times every request, labelled with its store when the routing table knows it.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = CellRequestContext
+    static let storeField = HTTPField.Name(StoreRequestSigner.storeHeader)!
 
     let metrics: CellMetrics
     let table: StoreRoutingTable
@@ -107,8 +108,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         // Labelled only with stores the routing table knows: an unsigned header must not mint
         // a new time series per value.
-        let store = request.headers[HTTPField.Name(StoreRequestSigner.storeHeader)!]
-            .flatMap { try? StoreSlug(validating: $0) }.flatMap { table.store($0) }?.slug.rawValue ?? "-"
+        let store = request.headers[Self.storeField].flatMap { try? StoreSlug(validating: $0) }.flatMap { table.contains($0) ? $0.rawValue : nil } ?? "-"
         do {
             let response = try await next(request, context)
             metrics.recordRequest(store: store, status: Int(response.status.code), duration: ContinuousClock.now - start)

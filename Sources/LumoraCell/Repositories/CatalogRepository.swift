@@ -8,6 +8,8 @@ import PostgresNIO
 /// Products, variants, collections, inventory and settings of one store.
 struct CatalogRepository: Sendable {
     let scope: TenantScope
+    /// Asked whether a logo URL loads before it is saved.
+    let images: any ImageURLChecker
     let logger: Logger
 
     struct ProductQuery: Sendable {
@@ -196,8 +198,8 @@ struct CatalogRepository: Sendable {
     func updateSettings(_ store: StoreSlug, _ request: UpdateSettingsRequest) async throws -> SettingsWire {
         let name = try request.name.map { value throws(LumoraError) in try Validate.title(value, field: "name") }
         let description = try request.description.map { value throws(LumoraError) in try Validate.description(value) }
-        let primary = try request.primaryColor.map { value throws(LumoraError) in try Validate.color(value, field: "primary_color") }
-        let accent = try request.accentColor.map { value throws(LumoraError) in try Validate.color(value, field: "accent_color") }
+        let primary = try request.primaryColor.map { value throws(LumoraError) in try Validate.themeColor(value, field: "primary_color") }
+        let accent = try request.accentColor.map { value throws(LumoraError) in try Validate.themeColor(value, field: "accent_color") }
         var setLogo = false
         var logo: String?
         switch request.logoUrl {
@@ -205,7 +207,9 @@ struct CatalogRepository: Sendable {
         case .null: setLogo = true
         case .value(let url):
             setLogo = true
-            logo = try Validate.url(url, field: "logo_url")
+            let checked = try Validate.url(url, field: "logo_url")
+            try await images.check(checked, field: "logo_url")
+            logo = checked
         }
         return try await scope.withStore(store) { connection in
             try await connection.run(CellSQL.updateSettings(name: name, description: description, setLogo: setLogo, logoURL: logo,

@@ -190,6 +190,19 @@ enum Validate {
         return result
     }
 
+    /// A theme colour that carries white text (the header, buttons): WCAG AA's 4.5:1 or a 422
+    /// that says what the contrast is.
+    static func themeColor(_ value: String, field: String) throws(LumoraError) -> String {
+        let color = try color(value, field: field)
+        let contrast = ColorContrast.withWhite(color) ?? 0
+        guard contrast >= ColorContrast.minimumWithWhite else {
+            let shown = (contrast * 10).rounded(.down) / 10
+            throw LumoraError(.unprocessable, code: "insufficient_contrast",
+                              message: "\(field) \(color) has a contrast of \(shown):1 with white text; WCAG AA asks for 4.5:1 — choose a darker colour")
+        }
+        return color
+    }
+
     static func color(_ value: String, field: String) throws(LumoraError) -> String {
         let bytes = Array(value.utf8)
         guard bytes.count == 7, bytes[0] == UInt8(ascii: "#"),

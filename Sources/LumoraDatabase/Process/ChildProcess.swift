@@ -1,6 +1,8 @@
 import CLumoraSystem
 import Foundation
+import Subprocess
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,22 +92,31 @@ public final class ChildProcess: Sendable {
         self.pid = pid
     }
 
-    /// Runs to completion and returns the exit status and what it wrote to stdout and stderr.
+    /// Runs a one-shot program (initdb, psql, wrk …) to completion and returns its exit status
+    /// (128 + the signal when killed by one) and what it wrote to stdout and stderr, together.
+    /// Through swift-subprocess: its output is read without blocking a thread, so a caller on a
+    /// NIO event loop (the edge at start-up) does not stall the loop's connections. The spawner
+    /// above stays for the long-lived children (PostgreSQL, cells), which need a lifeline on stdin
+    /// and a process group of their own.
     public static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
-        var fds: [Int32] = [0, 0]
-        guard lumora_pipe_cloexec(&fds) == 0 else { throw ChildProcessError(command: arguments[0], reason: "pipe failed") }
-        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        let child: ChildProcess
+        precondition(!arguments.isEmpty)
+        let executable: Executable = arguments[0].contains("/") ? .path(FilePath(arguments[0])) : .name(arguments[0])
+        let variables: Environment = environment.map { values in
+            .custom(Dictionary(uniqueKeysWithValues: values.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
+        } ?? .inherit
+        let result: ExecutionResult<Void, StringOutput<UTF8>, CombinedErrorOutput>
         do {
-            child = try spawn(arguments, environment: environment, standardOutput: .descriptor(fds[1]), standardError: .descriptor(fds[1]))
+            result = try await Subprocess.run(executable, arguments: Arguments(Array(arguments.dropFirst())), environment: variables,
+                                              output: .string(limit: 16 << 20), error: .combinedWithOutput)
         } catch {
-            close(fds[1])
-            throw error
+            throw ChildProcessError(command: arguments[0], reason: "\(error)")
         }
-        close(fds[1])
-        let data = reader.readDataToEndOfFile()
-        let status = await child.waitForExit()
-        return (status, String(decoding: data, as: UTF8.self))
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = Int32(code)
+        case .signaled(let signal): status = 128 + Int32(signal)
+        }
+        return (status, result.standardOutput ?? "")
     }
 
     public var hasExited: Bool { exitSignal.hasFired }

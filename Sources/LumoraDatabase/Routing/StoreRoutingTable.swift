@@ -70,6 +70,11 @@ public final class StoreRoutingTable: ChangeSubscriber {
         state.withLock { $0.stores[slug] }
     }
 
+    /// Whether the table knows `slug` (without copying its route).
+    public func contains(_ slug: StoreSlug) -> Bool {
+        state.withLock { $0.stores[slug] != nil }
+    }
+
     /// The store a verified domain belongs to (hostnames are compared in lowercase).
     public func store(host: String) -> StoreRoute? {
         state.withLock { state in state.hosts[host.lowercased()].flatMap { state.stores[$0] } }

@@ -1,4 +1,5 @@
 import Foundation
+import LumoraCore
 
 /// How a driver rides out an API that is busy or briefly down: exponential backoff with
 /// jitter, the server's own hint (`Retry-After`, a rate limit's reset) taking precedence, a
@@ -48,9 +49,9 @@ enum RetryDecision<Value: Sendable>: Sendable {
 
 extension RetryPolicy {
     /// Runs `attempt` until it finishes, throws, or the policy gives up (throwing the last
-    /// failure). `attempt` receives the attempt number, from 1.
-    func run<Value: Sendable>(_ attempt: (Int) async throws -> RetryDecision<Value>) async throws -> Value {
-        let clock = ContinuousClock()
+    /// failure). `attempt` receives the attempt number, from 1. Waits and the deadline are on
+    /// `clock` (tests move it by hand).
+    func run<Value: Sendable>(clock: any MonotonicClock = SystemClock(), _ attempt: (Int) async throws -> RetryDecision<Value>) async throws -> Value {
         let giveUp = clock.now + deadline
         var number = 1
         while true {
@@ -60,7 +61,7 @@ extension RetryPolicy {
             case .retry(let hint, let failure):
                 let wait = delay(afterAttempt: number, hint: hint)
                 guard number < maximumAttempts, clock.now + wait <= giveUp else { throw failure }
-                try await Task.sleep(for: wait)
+                try await clock.sleep(for: wait)
                 number += 1
             }
         }

@@ -57,14 +57,14 @@ final class CellForwarder: Sendable {
     }
 
     let group: any EventLoopGroup
-    /// Each loop's pool, reachable only on that loop (`NIOLoopBound` checks it).
-    private let pools: [ObjectIdentifier: NIOLoopBound<LoopPool>]
+    /// Each loop's pool, reachable only on that loop (`NIOLoopBoundBox` checks it).
+    private let pools: [ObjectIdentifier: NIOLoopBoundBox<LoopPool>]
 
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, configuration: Configuration = .init()) {
         self.group = group
-        var pools: [ObjectIdentifier: NIOLoopBound<LoopPool>] = [:]
+        var pools: [ObjectIdentifier: NIOLoopBoundBox<LoopPool>] = [:]
         for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = NIOLoopBound(LoopPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
+            pools[ObjectIdentifier(loop)] = .makeBoxSendingValue(LoopPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
         }
         self.pools = pools
     }
@@ -129,7 +129,7 @@ final class CellForwarder: Sendable {
 }
 
 /// One event loop's connections. Touched only on `eventLoop`: the forwarder holds it in a
-/// `NIOLoopBound`, and its connections (handlers of channels on the same loop) call back on it.
+/// `NIOLoopBoundBox`, and its connections (handlers of channels on the same loop) call back on it.
 final class LoopPool {
     let eventLoop: any EventLoop
     let configuration: CellForwarder.Configuration

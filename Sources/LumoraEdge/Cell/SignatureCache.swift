@@ -4,7 +4,7 @@ import LumoraHTTP
 /// covers the store, method, target, visitor, `Authorization` and the second it was made in,
 /// so every such request within a second carries the same one: computing it once saves an HMAC
 /// per request on hot API paths. Writes are never cached (each has its own nonce). Used only on
-/// its own event loop (no lock: the fast path holds it in a `NIOLoopBound`); emptied when the
+/// its own event loop (no lock: the fast path holds it in a `NIOLoopBoundBox`); emptied when the
 /// second changes, and never holds more than `capacity` entries.
 final class SignatureCache {
     private var second: Int64 = 0

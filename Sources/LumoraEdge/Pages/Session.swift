@@ -14,10 +14,14 @@ import LumoraCore
 struct Session {
     static let sessionCookie = "lumora_session"
     static let cartCookie = "lumora_cart"
+    /// How many items the cart held when the edge last showed it: the header's count on cached
+    /// pages, without asking the cell on every view.
+    static let cartItemsCookie = "lumora_cart_items"
 
     let id: String
     let isNew: Bool
     let cartID: String?
+    let cartItems: Int
 
     init(request: Request) {
         self.init(cookieHeaders: request.headers.lazy.filter { $0.name == .cookie }.map(\.value))
@@ -29,11 +33,17 @@ struct Session {
         // `request.cookies` does), without building a dictionary of every cookie.
         var session: Substring.UTF8View?
         var cart: Substring.UTF8View?
+        var items: Substring.UTF8View?
         for header in cookieHeaders {
             Self.scan(header) { name, value in
                 if session == nil, name.elementsEqual(Self.sessionCookie.utf8) { session = value }
                 if cart == nil, name.elementsEqual(Self.cartCookie.utf8) { cart = value }
+                if items == nil, name.elementsEqual(Self.cartItemsCookie.utf8) { items = value }
             }
+        }
+        var count = 0
+        if let items, (1...5).contains(items.count), items.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            count = Int(Substring(items)) ?? 0
         }
         if let session, session.count == 32, session.allSatisfy(Self.isHexDigit) {
             id = String(Substring(session))
@@ -47,6 +57,8 @@ struct Session {
         } else {
             cartID = nil
         }
+        // No cart, no items (a count cookie outliving its cart says nothing).
+        cartItems = cartID == nil ? 0 : count
     }
 
     /// Calls `body` with each `name=value` of a Cookie header: pairs split at `;`, leading
@@ -132,12 +144,34 @@ struct CSRFTokens: Sendable {
         return Hex.lowercase(mac.finalize().prefix(16))
     }
 
-    /// The page with every placeholder replaced by `token`, byte-wise (the hot path of every
-    /// cached page: no String round trip).
+    /// The page with every placeholder replaced by `token`.
     func substitute(in page: ByteBuffer, token: String) -> ByteBuffer {
-        let needle = placeholderBytes
-        let replacement = Array(token.utf8)
-        return page.withUnsafeReadableBytes { haystack -> ByteBuffer in
+        page.replacing(placeholderBytes, with: Array(token.utf8))
+    }
+
+    func verify(_ presented: String?, host: String, session: Session) throws(LumoraError) {
+        guard !session.isNew, let presented, ConstantTime.equals(presented, token(host: host, session: session)) else {
+            throw LumoraError(.forbidden, code: "invalid_csrf", message: "This form has expired. Please go back, reload the page and try again.")
+        }
+    }
+}
+
+/// The header's cart count in pages cached for every visitor: a random per-process placeholder
+/// (no merchant text can contain it), replaced with the visitor's count when served.
+enum CartCount {
+    static let placeholder = "__lumora_cart_count_" + Session.randomHex(8) + "__"
+    static let placeholderBytes = Array(placeholder.utf8)
+
+    static func substitute(in page: ByteBuffer, count: Int) -> ByteBuffer {
+        page.replacing(placeholderBytes, with: Array(String(count).utf8))
+    }
+}
+
+extension ByteBuffer {
+    /// This buffer with every occurrence of `needle` replaced by `replacement`, byte-wise (the
+    /// hot path of every cached page: no String round trip).
+    func replacing(_ needle: [UInt8], with replacement: [UInt8]) -> ByteBuffer {
+        withUnsafeReadableBytes { haystack -> ByteBuffer in
             var output = ByteBufferAllocator().buffer(capacity: haystack.count + 64)
             var start = 0
             while start < haystack.count {
@@ -153,12 +187,6 @@ struct CSRFTokens: Sendable {
             }
             output.writeBytes(UnsafeRawBufferPointer(rebasing: haystack[start...]))
             return output
-        }
-    }
-
-    func verify(_ presented: String?, host: String, session: Session) throws(LumoraError) {
-        guard !session.isNew, let presented, ConstantTime.equals(presented, token(host: host, session: session)) else {
-            throw LumoraError(.forbidden, code: "invalid_csrf", message: "This form has expired. Please go back, reload the page and try again.")
         }
     }
 }

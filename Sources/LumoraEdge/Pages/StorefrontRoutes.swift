@@ -40,6 +40,7 @@ struct StorefrontRoutes: Sendable {
         site.get("favicon.ico", use: favicon)
         site.get("favicon.svg", use: faviconSVG)
         site.get("logo.svg", use: logoSVG)
+        site.get("art/:file", use: productArt)
     }
 
     // MARK: Catalog pages (cached)
@@ -56,17 +57,22 @@ struct StorefrontRoutes: Sendable {
         }
     }
 
+    /// A page of products: all, one collection's, or what a search (`q`) found.
     @Sendable func products(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let pageNumber = parameters.get("page").map { Int($0) ?? -1 } ?? 1
         let collection = parameters.get("collection").flatMap { $0.isEmpty ? nil : $0 }
-        guard pageNumber >= 1, pageNumber <= 1000, collection.map({ $0.count <= 100 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) ?? true else {
+        // The search box is a GET form: its value arrives form-encoded, a space as `+`.
+        let search = parameters.get("q").map { $0.replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        guard pageNumber >= 1, pageNumber <= 1000, collection.map({ $0.count <= 100 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) ?? true,
+              search.map({ $0.count <= 100 }) ?? true else {
             return try pages.errorPage(.notFound, title: "No such page", message: "This page of products does not exist.", context: context)
         }
         return try await cachedPage(request, context) { caller in
             let settings = try await settings(caller)
             let query = RequestTarget.path("store", "products").query("limit", Self.pageSize)
-                .query("offset", (pageNumber - 1) * Self.pageSize).query("collection", collection)
+                .query("offset", (pageNumber - 1) * Self.pageSize).query("collection", collection).query("q", search)
             async let pageReply = cells.json(ProductPage.self, .GET, query, as: caller)
             async let collectionsReply = cells.json(CollectionList.self, .GET, RequestTarget.path("store", "collections"), as: caller)
             let (page, collections) = try await (pageReply, collectionsReply)
@@ -74,17 +80,30 @@ struct StorefrontRoutes: Sendable {
             func url(_ number: Int) -> String {
                 var items: [String] = []
                 if let collection { items.append("collection=\(RequestTarget.encode(collection))") }
+                if let search { items.append("q=\(RequestTarget.encode(search))") }
                 if number > 1 { items.append("page=\(number)") }
                 return "/products" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
             }
-            let view = StoreView.from(settings, route: caller.store)
-            let heading = collection.flatMap { handle in collections.collections.first { $0.handle == handle }?.title } ?? "All products"
+            let view = StoreView.from(settings, route: caller.store, query: search ?? "")
+            let collectionTitle = collection.flatMap { handle in collections.collections.first { $0.handle == handle }?.title }
+            let heading = search.map { "Results for “\($0)”" } ?? collectionTitle ?? "All products"
+            let empty: (title: String, message: String)
+            if pageNumber > 1 {
+                empty = ("No products match", "This page is past the last one.")
+            } else if let search {
+                empty = ("No products match", "Nothing here matches “\(search)”. Try another word, or see all products.")
+            } else if collection != nil {
+                empty = ("No products match", "This collection has no products yet.")
+            } else {
+                empty = ("No products yet", "There is nothing to show here yet.")
+            }
             return try self.pages.render("products", ProductsPage(
                 meta: meta(context, path: url(pageNumber), title: "\(heading) — \(view.name)",
                            description: "\(heading) at \(view.name): \(page.count) products.", image: nil, settings: settings),
                 store: view, heading: heading, products: page.products.map(Presentable.card), hasProducts: !page.products.isEmpty,
+                emptyTitle: empty.title, emptyMessage: empty.message,
                 collections: collections.collections.map { CollectionLink(handle: $0.handle, title: $0.title, selected: $0.handle == collection) },
-                hasCollections: !collections.collections.isEmpty, allSelected: collection == nil,
+                hasCollections: !collections.collections.isEmpty && search == nil, allSelected: collection == nil,
                 page: pageNumber, pages: pages,
                 previousURL: pageNumber > 1 ? url(pageNumber - 1) : nil, nextURL: pageNumber < pages ? url(pageNumber + 1) : nil))
         }
@@ -180,6 +199,21 @@ struct StorefrontRoutes: Sendable {
         }
     }
 
+    /// `/art/<handle>.svg`: a product picture drawn from its handle and the store's colours.
+    @Sendable func productArt(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let file = try context.parameters.decoded("file")
+        let handle = file.hasSuffix(".svg") ? String(file.dropLast(4)) : ""
+        guard (1...100).contains(handle.utf8.count),
+              handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
+            throw LumoraError.notFound("not_found", "no such picture")
+        }
+        return try await cachedResponse(request, context, contentType: "image/svg+xml") { caller in
+            let settings = try await settings(caller)
+            return ProductArt.svg(handle: handle, primary: Presentable.color(settings.primaryColor, fallback: "#1f2937"),
+                                  accent: Presentable.color(settings.accentColor, fallback: "#2563eb"))
+        }
+    }
+
     // MARK: Cart and checkout (per visitor)
 
     @Sendable func cart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -270,7 +304,7 @@ struct StorefrontRoutes: Sendable {
             return Response(status: .seeOther, headers: [.location: "/cart"])
         }
         let settings = try await settings(caller)
-        let view = StoreView.from(settings, route: caller.store)
+        let view = StoreView.from(settings, route: caller.store, cartCount: 0)
         var response = try pages.html("confirmation", ConfirmationPage(
             meta: meta(context, path: nil, title: "Order confirmed — \(view.name)", description: "Your order at \(view.name).", image: nil, settings: settings),
             store: view, number: order.displayId, email: order.email,
@@ -279,6 +313,7 @@ struct StorefrontRoutes: Sendable {
             address: order.shippingAddress.address1, city: order.shippingAddress.city, postalCode: order.shippingAddress.postalCode,
             country: order.shippingAddress.countryCode))
         response.headers[.cacheControl] = "no-store"
+        response.headers.append(HTTPField(name: .setCookie, value: Session.cookie(Session.cartItemsCookie, "0", secure: context.isSecure)))
         return response
     }
 
@@ -328,8 +363,8 @@ struct StorefrontRoutes: Sendable {
         return Response(status: .ok, headers: personal.headers, body: .init(byteBuffer: personal.body))
     }
 
-    /// A page for one visitor: their CSRF token in place of the placeholder, the page headers,
-    /// and a session cookie when they are new.
+    /// A page for one visitor: their CSRF token and cart count in place of the placeholders,
+    /// the page headers, and a session cookie when they are new.
     static func personalise(_ page: ByteBuffer, hit: Bool, session: Session, host: String, secure: Bool,
                             csrf: CSRFTokens) -> (headers: HTTPFields, body: ByteBuffer) {
         var headers = HTTPFields()
@@ -338,7 +373,8 @@ struct StorefrontRoutes: Sendable {
         headers.append(noCache)
         headers.append(hit ? pageCacheHit : pageCacheMiss)
         session.stamp(&headers, secure: secure)
-        return (headers, csrf.substitute(in: page, token: csrf.token(host: host, session: session)))
+        let withToken = csrf.substitute(in: page, token: csrf.token(host: host, session: session))
+        return (headers, CartCount.substitute(in: withToken, count: session.cartItems))
     }
 
     static let htmlContentType = HTTPField(name: .contentType, value: "text/html; charset=utf-8")
@@ -426,7 +462,8 @@ struct StorefrontRoutes: Sendable {
     private func cartPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart?, notice: String?,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let settings = try await settings(caller)
-        let view = StoreView.from(settings, route: caller.store)
+        let itemCount = cart?.itemCount ?? 0
+        let view = StoreView.from(settings, route: caller.store, cartCount: itemCount)
         let token = csrf.token(host: context.host, session: session)
         let items = (cart?.items ?? []).map { line in
             CartLineView(id: line.id, title: line.productTitle, variant: line.variantTitle, url: "/products/\(line.productHandle)",
@@ -438,13 +475,17 @@ struct StorefrontRoutes: Sendable {
             store: view, items: items, hasItems: !items.isEmpty, total: cart?.total.formatted ?? "", notice: notice), status: status)
         response.headers[.cacheControl] = "no-store"
         session.stamp(&response, secure: context.isSecure)
+        if itemCount != session.cartItems {
+            // The count cached pages show in the header, from now on.
+            response.headers.append(HTTPField(name: .setCookie, value: Session.cookie(Session.cartItemsCookie, String(itemCount), secure: context.isSecure)))
+        }
         return response
     }
 
     private func checkoutPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart, form: CheckoutForm,
                               notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let settings = try await settings(caller)
-        let view = StoreView.from(settings, route: caller.store)
+        let view = StoreView.from(settings, route: caller.store, cartCount: cart.itemCount)
         var response = try pages.html("checkout", CheckoutPage(
             meta: meta(context, path: nil, title: "Checkout — \(view.name)", description: "Checkout at \(view.name).", image: nil, settings: settings),
             store: view, items: cart.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },

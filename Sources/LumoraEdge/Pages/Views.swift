@@ -20,6 +20,11 @@ struct StoreView {
     let description: String
     let logoURL: String?
     let initial: String
+    /// The visitor's cart's item count, or in a cached page the placeholder personalisation
+    /// replaces (`CartCount`).
+    let cartCount: String
+    /// What the search box holds.
+    let query: String
 }
 
 struct ProductCard {
@@ -90,10 +95,10 @@ enum Presentable {
         return valid ? raw.lowercased() : fallback
     }
 
-    static func store(_ settings: StoreSettings, route: StoreRoute) -> StoreView {
+    static func store(_ settings: StoreSettings, route: StoreRoute, cartCount: String, query: String = "") -> StoreView {
         let name = settings.name.isEmpty ? route.name : settings.name
         return StoreView(name: name, description: settings.description, logoURL: url(settings.logoUrl),
-                         initial: String(name.prefix(1)).uppercased())
+                         initial: String(name.prefix(1)).uppercased(), cartCount: cartCount, query: query)
     }
 
     static func card(_ product: Product) -> ProductCard {
@@ -126,8 +131,14 @@ enum Presentable {
 }
 
 extension StoreView {
-    static func from(_ settings: StoreSettings, route: StoreRoute) -> StoreView {
-        Presentable.store(settings, route: route)
+    /// For a page cached for every visitor: the cart count is filled in per visitor.
+    static func from(_ settings: StoreSettings, route: StoreRoute, query: String = "") -> StoreView {
+        Presentable.store(settings, route: route, cartCount: CartCount.placeholder, query: query)
+    }
+
+    /// For a page made for one visitor, whose cart holds `cartCount` items.
+    static func from(_ settings: StoreSettings, route: StoreRoute, cartCount: Int) -> StoreView {
+        Presentable.store(settings, route: route, cartCount: String(cartCount))
     }
 }
 
@@ -144,6 +155,9 @@ struct ProductsPage {
     let heading: String
     let products: [ProductCard]
     let hasProducts: Bool
+    /// Why there is nothing to show, when there is not.
+    let emptyTitle: String
+    let emptyMessage: String
     let collections: [CollectionLink]
     let hasCollections: Bool
     let allSelected: Bool

@@ -31,6 +31,11 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     private(set) var state = State.waiting
     private let configuration: Configuration
     private var context: ChannelHandlerContext?
+    /// When the current wait runs out; nil while the server is busy with a request.
+    private var deadline: NIODeadline?
+    /// At most one timer per connection, never set further ahead than the shorter timeout, so a
+    /// deadline can move (a keep-alive connection goes idle and busy once per request) without
+    /// rescheduling it: when it fires before the deadline it waits again for what is left.
     private var timer: Scheduled<Void>?
 
     init(configuration: Configuration) {
@@ -46,6 +51,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        deadline = nil
         self.context = nil
     }
 
@@ -61,6 +67,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
         state = .closed
         timer?.cancel()
         timer = nil
+        deadline = nil
         context.fireChannelInactive()
     }
 
@@ -68,8 +75,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     func headReceived() {
         guard state != .closed else { return }
         state = .busy
-        timer?.cancel()
-        timer = nil
+        deadline = nil
     }
 
     /// Every request read so far is answered and nothing is being read.
@@ -80,14 +86,26 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func arm(_ timeout: TimeAmount) {
-        timer?.cancel()
         guard let context else { return }
+        deadline = context.eventLoop.now + timeout
+        if timer == nil { scheduleCheck() }
+    }
+
+    /// Checks at the deadline, or sooner: never further ahead than the shorter timeout, so any
+    /// deadline armed later lies at or after the pending check.
+    private func scheduleCheck() {
+        guard let context, let due = deadline else { return }
         let loop = context.eventLoop
-        timer = loop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+        let check = min(due, loop.now + min(configuration.headerTimeout, configuration.idleTimeout))
+        timer = loop.assumeIsolated().scheduleTask(deadline: check) { [self] in
             timer = nil
-            guard state == .waiting || state == .readingHead else { return }
-            state = .closed
-            context.close(promise: nil)
+            guard let deadline, state == .waiting || state == .readingHead else { return }
+            if deadline <= loop.now {
+                state = .closed
+                self.context?.close(promise: nil)
+            } else {
+                scheduleCheck()
+            }
         }
     }
 }

@@ -18,7 +18,7 @@ struct FastPath: Sendable {
     let csrf: CSRFTokens
     var timeout: TimeAmount = .seconds(10)
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
-    private let signatures: [ObjectIdentifier: NIOLoopBound<SignatureCache>]
+    private let signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>]
     /// What every relayed response carries, serialised once: the server's name and what
     /// `EdgeHeaders.stamp` puts on an HTML response and on any other.
     private let fixedHeaders: (html: String, other: String)
@@ -31,8 +31,8 @@ struct FastPath: Sendable {
         self.forwarder = forwarder
         self.pageCache = pageCache
         self.csrf = csrf
-        var signatures: [ObjectIdentifier: NIOLoopBound<SignatureCache>] = [:]
-        for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = NIOLoopBound(SignatureCache(), eventLoop: loop) }
+        var signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>] = [:]
+        for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = .makeBoxSendingValue(SignatureCache(), eventLoop: loop) }
         self.signatures = signatures
         func serialised(contentType: String) -> String {
             var headers = HTTPHeaders([("content-type", contentType)])

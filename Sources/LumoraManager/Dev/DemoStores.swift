@@ -16,23 +16,105 @@ public struct DemoStores: Sendable {
         public let accentColor: String
         public let description: String
         public let collections: [String]
-        public let products: [String]
+        public let products: [Product]
         public var adminToken: String?
+
+        init(slug: String, name: String, plan: String, primaryColor: String, accentColor: String, description: String,
+             collections: [String], products: [Product], adminToken: String?) {
+            self.slug = slug
+            self.name = name
+            self.plan = plan
+            self.primaryColor = primaryColor
+            self.accentColor = accentColor
+            self.description = description
+            self.collections = collections
+            self.products = products
+            self.adminToken = adminToken
+        }
+
+        /// Data folders from earlier versions listed products by title only: still read.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            slug = try container.decode(String.self, forKey: .slug)
+            name = try container.decode(String.self, forKey: .name)
+            plan = try container.decode(String.self, forKey: .plan)
+            primaryColor = try container.decode(String.self, forKey: .primaryColor)
+            accentColor = try container.decode(String.self, forKey: .accentColor)
+            description = try container.decode(String.self, forKey: .description)
+            collections = try container.decode([String].self, forKey: .collections)
+            products = (try? container.decode([Product].self, forKey: .products)) ?? []
+            adminToken = try container.decodeIfPresent(String.self, forKey: .adminToken)
+        }
+    }
+
+    /// A product of a demo catalog: its own price (minor units), options and stock, so the
+    /// three shops look like three shops.
+    public struct Product: Sendable, Codable {
+        public let title: String
+        public let price: Int
+        public let options: [String]
+        /// Per option; 0 is sold out.
+        public let stock: Int
+        public let description: String
+        /// Index into the store's collections.
+        public let collection: Int
+
+        init(_ title: String, _ price: Int, options: [String] = [], stock: Int = 12, collection: Int = 0, _ description: String) {
+            self.title = title
+            self.price = price
+            self.options = options
+            self.stock = stock
+            self.description = description
+            self.collection = collection
+        }
     }
 
     public static let stores: [Store] = [
-        Store(slug: "acme", name: "Acme Hardware", plan: "standard", primaryColor: "#7c2d12", accentColor: "#ea580c",
-              description: "Tools that last, since the desert days.", collections: ["Tools", "Workshop"],
-              products: ["Claw Hammer", "Anvil", "Rocket Skates", "Giant Magnet", "Tool Belt", "Spring Boots", "Safety Goggles",
-                         "Work Gloves", "Tape Measure", "Spirit Level", "Hand Saw", "Screwdriver Set"], adminToken: nil),
-        Store(slug: "bloom", name: "Bloom Flowers", plan: "standard", primaryColor: "#831843", accentColor: "#db2777",
-              description: "Fresh flowers and plants, delivered.", collections: ["Bouquets", "Plants"],
-              products: ["Red Roses", "Sunflower Bunch", "Tulip Mix", "Peony Bouquet", "Orchid", "Fern", "Succulent Trio", "Lavender Pot",
-                         "Lily Bouquet", "Daisy Chain", "Bonsai", "Cactus Garden"], adminToken: nil),
-        Store(slug: "nimbus", name: "Nimbus Outfitters", plan: "enterprise", primaryColor: "#0c4a6e", accentColor: "#0284c7",
-              description: "Gear for every kind of weather.", collections: ["Jackets", "Camping"],
-              products: ["Rain Shell", "Down Parka", "Fleece", "Hiking Boots", "Tent", "Sleeping Bag", "Headlamp", "Trekking Poles",
-                         "Backpack", "Water Bottle", "Camp Stove", "Wool Socks"], adminToken: nil),
+        Store(slug: "acme", name: "Acme Hardware", plan: "standard", primaryColor: "#7c2d12", accentColor: "#c2410c",
+              description: "Tools that last, since the desert days.", collections: ["Tools", "Workshop"], products: [
+                Product("Claw Hammer", 2495, "Drop-forged steel head, hickory handle, 16 oz."),
+                Product("Anvil", 18900, options: ["25 lb", "50 lb", "100 lb"], stock: 3, "Cast steel with a hardened face. Ships by freight."),
+                Product("Rocket Skates", 34900, options: ["S", "M", "L"], stock: 0, collection: 1, "Twin solid-fuel boosters. Helmet not included."),
+                Product("Giant Magnet", 7950, stock: 6, collection: 1, "Lifts 80 kg of steel; keep away from watches."),
+                Product("Tool Belt", 3900, options: ["S/M", "L/XL"], stock: 14, "Waxed canvas, nine pockets, a hammer loop."),
+                Product("Spring Boots", 11900, options: ["40", "42", "44", "46"], stock: 5, collection: 1, "Coiled steel soles for an extra metre of reach."),
+                Product("Safety Goggles", 1295, stock: 40, "Anti-fog, scratch-resistant polycarbonate."),
+                Product("Work Gloves", 1850, options: ["M", "L", "XL"], stock: 25, "Split leather palms, breathable backs."),
+                Product("Tape Measure", 1599, stock: 30, "8 m, magnetic hook, belt clip."),
+                Product("Spirit Level", 2699, stock: 11, collection: 1, "600 mm aluminium with three vials."),
+                Product("Hand Saw", 2199, stock: 9, "Hardpoint teeth for clean cross-cuts."),
+                Product("Screwdriver Set", 3450, stock: 0, "Twelve drivers, magnetic tips, a roll-up case."),
+              ], adminToken: nil),
+        Store(slug: "bloom", name: "Bloom Flowers", plan: "standard", primaryColor: "#831843", accentColor: "#be185d",
+              description: "Fresh flowers and plants, delivered.", collections: ["Bouquets", "Plants"], products: [
+                Product("Red Roses", 4500, options: ["12 stems", "24 stems"], stock: 20, "Long-stemmed roses from Ecuador."),
+                Product("Sunflower Bunch", 2800, stock: 15, "Seven sunflowers that last a week and more."),
+                Product("Tulip Mix", 3200, options: ["Pastel", "Bright"], stock: 0, "Ten Dutch tulips, cut this morning."),
+                Product("Peony Bouquet", 5900, stock: 4, "Blush peonies with eucalyptus."),
+                Product("Orchid", 3900, options: ["White", "Pink"], stock: 8, collection: 1, "Phalaenopsis in a ceramic pot."),
+                Product("Boston Fern", 2400, stock: 10, collection: 1, "Feathery fronds for a bright bathroom."),
+                Product("Succulent Trio", 2200, stock: 18, collection: 1, "Three succulents in terracotta."),
+                Product("Lavender Pot", 1800, stock: 0, collection: 1, "English lavender, fragrant in June."),
+                Product("Lily Bouquet", 4200, stock: 7, "Oriental lilies, pollen removed."),
+                Product("Daisy Chain", 1950, stock: 22, "A handful of cheerful daisies."),
+                Product("Bonsai", 7800, stock: 2, collection: 1, "A ten-year-old juniper with a care guide."),
+                Product("Cactus Garden", 2900, stock: 12, collection: 1, "Five cacti in a shallow bowl."),
+              ], adminToken: nil),
+        Store(slug: "nimbus", name: "Nimbus Outfitters", plan: "enterprise", primaryColor: "#0c4a6e", accentColor: "#0369a1",
+              description: "Gear for every kind of weather.", collections: ["Jackets", "Camping"], products: [
+                Product("Rain Shell", 18900, options: ["S", "M", "L", "XL"], stock: 9, "Three-layer waterproof, pit zips, 340 g."),
+                Product("Down Parka", 34900, options: ["S", "M", "L"], stock: 4, "700-fill responsible down to -20 °C."),
+                Product("Fleece Jacket", 8900, options: ["S", "M", "L", "XL"], stock: 16, "Recycled polyester grid fleece."),
+                Product("Hiking Boots", 21900, options: ["41", "42", "43", "44", "45"], stock: 0, collection: 1, "Waterproof leather, Vibram soles."),
+                Product("Two-Person Tent", 42900, stock: 3, collection: 1, "Freestanding, 1.9 kg, four-season poles."),
+                Product("Sleeping Bag", 24900, options: ["Regular", "Long"], stock: 6, collection: 1, "Comfort to -5 °C, packs to 4 litres."),
+                Product("Headlamp", 4900, stock: 30, collection: 1, "400 lumens, rechargeable, red night mode."),
+                Product("Trekking Poles", 11900, stock: 8, collection: 1, "Carbon, three sections, cork grips."),
+                Product("Daypack 28 L", 12900, options: ["Slate", "Moss"], stock: 11, collection: 1, "Ventilated back panel, rain cover."),
+                Product("Water Bottle", 2900, stock: 45, collection: 1, "Vacuum-insulated steel, 750 ml."),
+                Product("Camp Stove", 6900, stock: 0, collection: 1, "Folds to the size of an egg; boils a litre in 3 minutes."),
+                Product("Wool Socks", 2400, options: ["S", "M", "L"], stock: 50, "Merino cushioned hiking socks."),
+              ], adminToken: nil),
     ]
 
     let managerURL: String
@@ -97,19 +179,21 @@ public struct DemoStores: Sendable {
             _ = try await call(edgeURL + "/api/admin/collections", method: .POST, bearer: token, host: host,
                                json: ["title": title, "handle": Self.handle(title)])
         }
-        for (index, title) in store.products.enumerated() {
-            let price = 900 + (index * 737) % 9000
-            let variants: [[String: Any]] = index % 3 == 0
-                ? ["S", "M", "L"].enumerated().map { offset, size in
-                    ["title": size, "sku": "\(store.slug)-\(index)-\(size)".uppercased(), "price": ["amount": price + offset * 200, "currency": "USD"],
-                     "stocked": index == 4 ? 0 : 5 + (index * 3) % 20]
-                }
-                : [["title": "Standard", "sku": "\(store.slug)-\(index)".uppercased(), "price": ["amount": price, "currency": "USD"],
-                    "stocked": index == 4 ? 0 : 5 + (index * 7) % 30]]
+        for (index, product) in store.products.enumerated() {
+            let handle = Self.handle(product.title)
+            let sku = "\(store.slug)-\(index + 1)".uppercased()
+            let options = product.options.isEmpty ? ["Standard"] : product.options
+            let variants: [[String: Any]] = options.enumerated().map { position, option in
+                // Bigger options cost a little more.
+                ["title": option, "sku": options.count == 1 ? sku : "\(sku)-\(position + 1)",
+                 "price": ["amount": product.price + (product.options.isEmpty ? 0 : position * product.price / 10), "currency": "USD"],
+                 "stocked": product.stock]
+            }
             _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, json: [
-                "title": title, "handle": Self.handle(title), "status": "published",
-                "description": "\(title) from \(store.name). \(store.description)",
-                "collection": Self.handle(store.collections[index % store.collections.count]), "variants": variants,
+                "title": product.title, "handle": handle, "status": "published", "description": product.description,
+                // Drawn by the edge from the store's colours and the product's name (`/art/…`).
+                "images": ["/art/\(handle).svg"],
+                "collection": Self.handle(store.collections[product.collection % store.collections.count]), "variants": variants,
             ])
         }
     }
