@@ -44,16 +44,21 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
 
     /// A target received from elsewhere, kept byte for byte when every byte is allowed in
     /// origin-form (and every `%` starts a valid escape); nil otherwise.
-    public init?(validating raw: some StringProtocol) {
-        guard Self.isValid(raw.utf8) else { return nil }
-        self.text = String(raw)
+    public init?(validating raw: String) {
+        guard Self.isValid(raw) else { return nil }
+        self.text = raw
     }
 
     public var description: String { text }
 
     /// Whether `bytes` are an origin-form target: `/` first, then only unreserved characters,
     /// sub-delimiters, `:`, `@`, `/`, `?` and `%XX` escapes.
-    public static func isValid(_ bytes: some Collection<UInt8>) -> Bool {
+    public static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isValid($0) }
+    }
+
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.first == UInt8(ascii: "/") else { return false }
         var pendingHexDigits = 0
         for byte in bytes {
@@ -62,7 +67,7 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
                 pendingHexDigits -= 1
             } else if byte == UInt8(ascii: "%") {
                 pendingHexDigits = 2
-            } else if !allowed[Int(byte)] {
+            } else if !isAllowed(byte) {
                 return false
             }
         }
@@ -99,26 +104,41 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// unreserved / sub-delims / ":" / "@" / "/" / "?" (pchar, plus what a path and query add).
-    private static let allowed: [Bool] = (0..<256).map { value in
-        let byte = UInt8(value)
-        return isUnreserved(byte) || "!$&'()*+,;=:@/?".utf8.contains(byte)
+    private static func isAllowed(_ byte: UInt8) -> Bool {
+        if isUnreserved(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"),
+             UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "?"):
+            return true
+        default:
+            return false
+        }
     }
 }
 
 /// What may go in a header the edge writes: names are RFC 9110 tokens, values visible ASCII,
 /// space, tab and (as obs-text) bytes from 0x80 — never CR, LF, NUL or another control.
 public enum HeaderBytes {
-    public static func isValidName(_ name: some StringProtocol) -> Bool {
-        !name.utf8.isEmpty && name.utf8.allSatisfy { tokenCharacters[Int($0)] }
+    public static func isValidName(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy(isTokenCharacter) }
     }
 
-    public static func isValidValue(_ value: some StringProtocol) -> Bool {
-        value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+    public static func isValidValue(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in bytes.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) } }
     }
 
-    private static let tokenCharacters: [Bool] = (0..<256).map { value in
-        let byte = UInt8(value)
-        return (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-            || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -107,8 +107,7 @@ struct CellClient: Sendable {
         var authorization: String?
         var idempotencyKey: String?
         for (name, value) in extra {
-            if name.utf8.count == 13, name.lowercased() == "authorization" { authorization = value }
-            if name.utf8.count == 15, name.lowercased() == "idempotency-key" { idempotencyKey = value }
+            if Self.sameName(name, "authorization") { authorization = value } else if Self.sameName(name, "idempotency-key") { idempotencyKey = value }
         }
         let isWrite = StoreRequestSigner.isWrite(method.rawValue)
         let parts = StoreRequestSigner.Parts(
@@ -116,10 +115,22 @@ struct CellClient: Sendable {
             nonce: isWrite ? StoreRequestSigner.makeNonce() : nil, visitor: visitor, bodyDigest: StoreRequestSigner.digest(body),
             authorization: authorization, idempotencyKey: idempotencyKey)
         let signature = isWrite ? signer.signature(parts) : signatures?.signature(parts, sign: { signer.signature(parts) }) ?? signer.signature(parts)
-        for (name, value) in StoreRequestSigner.headers(parts, signature: signature) { headers.add(name: name, value: value) }
+        headers.add(name: StoreRequestSigner.storeHeader, value: parts.store)
+        headers.add(name: StoreRequestSigner.timestampHeader, value: String(parts.timestamp))
+        headers.add(name: StoreRequestSigner.signatureHeader, value: signature)
+        if let nonce = parts.nonce { headers.add(name: StoreRequestSigner.nonceHeader, value: nonce) }
+        if let visitor { headers.add(name: StoreRequestSigner.visitorHeader, value: visitor) }
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
         if body != nil && !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
         return (endpoint, CellForwarder.Request(method: method, target: target, headers: headers, body: body))
+    }
+
+    /// ASCII case-insensitive header name comparison, with `lowercase` already lowercase.
+    static func sameName(_ name: String, _ lowercase: StaticString) -> Bool {
+        guard name.utf8.count == lowercase.utf8CodeUnitCount else { return false }
+        return lowercase.withUTF8Buffer { expected in
+            zip(name.utf8, expected).allSatisfy { ($0 | 0x20) == $1 || $0 == $1 }
+        }
     }
 
     static let unreachable = LumoraError(.badGateway, code: "cell_unreachable", message: "the store's service did not answer")

@@ -407,7 +407,7 @@ final class CellConnection: ChannelInboundHandler, @unchecked Sendable {
     /// checked once more here: nothing a visitor sent may shape the message).
     private func serialise(_ request: CellForwarder.Request, allocator: ByteBufferAllocator) -> ByteBuffer? {
         let path = request.target.text
-        guard HeaderBytes.isValidName(request.method.rawValue), RequestTarget.isValid(path.utf8) else { return nil }
+        guard HeaderBytes.isValidName(request.method.rawValue), RequestTarget.isValid(path) else { return nil }
         var head = allocator.buffer(capacity: 256 + path.utf8.count + target.basePath.utf8.count)
         head.writeString(request.method.rawValue)
         head.writeStaticString(" ")

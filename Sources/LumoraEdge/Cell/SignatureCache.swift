@@ -25,10 +25,17 @@ final class SignatureCache {
         var key = parts.store
         key.reserveCapacity(parts.store.utf8.count + parts.method.utf8.count + parts.target.utf8.count
                             + (parts.visitor?.utf8.count ?? 0) + (parts.authorization?.utf8.count ?? 0) + (parts.idempotencyKey?.utf8.count ?? 0) + 6)
-        for part in [parts.method, parts.target, parts.visitor ?? "", parts.authorization ?? "", parts.idempotencyKey ?? ""] {
-            key += "\n"
-            key += part
-        }
+        // Appended one by one: an array of the parts would be an allocation per request.
+        key += "\n"
+        key += parts.method
+        key += "\n"
+        key += parts.target
+        key += "\n"
+        key += parts.visitor ?? ""
+        key += "\n"
+        key += parts.authorization ?? ""
+        key += "\n"
+        key += parts.idempotencyKey ?? ""
         if let signature = entries[key] { return signature }
         let signature = sign()
         if entries.count < capacity { entries[key] = signature }

@@ -9,14 +9,16 @@ import NIOHTTP1
 /// serves from the page cache. The request to the cell, the headers that come back and the
 /// personalised page are built by the same functions the Hummingbird path uses
 /// (`APIProxyRoutes`, `StorefrontRoutes.personalise`), so both paths answer alike.
-struct FastPath: Sendable {
+/// A class: every relayed request's callbacks hold it, and a reference is one retain where a
+/// struct of this size was a copy of every field.
+final class FastPath: Sendable {
     let configuration: EdgeConfiguration
     let table: StoreRoutingTable
     let cells: CellClient
     let forwarder: CellForwarder
     let pageCache: StoreResponseCache
     let csrf: CSRFTokens
-    var timeout: TimeAmount = .seconds(10)
+    let timeout: TimeAmount = .seconds(10)
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>]
     /// What every relayed response carries, serialised once: the server's name and what
