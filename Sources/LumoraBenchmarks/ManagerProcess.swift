@@ -22,11 +22,23 @@ struct ManagerProcess: Sendable {
         environment["LUMORA_EDGE_SECRET"] = secret
         environment["LUMORA_LOG_LEVEL"] = "error"
         environment["LUMORA_CELL_LOG_LEVEL"] = "error"
-        let port = try FreePort.pick()
+        // Port 0: the manager records where it listens in the data folder.
+        let address = folder.appendingPathComponent("manager.url")
+        try? FileManager.default.removeItem(at: address)
         let process = try ChildProcess.spawn(
-            [binary.path, "manager", "--port", String(port), "--data-dir", folder.path, "--root-domain", rootDomain],
+            [binary.path, "manager", "--port", "0", "--data-dir", folder.path, "--root-domain", rootDomain],
             environment: environment, standardOutput: .null, standardError: .inherit)
-        let manager = ManagerProcess(process: process, baseURL: "http://127.0.0.1:\(port)", token: token)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var baseURL: String?
+        while baseURL == nil, ContinuousClock.now < deadline, !process.hasExited {
+            baseURL = (try? String(contentsOf: address, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmptyURL
+            if baseURL == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        guard let baseURL else {
+            process.signal(SIGKILL)
+            throw BenchmarkError(message: "the manager did not start listening")
+        }
+        let manager = ManagerProcess(process: process, baseURL: baseURL, token: token)
         do {
             try await HostRequest.waitFor(manager.baseURL + "/health", host: "127.0.0.1", status: 200)
         } catch {
@@ -67,4 +79,8 @@ struct ManagerProcess: Sendable {
     func stop() {
         process.signal(SIGKILL)
     }
+}
+
+private extension String {
+    var nonEmptyURL: String? { isEmpty ? nil : self }
 }

@@ -12,13 +12,7 @@ enum RoleProcess {
         defer { try? FileManager.default.removeItem(at: portFile) }
         let process = try ChildProcess.spawn(arguments + ["--port", "0", "--port-file", portFile.path],
                                              environment: environment, standardOutput: .null, standardError: .inherit)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, !process.hasExited {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return (process, port)
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        if let port = await PortFile.wait(for: portFile, process: process, timeout: .seconds(60)) { return (process, port) }
         process.signal(SIGKILL)
         throw BenchmarkError(message: "\(arguments.dropFirst().prefix(2).joined(separator: " ")) did not start listening")
     }

@@ -56,7 +56,7 @@ public struct LocalDomainProvider: DomainProvider {
 
     public func addCustomDomain(_ hostname: String, for store: StoreSlug, token: String) async throws -> DomainState {
         DomainState(status: .pending, records: Self.records(hostname, token: token, edgeHost: edgeHost),
-                    message: "create these records, then verify")
+                    message: Self.localNote)
     }
 
     public func verify(_ hostname: String, for store: StoreSlug, token: String) async throws -> DomainState {
@@ -64,6 +64,10 @@ public struct LocalDomainProvider: DomainProvider {
     }
 
     public func remove(_ hostname: String) async throws {}
+
+    /// What the records mean here: nothing is checked.
+    public static let localNote = "local domains: these are the records a DNS provider would need; verifying succeeds without looking at DNS "
+        + "(the local provider keeps domains in the control schema only; --domains vercel checks them for real)"
 
     public static func records(_ hostname: String, token: String, edgeHost: String) -> [DNSRecord] {
         [DNSRecord(type: "TXT", name: "_lumora-challenge.\(hostname)", value: "lumora-verify=\(token)"),

@@ -218,6 +218,7 @@ struct DomainsCommand: AsyncParsableCommand {
         for record in domain["records"] as? [[String: Any]] ?? [] {
             print("  create \(record["type"] ?? "") \(record["name"] ?? "") → \(record["value"] ?? "")")
         }
+        if let message = domain["message"] as? String, !message.isEmpty { print("  \(message)") }
     }
 
     struct Add: AsyncParsableCommand {

@@ -31,17 +31,6 @@ enum Lifeline {
     }
 }
 
-/// `--port-file`: where a role started on `--port 0` writes the port it got, once it listens —
-/// so whoever started it needs no port picked in advance (which another process may take).
-enum PortFile {
-    static func writer(_ path: String?) -> @Sendable (Int) async -> Void {
-        guard let path else { return { _ in } }
-        return { port in
-            try? PrivateFile.create(URL(fileURLWithPath: path), contents: Data("\(port)\n".utf8))
-        }
-    }
-}
-
 /// `<data-dir>/manager.url`: where the manager of a data folder listens, written once it does,
 /// so every operator command pointed at the folder finds it (as it finds the operator token).
 enum ManagerAddress {

@@ -188,7 +188,8 @@ final class FakeCell: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     fileprivate let state = Mutex(State())
     private var server: (any Channel)?
-    let port: Int
+    /// Bound to any free port on the first start, and to the same one on a restart.
+    private(set) var port = 0
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     struct State {
@@ -207,15 +208,14 @@ final class FakeCell: @unchecked Sendable {
         set { state.withLock { $0.dropSecondRequest = newValue } }
     }
 
-    private init(group: MultiThreadedEventLoopGroup, port: Int) {
+    private init(group: MultiThreadedEventLoopGroup) {
         self.group = group
-        self.port = port
     }
 
     static func with(configuration: CellForwarder.Configuration = .init(),
                      _ body: (FakeCell, CellForwarder, any EventLoop) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let cell = FakeCell(group: group, port: try FreePort.pick())
+        let cell = FakeCell(group: group)
         try await cell.start()
         let forwarder = CellForwarder(group: group, configuration: configuration)
         do {
@@ -247,6 +247,7 @@ final class FakeCell: @unchecked Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
+        port = server?.localAddress?.port ?? port
     }
 
     /// Stops listening and closes every connection, as a process exiting does.

@@ -81,7 +81,7 @@ public enum LumoraBinary {
         var port: Int?
         do {
             try await waitUntil(timeout: timeout) {
-                port = (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                port = PortFile.read(portFile)
                 return port != nil || process.hasExited
             }
         } catch {

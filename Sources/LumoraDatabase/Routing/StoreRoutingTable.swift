@@ -176,6 +176,12 @@ public final class StoreRoutingTable: ChangeSubscriber {
         announce([slug])
     }
 
+    /// The store's route and every cell, read again now (a request met a route that just moved).
+    public func refresh(_ slug: StoreSlug) async throws {
+        try await reload(slug)
+        try await reloadCells()
+    }
+
     private func reloadCells() async throws {
         let cells = try await loadCells()
         state.withLock { $0.cells = cells }

@@ -213,7 +213,7 @@ public final class LocalCellRuntime: CellRuntime {
             }
             if let lifeline { close(lifeline.read) }
             try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: nil), logger: logger).drain()
-            if let port = await waitForPort(portFile, process: process) {
+            if let port = await PortFile.wait(for: portFile, process: process, timeout: configuration.readyTimeout) {
                 try? await client.query(DriverSQL.recordNext(id: spec.id, pid: process.pid, endpoint: endpoint(port)), logger: logger).drain()
                 if await waitUntilReady(port: port, process: process) {
                     return Started(process: process, pid: process.pid, port: port, lifeline: lifeline?.write)
@@ -223,18 +223,6 @@ public final class LocalCellRuntime: CellRuntime {
             await terminate(pid: process.pid, process: process, lifeline: lifeline?.write)
         }
         throw lastError ?? LumoraError.internalError("cell did not start")
-    }
-
-    /// The port the cell writes once it listens; nil if it exits or the ready timeout passes first.
-    private func waitForPort(_ file: URL, process: ChildProcess) async -> Int? {
-        let deadline = ContinuousClock.now + configuration.readyTimeout
-        while ContinuousClock.now < deadline, !process.hasExited {
-            if let text = try? String(contentsOf: file, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return port
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
     }
 
     /// Restarts a cell that exits while it should run, with backoff (1 s, 2 s, … 30 s).

@@ -65,10 +65,12 @@ struct CellClient: Sendable {
 
     private static let wrongCellMarker = #""wrong_cell""#
 
-    /// The store's route read from the database again; nil when it is gone or did not change.
+    /// The store's route (and the cells it may name) read from the database again; nil when the
+    /// store is gone or still leads to the same endpoint.
     func rereadRoute(_ store: StoreRoute) async -> StoreRoute? {
-        try? await table.reload(store.slug)
-        guard let fresh = table.store(store.slug), fresh.cellID != store.cellID else { return nil }
+        let before = try? endpoint(for: store)
+        try? await table.refresh(store.slug)
+        guard let fresh = table.store(store.slug), let after = try? endpoint(for: fresh), after != before else { return nil }
         return fresh
     }
 
