@@ -56,9 +56,8 @@ struct StoreResolutionMiddleware: RouterMiddleware {
         }
         if mode == .shared, let placed = store.cellID, placed != cellID {
             // The route may have moved here a moment before our notification arrived: ask the
-            // database before refusing.
-            try? await table.reload(slug)
-            store = table.store(slug) ?? store
+            // database before refusing (and believe what it says now).
+            if let fresh = try? await table.reload(slug) { store = fresh }
             if let placed = store.cellID, placed != cellID {
                 throw LumoraError(.forbidden, code: "wrong_cell", message: "the store '\(slug)' is served by its own cell, not this shared one")
             }

@@ -50,6 +50,19 @@ public final class StoreRoutingTable: ChangeSubscriber {
         var hosts: [String: StoreSlug] = [:]
         var cells: [String: CellRoute] = [:]
         var loaded = false
+        /// Reads are numbered before they query; a read is applied only over older ones, so a
+        /// slow read finishing late cannot put back a route that a newer one replaced.
+        var nextRead: UInt64 = 0
+        var storeReads: [StoreSlug: UInt64] = [:]
+        var allStoresRead: UInt64 = 0
+        var cellsRead: UInt64 = 0
+    }
+
+    private func startRead() -> UInt64 {
+        state.withLock { state in
+            state.nextRead += 1
+            return state.nextRead
+        }
     }
 
     private let client: PostgresClient
@@ -147,22 +160,38 @@ public final class StoreRoutingTable: ChangeSubscriber {
     // MARK: Loading
 
     public func reloadAll() async throws {
+        let read = startRead()
         let stores = try await loadStores(SQL.routingStores(adminTokens: includesAdminTokens), domains: SQL.routingDomains)
         let cells = try await loadCells()
         let slugs = state.withLock { state -> Set<StoreSlug> in
-            let changed = Set(state.stores.keys).union(stores.keys)
-            state.stores = stores
-            state.hosts = Self.hostIndex(stores.values)
-            state.cells = cells
+            var merged = stores
+            // A store read on its own after this read began is newer than what this read saw.
+            for (slug, newer) in state.storeReads where newer > read {
+                merged[slug] = state.stores[slug]
+            }
+            let changed = Set(state.stores.keys).union(merged.keys)
+            state.stores = merged
+            state.hosts = Self.hostIndex(state.stores.values)
+            state.storeReads = state.storeReads.filter { $0.value > read }
+            state.allStoresRead = read
+            if read > state.cellsRead {
+                state.cells = cells
+                state.cellsRead = read
+            }
             state.loaded = true
             return changed
         }
         announce(slugs)
     }
 
-    public func reload(_ slug: StoreSlug) async throws {
+    /// Reads `slug`'s route again and returns it (nil: gone).
+    @discardableResult
+    public func reload(_ slug: StoreSlug) async throws -> StoreRoute? {
+        let read = startRead()
         let fresh = try await loadStores(SQL.routingStore(slug, adminTokens: includesAdminTokens), domains: SQL.routingDomains(of: slug))
         state.withLock { state in
+            guard read > max(state.storeReads[slug] ?? 0, state.allStoresRead) else { return }
+            state.storeReads[slug] = read
             if let store = fresh[slug] {
                 state.stores[slug] = store
             } else {
@@ -174,6 +203,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
             }
         }
         announce([slug])
+        return fresh[slug]
     }
 
     /// The store's route and every cell, read again now (a request met a route that just moved).
@@ -183,8 +213,13 @@ public final class StoreRoutingTable: ChangeSubscriber {
     }
 
     private func reloadCells() async throws {
+        let read = startRead()
         let cells = try await loadCells()
-        state.withLock { $0.cells = cells }
+        state.withLock { state in
+            guard read > state.cellsRead else { return }
+            state.cells = cells
+            state.cellsRead = read
+        }
     }
 
     private func announce(_ slugs: Set<StoreSlug>) {
