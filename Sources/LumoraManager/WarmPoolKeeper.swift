@@ -23,7 +23,10 @@ final class WarmPoolKeeper: Service, Sendable {
                 do {
                     let made = try await self.pool.refill(to: self.target)
                     if made > 0 { self.logger.debug("warm pool refilled", metadata: ["made": "\(made)"]) }
+                } catch is CancellationError {
+                    return  // shutting down, not failing
                 } catch {
+                    guard !Task.isCancelled else { return }
                     self.logger.warning("warm pool refill failed", metadata: ["error": "\(error.databaseMessage)"])
                 }
                 seen = await self.doorbell.wait(after: seen, timeout: .seconds(10))
