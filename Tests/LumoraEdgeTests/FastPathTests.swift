@@ -343,9 +343,11 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
 
     func close() { channel.close(promise: nil) }
 
-    /// Returns once the server has closed the connection.
-    func waitForClose() async throws {
-        try await channel.closeFuture.get()
+    /// Returns once the server has closed the connection (the bound is only against a hang:
+    /// a server that never closes fails the test instead of stalling the suite).
+    func waitForClose(bound: Duration = .seconds(60)) async throws {
+        let closed = channel.closeFuture
+        try await withTimeout(bound) { try await closed.get() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
