@@ -68,6 +68,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The JSON shapes of the cell's API, both directions: resources, envelopes, request bodies.
+        // Shared by the cell that sends them and the edge (and any dashboard) that reads them.
+        .target(
+            name: "LumoraWire",
+            dependencies: ["LumoraCore"],
+            swiftSettings: swiftSettings
+        ),
         // The commerce API (`lumora cell`): store and admin routes on per-store schemas.
         .target(
             name: "LumoraCell",
@@ -75,6 +82,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
+                "LumoraWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -95,6 +103,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
+                "LumoraWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -251,6 +260,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraWireTests",
+            dependencies: ["LumoraCore", "LumoraHTTP", "LumoraWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraWire
 import PostgresNIO
 
 /// Carts of one store. A cart's id is its secret: 32 random bytes, unguessable; whoever holds

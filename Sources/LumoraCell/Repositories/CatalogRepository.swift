@@ -3,6 +3,7 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraWire
 import PostgresNIO
 
 /// Products, variants, collections, inventory and settings of one store.
@@ -112,9 +113,7 @@ struct CatalogRepository: Sendable {
     }
 
     func setStatus(_ store: StoreSlug, id: Int64, published: Bool) async throws -> ProductWire {
-        var request = try UpdateProductRequest.empty()
-        request.status = published ? "published" : "draft"
-        return try await updateProduct(store, id: id, request)
+        try await updateProduct(store, id: id, UpdateProductRequest(status: published ? "published" : "draft"))
     }
 
     func deleteProduct(_ store: StoreSlug, id: Int64) async throws {
@@ -295,11 +294,5 @@ struct CatalogRepository: Sendable {
             escaped.append(character)
         }
         return escaped
-    }
-}
-
-extension UpdateProductRequest {
-    static func empty() throws -> UpdateProductRequest {
-        try JSONWire.decoder.decode(UpdateProductRequest.self, from: Data("{}".utf8))
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraWire
 import PostgresNIO
 
 /// Checkout and orders of one store.

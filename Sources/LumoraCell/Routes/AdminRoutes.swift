@@ -4,6 +4,7 @@ import HummingbirdCore
 import NIOCore
 import LumoraCore
 import LumoraHTTP
+import LumoraWire
 
 /// The admin API — what a merchant's dashboard or script calls, with the store's admin token.
 struct AdminRoutes: Sendable {

@@ -5,6 +5,7 @@ import NIOCore
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraWire
 
 /// The store API — what a storefront calls. Catalog reads are served from the response cache
 /// when they can be.

@@ -18,13 +18,6 @@ struct CellClient: Sendable {
     let table: StoreRoutingTable
     let sharedCellURL: String?
 
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-
     /// The base URL of the cell serving `store`.
     func endpoint(for store: StoreRoute) throws(LumoraError) -> String {
         if let cellID = store.cellID, let cell = table.cell(cellID), let endpoint = cell.endpoint, !endpoint.isEmpty {
@@ -146,7 +139,7 @@ struct CellClient: Sendable {
             throw Self.error(from: reply)
         }
         do {
-            return try Self.decoder.decode(T.self, from: Data(buffer: reply.body))
+            return try JSONWire.decoder.decode(T.self, from: Data(buffer: reply.body))
         } catch {
             throw LumoraError(.badGateway, code: "bad_cell_response", message: "the store's service sent something unexpected")
         }

@@ -35,34 +35,6 @@ struct FormFields {
     }
 }
 
-/// Bodies the edge sends to the cell.
-struct AddLine: Encodable, Sendable {
-    let variantId: String
-    let quantity: Int
-
-    enum CodingKeys: String, CodingKey { case variantId = "variant_id", quantity }
-}
-
-struct CompleteBody: Encodable, Sendable {
-    struct AddressBody: Encodable, Sendable {
-        let firstName: String
-        let lastName: String
-        let address1: String
-        let city: String
-        let postalCode: String
-        let countryCode: String
-
-        enum CodingKeys: String, CodingKey {
-            case firstName = "first_name", lastName = "last_name", address1 = "address_1", city, postalCode = "postal_code", countryCode = "country_code"
-        }
-    }
-
-    let email: String
-    let shippingAddress: AddressBody
-
-    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address" }
-}
-
 /// The grammar of what the storefront's forms send, checked at the edge before anything reaches
 /// a cell: ids are the cell's own (`variant_12`, `item_7`), quantities small whole numbers.
 /// Anything else is refused with the reason the shopper sees (422), and goes nowhere.

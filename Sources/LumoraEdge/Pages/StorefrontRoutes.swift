@@ -6,6 +6,7 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraWire
 import NIOCore
 
 /// The storefront: every page of every store, routed as `/_sites/:site/…` after the host was
@@ -48,12 +49,12 @@ struct StorefrontRoutes: Sendable {
     @Sendable func home(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try await cachedPage(request, context) { caller in
             let settings = try await settings(caller)
-            let page = try await cells.json(ProductPage.self, .GET, RequestTarget.path("store", "products").query("limit", 8), as: caller)
+            let page = try await cells.json(Page<ProductWire>.self, .GET, RequestTarget.path("store", "products").query("limit", 8), as: caller)
             let view = StoreView.from(settings, route: caller.store)
             return try pages.render("home", HomePage(
                 meta: meta(context, path: "/", title: view.name, description: Presentable.summary(settings.description, fallback: "Shop \(view.name) online."),
-                           image: page.products.first?.thumbnail, settings: settings),
-                store: view, featured: page.products.map(Presentable.card), hasProducts: !page.products.isEmpty))
+                           image: page.items.first?.thumbnail, settings: settings),
+                store: view, featured: page.items.map(Presentable.card), hasProducts: !page.items.isEmpty))
         }
     }
 
@@ -73,8 +74,8 @@ struct StorefrontRoutes: Sendable {
             let settings = try await settings(caller)
             let query = RequestTarget.path("store", "products").query("limit", Self.pageSize)
                 .query("offset", (pageNumber - 1) * Self.pageSize).query("collection", collection).query("q", search)
-            async let pageReply = cells.json(ProductPage.self, .GET, query, as: caller)
-            async let collectionsReply = cells.json(CollectionList.self, .GET, RequestTarget.path("store", "collections"), as: caller)
+            async let pageReply = cells.json(Page<ProductWire>.self, .GET, query, as: caller)
+            async let collectionsReply = cells.json(Page<CollectionWire>.self, .GET, RequestTarget.path("store", "collections"), as: caller)
             let (page, collections) = try await (pageReply, collectionsReply)
             let pages = max(1, (page.count + Self.pageSize - 1) / Self.pageSize)
             func url(_ number: Int) -> String {
@@ -85,7 +86,7 @@ struct StorefrontRoutes: Sendable {
                 return "/products" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
             }
             let view = StoreView.from(settings, route: caller.store, query: search ?? "")
-            let collectionTitle = collection.flatMap { handle in collections.collections.first { $0.handle == handle }?.title }
+            let collectionTitle = collection.flatMap { handle in collections.items.first { $0.handle == handle }?.title }
             let heading = search.map { "Results for “\($0)”" } ?? collectionTitle ?? "All products"
             let empty: (title: String, message: String)
             if pageNumber > 1 {
@@ -100,10 +101,10 @@ struct StorefrontRoutes: Sendable {
             return try self.pages.render("products", ProductsPage(
                 meta: meta(context, path: url(pageNumber), title: "\(heading) — \(view.name)",
                            description: "\(heading) at \(view.name): \(page.count) products.", image: nil, settings: settings),
-                store: view, heading: heading, products: page.products.map(Presentable.card), hasProducts: !page.products.isEmpty,
+                store: view, heading: heading, products: page.items.map(Presentable.card), hasProducts: !page.items.isEmpty,
                 emptyTitle: empty.title, emptyMessage: empty.message,
-                collections: collections.collections.map { CollectionLink(handle: $0.handle, title: $0.title, selected: $0.handle == collection) },
-                hasCollections: !collections.collections.isEmpty && search == nil, allSelected: collection == nil,
+                collections: collections.items.map { CollectionLink(handle: $0.handle, title: $0.title, selected: $0.handle == collection) },
+                hasCollections: !collections.items.isEmpty && search == nil, allSelected: collection == nil,
                 page: pageNumber, pages: pages,
                 previousURL: pageNumber > 1 ? url(pageNumber - 1) : nil, nextURL: pageNumber < pages ? url(pageNumber + 1) : nil))
         }
@@ -117,7 +118,7 @@ struct StorefrontRoutes: Sendable {
         }
         return try await cachedPage(request, context) { caller in
             let settings = try await settings(caller)
-            let product = try await cells.json(Wrapped<Product>.self, .GET, RequestTarget.path("store", "products", handle), as: caller).value
+            let product = try await cells.json(Single<ProductWire>.self, .GET, RequestTarget.path("store", "products", handle), as: caller).value
             let view = StoreView.from(settings, route: caller.store)
             let firstInStock = product.variants.first { $0.inStock }?.id
             return try pages.render("product", ProductPageView(
@@ -146,11 +147,11 @@ struct StorefrontRoutes: Sendable {
             var locations = ["\(origin)/", "\(origin)/products"]
             var offset = 0
             while offset < 5000 {
-                let page = try await cells.json(ProductPage.self, .GET, RequestTarget.path("store", "products").query("limit", 100).query("offset", offset),
+                let page = try await cells.json(Page<ProductWire>.self, .GET, RequestTarget.path("store", "products").query("limit", 100).query("offset", offset),
                                           as: caller)
-                locations += page.products.map { "\(origin)/products/\($0.handle)" }
-                offset += page.products.count
-                if page.products.isEmpty || offset >= page.count { break }
+                locations += page.items.map { "\(origin)/products/\($0.handle)" }
+                offset += page.items.count
+                if page.items.isEmpty || offset >= page.count { break }
             }
             let urls = locations.map { "  <url><loc>\(Self.xmlEscape($0))</loc></url>" }.joined(separator: "\n")
             return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\(urls)\n</urlset>\n"
@@ -230,9 +231,9 @@ struct StorefrontRoutes: Sendable {
         var cartID = session.cartID
         var response: Response
         do {
-            let line = AddLine(variantId: try StorefrontInput.variantID(form["variant_id"]), quantity: try StorefrontInput.quantity(form["quantity"]))
+            let line = AddLineItemRequest(variantId: try StorefrontInput.variantID(form["variant_id"]), quantity: try StorefrontInput.quantity(form["quantity"]))
             cartID = try await withCart(caller, cartID: cartID) { id in
-                _ = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts", id, "line-items"), as: caller, body: line)
+                _ = try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts", id, "line-items"), as: caller, body: line)
             }
             response = Response(status: .seeOther, headers: [.location: "/cart"])
         } catch let error as LumoraError where error.httpStatusCode < 500 {
@@ -247,15 +248,15 @@ struct StorefrontRoutes: Sendable {
 
     @Sendable func updateCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try await changeLine(request, context) { caller, cartID, form in
-            let body = ["quantity": try StorefrontInput.quantity(form["quantity"])]
-            _ = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
+            let body = UpdateLineItemRequest(quantity: try StorefrontInput.quantity(form["quantity"]))
+            _ = try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
                                      as: caller, body: body)
         }
     }
 
     @Sendable func removeFromCart(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try await changeLine(request, context) { caller, cartID, form in
-            _ = try await cells.json(Wrapped<Cart>.self, .DELETE, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
+            _ = try await cells.json(Single<CartWire>.self, .DELETE, RequestTarget.path("store", "carts", cartID, "line-items", try StorefrontInput.lineID(form["line_id"])),
                                      as: caller)
         }
     }
@@ -281,12 +282,12 @@ struct StorefrontRoutes: Sendable {
             email: fields["email"] ?? "", firstName: fields["first_name"] ?? "", lastName: fields["last_name"] ?? "",
             address1: fields["address_1"] ?? "", city: fields["city"] ?? "", postalCode: fields["postal_code"] ?? "",
             countryCode: fields["country_code"] ?? "")
-        let body = CompleteBody(email: form.email, shippingAddress: .init(
+        let body = CompleteCartRequest(email: form.email, shippingAddress: ShippingAddress(
             firstName: form.firstName, lastName: form.lastName, address1: form.address1, city: form.city,
             postalCode: form.postalCode, countryCode: form.countryCode))
         do {
             // Submitting twice (a double click, a retry) completes the cart once.
-            _ = try await cells.json(Wrapped<Order>.self, .POST, RequestTarget.path("store", "carts", cartID, "complete"), as: caller, body: body,
+            _ = try await cells.json(Single<OrderWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "complete"), as: caller, body: body,
                                      headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(form))")])
             return Response(status: .seeOther, headers: [.location: "/order/confirmation"])
         } catch let error as LumoraError where error.httpStatusCode < 500 {
@@ -300,7 +301,7 @@ struct StorefrontRoutes: Sendable {
         let caller = try requireStore(context)
         let session = Session(request: request)
         guard let cartID = session.cartID,
-              let order = try? await cells.json(Wrapped<Order>.self, .GET, RequestTarget.path("store", "carts", cartID, "order"), as: caller).value else {
+              let order = try? await cells.json(Single<OrderWire>.self, .GET, RequestTarget.path("store", "carts", cartID, "order"), as: caller).value else {
             return Response(status: .seeOther, headers: [.location: "/cart"])
         }
         let settings = try await settings(caller)
@@ -324,12 +325,12 @@ struct StorefrontRoutes: Sendable {
         return CellCaller(store: store, visitor: context.visitor)
     }
 
-    private func settings(_ caller: CellCaller) async throws -> StoreSettings {
-        try await cells.json(Wrapped<StoreSettings>.self, .GET, RequestTarget.path("store", "settings"), as: caller).value
+    private func settings(_ caller: CellCaller) async throws -> SettingsWire {
+        try await cells.json(Single<SettingsWire>.self, .GET, RequestTarget.path("store", "settings"), as: caller).value
     }
 
     private func meta(_ context: EdgeRequestContext, path: String?, title: String, description: String, image: String?,
-                      settings: StoreSettings, type: String = "website") -> PageMeta {
+                      settings: SettingsWire, type: String = "website") -> PageMeta {
         let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
         let picture = Presentable.url(image).map { $0.hasPrefix("/") ? origin + $0 : $0 }
         let logo = Presentable.url(settings.logoUrl)
@@ -419,10 +420,10 @@ struct StorefrontRoutes: Sendable {
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: body))
     }
 
-    private func currentCart(_ caller: CellCaller, session: Session) async throws -> Cart? {
+    private func currentCart(_ caller: CellCaller, session: Session) async throws -> CartWire? {
         guard let cartID = session.cartID else { return nil }
         do {
-            let cart = try await cells.json(Wrapped<Cart>.self, .GET, RequestTarget.path("store", "carts", cartID), as: caller).value
+            let cart = try await cells.json(Single<CartWire>.self, .GET, RequestTarget.path("store", "carts", cartID), as: caller).value
             return cart.completedAt == nil ? cart : nil
         } catch let error as LumoraError where error.code == "cart_not_found" {
             return nil
@@ -438,7 +439,7 @@ struct StorefrontRoutes: Sendable {
                 return cartID
             } catch let error as LumoraError where error.code == "cart_not_found" || error.code == "cart_completed" {}
         }
-        let fresh = try await cells.json(Wrapped<Cart>.self, .POST, RequestTarget.path("store", "carts"), as: caller).value.id
+        let fresh = try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts"), as: caller).value.id
         try await body(fresh)
         return fresh
     }
@@ -459,7 +460,7 @@ struct StorefrontRoutes: Sendable {
         }
     }
 
-    private func cartPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart?, notice: String?,
+    private func cartPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: CartWire?, notice: String?,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let settings = try await settings(caller)
         let itemCount = cart?.itemCount ?? 0
@@ -482,7 +483,7 @@ struct StorefrontRoutes: Sendable {
         return response
     }
 
-    private func checkoutPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: Cart, form: CheckoutForm,
+    private func checkoutPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: CartWire, form: CheckoutForm,
                               notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let settings = try await settings(caller)
         let view = StoreView.from(settings, route: caller.store, cartCount: cart.itemCount)

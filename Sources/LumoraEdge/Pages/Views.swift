@@ -1,6 +1,7 @@
 import Foundation
 import LumoraCore
 import LumoraDatabase
+import LumoraWire
 
 /// `<head>` contents: what a search engine and a link preview read.
 struct PageMeta {
@@ -95,26 +96,26 @@ enum Presentable {
         return valid ? raw.lowercased() : fallback
     }
 
-    static func store(_ settings: StoreSettings, route: StoreRoute, cartCount: String, query: String = "") -> StoreView {
+    static func store(_ settings: SettingsWire, route: StoreRoute, cartCount: String, query: String = "") -> StoreView {
         let name = settings.name.isEmpty ? route.name : settings.name
         return StoreView(name: name, description: settings.description, logoURL: url(settings.logoUrl),
                          initial: String(name.prefix(1)).uppercased(), cartCount: cartCount, query: query)
     }
 
-    static func card(_ product: Product) -> ProductCard {
+    static func card(_ product: ProductWire) -> ProductCard {
         ProductCard(title: product.title, url: "/products/\(product.handle)",
                     image: url(product.thumbnail) ?? placeholderImage,
                     price: priceLabel(product.variants), available: product.variants.contains { $0.inStock })
     }
 
     /// "$19.99", or "from $19.99" when variants differ.
-    static func priceLabel(_ variants: [Variant]) -> String {
+    static func priceLabel(_ variants: [VariantWire]) -> String {
         guard let lowest = variants.min(by: { $0.price.amount < $1.price.amount }) else { return "" }
         let varies = variants.contains { $0.price.amount != lowest.price.amount }
         return (varies ? "from " : "") + lowest.price.formatted
     }
 
-    static func availability(_ variant: Variant) -> String {
+    static func availability(_ variant: VariantWire) -> String {
         switch variant.available {
         case ..<1: return "sold out"
         case 1...5: return "only \(variant.available) left"
@@ -132,12 +133,12 @@ enum Presentable {
 
 extension StoreView {
     /// For a page cached for every visitor: the cart count is filled in per visitor.
-    static func from(_ settings: StoreSettings, route: StoreRoute, query: String = "") -> StoreView {
+    static func from(_ settings: SettingsWire, route: StoreRoute, query: String = "") -> StoreView {
         Presentable.store(settings, route: route, cartCount: CartCount.placeholder, query: query)
     }
 
     /// For a page made for one visitor, whose cart holds `cartCount` items.
-    static func from(_ settings: StoreSettings, route: StoreRoute, cartCount: Int) -> StoreView {
+    static func from(_ settings: SettingsWire, route: StoreRoute, cartCount: Int) -> StoreView {
         Presentable.store(settings, route: route, cartCount: String(cartCount))
     }
 }

@@ -1,0 +1,179 @@
+import LumoraCore
+
+/// What merchants send to create a product (admin API).
+public struct CreateProductRequest: Codable, Sendable, Equatable {
+    public var title: String
+    public var handle: String
+    public var description: String?
+    public var status: String?
+    public var collection: String?
+    public var images: [String]?
+    public var variants: [CreateVariantRequest]
+
+    public init(title: String, handle: String, description: String? = nil, status: String? = nil, collection: String? = nil,
+                images: [String]? = nil, variants: [CreateVariantRequest]) {
+        self.title = title
+        self.handle = handle
+        self.description = description
+        self.status = status
+        self.collection = collection
+        self.images = images
+        self.variants = variants
+    }
+}
+
+public struct CreateVariantRequest: Codable, Sendable, Equatable {
+    public var title: String
+    public var sku: String?
+    public var price: Money
+    public var stocked: Int64?
+
+    public init(title: String, sku: String? = nil, price: Money, stocked: Int64? = nil) {
+        self.title = title
+        self.sku = sku
+        self.price = price
+        self.stocked = stocked
+    }
+}
+
+/// Absent fields stay as they are; `"collection": null` takes the product out of its collection.
+public struct UpdateProductRequest: Codable, Sendable, Equatable {
+    public var title: String?
+    public var handle: String?
+    public var description: String?
+    public var status: String?
+    public var collection: Field<String>
+    public var images: [String]?
+
+    private enum CodingKeys: String, CodingKey { case title, handle, description, status, collection, images }
+
+    public init(title: String? = nil, handle: String? = nil, description: String? = nil, status: String? = nil,
+                collection: Field<String> = .absent, images: [String]? = nil) {
+        self.title = title
+        self.handle = handle
+        self.description = description
+        self.status = status
+        self.collection = collection
+        self.images = images
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        handle = try container.decodeIfPresent(String.self, forKey: .handle)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        status = try container.decodeIfPresent(String.self, forKey: .status)
+        collection = try Field(container, .collection)
+        images = try container.decodeIfPresent([String].self, forKey: .images)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(title, forKey: .title)
+        try container.encodeIfPresent(handle, forKey: .handle)
+        try container.encodeIfPresent(description, forKey: .description)
+        try container.encodeIfPresent(status, forKey: .status)
+        try collection.encode(to: &container, forKey: .collection)
+        try container.encodeIfPresent(images, forKey: .images)
+    }
+}
+
+public struct UpdateVariantRequest: Codable, Sendable, Equatable {
+    public var title: String?
+    public var sku: String?
+    public var price: Money?
+
+    public init(title: String? = nil, sku: String? = nil, price: Money? = nil) {
+        self.title = title
+        self.sku = sku
+        self.price = price
+    }
+}
+
+public struct CreateCollectionRequest: Codable, Sendable, Equatable {
+    public var title: String
+    public var handle: String
+
+    public init(title: String, handle: String) {
+        self.title = title
+        self.handle = handle
+    }
+}
+
+public struct AdjustInventoryRequest: Codable, Sendable, Equatable {
+    public var adjust: Int64
+
+    public init(adjust: Int64) {
+        self.adjust = adjust
+    }
+}
+
+public struct AddLineItemRequest: Codable, Sendable, Equatable {
+    public var variantId: String
+    public var quantity: Int
+
+    enum CodingKeys: String, CodingKey { case variantId = "variant_id", quantity }
+
+    public init(variantId: String, quantity: Int) {
+        self.variantId = variantId
+        self.quantity = quantity
+    }
+}
+
+public struct UpdateLineItemRequest: Codable, Sendable, Equatable {
+    public var quantity: Int
+
+    public init(quantity: Int) {
+        self.quantity = quantity
+    }
+}
+
+public struct CompleteCartRequest: Codable, Sendable, Equatable {
+    public var email: String
+    public var shippingAddress: ShippingAddress
+
+    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address" }
+
+    public init(email: String, shippingAddress: ShippingAddress) {
+        self.email = email
+        self.shippingAddress = shippingAddress
+    }
+}
+
+/// Absent fields stay as they are; `"logo_url": null` removes the logo.
+public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
+    public var name: String?
+    public var description: String?
+    public var logoUrl: Field<String>
+    public var primaryColor: String?
+    public var accentColor: String?
+
+    private enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color" }
+
+    public init(name: String? = nil, description: String? = nil, logoUrl: Field<String> = .absent, primaryColor: String? = nil,
+                accentColor: String? = nil) {
+        self.name = name
+        self.description = description
+        self.logoUrl = logoUrl
+        self.primaryColor = primaryColor
+        self.accentColor = accentColor
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        logoUrl = try Field(container, .logoUrl)
+        primaryColor = try container.decodeIfPresent(String.self, forKey: .primaryColor)
+        accentColor = try container.decodeIfPresent(String.self, forKey: .accentColor)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(description, forKey: .description)
+        try logoUrl.encode(to: &container, forKey: .logoUrl)
+        try container.encodeIfPresent(primaryColor, forKey: .primaryColor)
+        try container.encodeIfPresent(accentColor, forKey: .accentColor)
+    }
+}
