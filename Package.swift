@@ -68,8 +68,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The JSON shapes of the cell's API, both directions: resources, envelopes, request bodies.
-        // Shared by the cell that sends them and the edge (and any dashboard) that reads them.
+        // The JSON shapes of the cell's and the manager's account API, both directions: resources,
+        // envelopes, request bodies. Shared by the roles that send them and those that read them
+        // (the edge's storefront and dashboard).
         .target(
             name: "LumoraWire",
             dependencies: ["LumoraCore"],
@@ -147,6 +148,7 @@ let package = Package(
                 "LumoraDatabase",
                 "LumoraDrivers",
                 "LumoraHTTP",
+                "LumoraWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -155,6 +157,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -308,6 +311,7 @@ let package = Package(
         .testTarget(
             name: "LumoraManagerTests",
             dependencies: [
+                "LumoraCell",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraDrivers",

@@ -83,7 +83,7 @@ public struct IsolationBenchmark: Sendable {
                 let scope = TenantScope(client: client, logger: logger)
                 var tokens: [String] = []
                 for slug in slugs {
-                    tokens.append(try await directory.issueAdminToken(slug))
+                    tokens.append(try await directory.issueAPIToken(slug))
                     try await scope.withStore(slug) { connection in
                         // The store's mark on everything a shopper or merchant can read.
                         try await connection.run("UPDATE products SET description = description || \(" [store:\(slug.rawValue)]")", logger: logger)

@@ -84,7 +84,8 @@ func buildRouter(
         maximumBodySize: configuration.maximumBodySize)
     StoreRoutes(catalog: catalog, carts: carts, orders: orders, cache: cache, metrics: metrics, maximumBodySize: configuration.maximumBodySize)
         .add(to: router.group("store").add(middleware: resolution))
-    AdminRoutes(catalog: catalog, orders: orders, maximumBodySize: configuration.maximumBodySize)
-        .add(to: router.group("admin").add(middleware: resolution).add(middleware: AdminAuthenticationMiddleware()))
+    AdminRoutes(catalog: catalog, orders: orders, overviews: OverviewRepository(scope: scope, logger: logger),
+                maximumBodySize: configuration.maximumBodySize)
+        .add(to: router.group("admin").add(middleware: resolution.readingWhileSuspended()).add(middleware: AdminAuthenticationMiddleware()))
     return router
 }

@@ -12,10 +12,16 @@ import LumoraHTTP
 public struct CellRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var store: StoreRoute?
+    /// The dashboard's person, when the edge's signature names one (admin routes).
+    public var actor: StoreActor?
+    /// Whether `actor`'s header was present at all (a malformed one is refused, not ignored).
+    public var actorHeader: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.store = nil
+        self.actor = nil
+        self.actorHeader = nil
     }
 
     public var responseEncoder: JSONEncoder { JSONWire.encoder }

@@ -57,6 +57,51 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { formatted }
 
+    /// The amount as a person types it: `1234.50` (no symbol, no grouping).
+    public var decimalText: String {
+        var divisor: Int64 = 1
+        for _ in 0..<currency.exponent { divisor *= 10 }
+        let magnitude = amount.magnitude
+        var text = (amount < 0 ? "-" : "") + String(magnitude / UInt64(divisor))
+        if currency.exponent > 0 {
+            let digits = String(magnitude % UInt64(divisor))
+            text += "." + String(repeating: "0", count: currency.exponent - digits.count) + digits
+        }
+        return text
+    }
+
+    /// What a person typed as a price — `19.99`, `19,99`, `$1,234.5`, `20` — in `currency`'s
+    /// minor units; nil when it is not a non-negative amount with at most the currency's decimals.
+    public init?(parsing raw: String, currency: CurrencyCode) {
+        var text = raw.trimmingASCIIWhitespace()
+        if let symbol = currency.symbol, text.hasPrefix(symbol) { text.removeFirst(symbol.count) }
+        if text.hasPrefix(currency.code) { text.removeFirst(currency.code.count) }
+        text = text.trimmingASCIIWhitespace()
+        // The last separator: `.` is the decimal point (at most `exponent` digits after it);
+        // `,` groups thousands when three digits follow, else it is a decimal comma.
+        var whole = text, fraction = ""
+        if let last = text.lastIndex(where: { $0 == "." || $0 == "," }) {
+            let tail = String(text[text.index(after: last)...])
+            if text[last] == "," && tail.count == 3 {
+                // grouping: all of it is the whole part
+            } else if tail.count <= currency.exponent {
+                whole = String(text[..<last])
+                fraction = tail
+            } else {
+                return nil
+            }
+        }
+        whole = whole.filter { $0 != "," && $0 != "." && $0 != " " }
+        guard !whole.isEmpty || !fraction.isEmpty, whole.count <= 13, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+              fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        var amount = Int64(whole.isEmpty ? "0" : whole) ?? 0
+        for _ in 0..<currency.exponent { amount *= 10 }
+        var scale: Int64 = 1
+        for _ in 0..<(currency.exponent - fraction.count) { scale *= 10 }
+        if !fraction.isEmpty { amount += (Int64(fraction) ?? 0) * scale }
+        self.init(amount: amount, currency: currency)
+    }
+
     private func requireSameCurrency(_ other: Money) throws(LumoraError) {
         guard other.currency == currency else {
             throw LumoraError(.unprocessable, code: "currency_mismatch", message: "cannot combine \(currency.code) and \(other.currency.code) amounts")

@@ -170,18 +170,22 @@ enum SQL {
 
     // MARK: Routing table
 
-    /// Without the token hashes a NULL in their place (the edge's role may not read them).
+    /// A store's live API token hashes come as one array; without them (the edge's role may
+    /// not read them) an empty one.
     static func routingStores(adminTokens: Bool) -> PostgresQuery {
         adminTokens
-            ? "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores"
-            : "SELECT slug, name, plan, status, cell_id, currency, NULL::text FROM lumora.stores"
+            ? "SELECT slug, name, plan, status, cell_id, currency, \(unescaped: liveTokenHashes) FROM lumora.stores s"
+            : "SELECT slug, name, plan, status, cell_id, currency, '{}'::text[] FROM lumora.stores s"
     }
 
     static func routingStore(_ slug: StoreSlug, adminTokens: Bool) -> PostgresQuery {
         adminTokens
-            ? "SELECT slug, name, plan, status, cell_id, currency, admin_token_hash FROM lumora.stores WHERE slug = \(slug.rawValue)"
-            : "SELECT slug, name, plan, status, cell_id, currency, NULL::text FROM lumora.stores WHERE slug = \(slug.rawValue)"
+            ? "SELECT slug, name, plan, status, cell_id, currency, \(unescaped: liveTokenHashes) FROM lumora.stores s WHERE slug = \(slug.rawValue)"
+            : "SELECT slug, name, plan, status, cell_id, currency, '{}'::text[] FROM lumora.stores s WHERE slug = \(slug.rawValue)"
     }
+
+    private static let liveTokenHashes =
+        "ARRAY(SELECT t.token_hash FROM lumora.api_tokens t WHERE t.store_slug = s.slug AND t.revoked_at IS NULL ORDER BY t.id)"
 
     static let routingDomains: PostgresQuery = "SELECT hostname, store_slug, kind, is_primary, status FROM lumora.domains"
 
@@ -191,9 +195,13 @@ enum SQL {
 
     static let routingCells: PostgresQuery = "SELECT id, kind, endpoint, version, status FROM lumora.cells"
 
-    // MARK: Admin tokens
+    // MARK: API tokens
 
-    static func setAdminTokenHash(_ slug: StoreSlug, _ hash: String) -> PostgresQuery {
-        "UPDATE lumora.stores SET admin_token_hash = \(hash), updated_at = now() WHERE slug = \(slug.rawValue) RETURNING slug"
+    static func insertAPIToken(_ slug: StoreSlug, name: String, hash: String) -> PostgresQuery {
+        """
+        INSERT INTO lumora.api_tokens (store_slug, name, token_hash)
+        SELECT slug, \(name), \(hash) FROM lumora.stores WHERE slug = \(slug.rawValue)
+        RETURNING id
+        """
     }
 }

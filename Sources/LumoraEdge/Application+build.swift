@@ -39,8 +39,24 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
 
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }
-    PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, assets: try StaticAssets.load(), logger: logger).add(to: router)
+    // The dashboard and the landing page's signup talk to the manager's account API.
+    let accounts = configuration.managerURL.flatMap { url in
+        configuration.accountsToken.map { AccountsClient(managerURL: url, token: $0, http: http) }
+    }
+    PlatformRoutes(pages: pages, csrf: csrf, configuration: configuration, accounts: accounts, assets: try StaticAssets.load(), logger: logger)
+        .add(to: router)
     StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize, logger: logger).add(to: router)
+    if let accounts {
+        let dashboard = Dashboard(pages: pages, csrf: csrf, accounts: accounts, cells: cells, table: table, maximumBodySize: configuration.maximumBodySize)
+        let app = router.group("_app").add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
+        AccountPages(dashboard: dashboard).add(to: app)
+        TeamPages(dashboard: dashboard).add(to: app)
+        StorePages(dashboard: dashboard).add(to: app)
+    } else {
+        router.get("_app/**") { _, _ -> Response in
+            throw LumoraError(.unavailable, code: "dashboard_closed", message: "The dashboard opens when the edge is given the manager's address.")
+        }
+    }
     let api = APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize)
     api.add(to: router)
 
@@ -140,8 +156,13 @@ struct ErrorPageMiddleware: RouterMiddleware {
 
 /// The headers every response gets, made once (a generic type cannot hold static lets).
 enum EdgeHeaders {
-    static let contentSecurityPolicy =
-        "default-src 'none'; img-src 'self' https: data:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    static let contentSecurityPolicy = contentSecurityPolicy(formAction: "'self'")
+
+    /// The policy with `form-action` set (a form whose answer redirects to another origin needs
+    /// that origin here: browsers check redirects of a form's submission too).
+    static func contentSecurityPolicy(formAction: String) -> String {
+        "default-src 'none'; img-src 'self' https: data:; style-src 'self'; form-action \(formAction); base-uri 'none'; frame-ancestors 'none'"
+    }
     static let versionName = HTTPField.Name("x-lumora-version")!
     static let noSniff = HTTPField(name: HTTPField.Name("X-Content-Type-Options")!, value: "nosniff")
     static let referrerPolicy = HTTPField(name: HTTPField.Name("Referrer-Policy")!, value: "strict-origin-when-cross-origin")
@@ -155,7 +176,11 @@ enum EdgeHeaders {
     /// policy, and on HTML the CSP and frame options.
     static func stamp(_ fields: inout HTTPFields, version: String) {
         // Appended, not assigned: no route sets these, and assigning scans the fields first.
-        stamp(version: version, isHTML: fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true) { fields.append($0) }
+        // A page that set its own policy (the landing page's form goes on to the dashboard) keeps it.
+        let ownPolicy = fields[.contentSecurityPolicy] != nil
+        stamp(version: version, isHTML: fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true) { field in
+            if !(ownPolicy && field.name == .contentSecurityPolicy) { fields.append(field) }
+        }
     }
 
     /// `stamp` for NIO's headers (the fast path's answers).

@@ -18,8 +18,11 @@ public struct EdgeConfiguration: Sendable {
     public var sharedCellURL: String?
     /// Addresses whose `x-forwarded-host` / `x-forwarded-proto` are believed (the CDN).
     public var trustedProxies: [IPRange]
-    /// The manager's URL, for the landing page's signup form.
+    /// The manager's URL, for the landing page's signup form and the dashboard.
     public var managerURL: String?
+    /// What the edge presents to the manager's account API (`AccountsToken`); with `managerURL`
+    /// it opens the dashboard at `app.<rootDomain>` and the landing page's signup.
+    public var accountsToken: String?
     public var version: String
     public var pageCacheLifetime: Duration
     public var maximumBodySize: Int
@@ -39,6 +42,7 @@ public struct EdgeConfiguration: Sendable {
         sharedCellURL: String? = nil,
         trustedProxies: [IPRange] = [],
         managerURL: String? = nil,
+        accountsToken: String? = nil,
         version: String = LumoraVersion.current,
         pageCacheLifetime: Duration = .seconds(60),
         maximumBodySize: Int = 256 * 1024,
@@ -54,6 +58,7 @@ public struct EdgeConfiguration: Sendable {
         self.sharedCellURL = sharedCellURL
         self.trustedProxies = trustedProxies
         self.managerURL = managerURL
+        self.accountsToken = accountsToken
         self.version = version
         self.pageCacheLifetime = pageCacheLifetime
         self.maximumBodySize = maximumBodySize

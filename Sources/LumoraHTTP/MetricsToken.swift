@@ -8,13 +8,28 @@ import LumoraCore
 /// stores a cell serves or how busy they are.
 public enum MetricsToken {
     public static func derived(fromSigningSecret secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("lumora-metrics-v1".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return "lmt_" + Hex.lowercase(mac)
+        ServiceToken.derive(from: secret, purpose: "lumora-metrics-v1", prefix: "lmt_")
     }
 
     /// Whether an `Authorization` header carries `token`.
     public static func authorizes(_ header: String?, token: String) -> Bool {
         guard let header, header.hasPrefix("Bearer ") else { return false }
         return ConstantTime.equals(header.utf8.dropFirst(7), token.utf8)
+    }
+}
+
+/// The bearer token the edge presents to the manager's account API (the dashboard's sign-in,
+/// sessions, staff, tokens and domains), derived like `MetricsToken` from the shared secret.
+public enum AccountsToken {
+    public static func derived(fromSigningSecret secret: String) -> String {
+        ServiceToken.derive(from: secret, purpose: "lumora-accounts-v1", prefix: "lat_")
+    }
+}
+
+enum ServiceToken {
+    /// One secret, several tokens: each an HMAC of its purpose, so none reveals another.
+    static func derive(from secret: String, purpose: String, prefix: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return prefix + Hex.lowercase(mac)
     }
 }

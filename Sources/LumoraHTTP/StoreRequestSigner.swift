@@ -18,12 +18,16 @@ public struct StoreRequestSigner: Sendable {
     public static let nonceHeader = "x-lumora-nonce"
     /// The client address the edge saw (after its trusted proxies): the cell's per-visitor limits.
     public static let visitorHeader = "x-lumora-visitor"
+    /// The dashboard's signed-in person and their role in the store (`<account id>:<role>`): the
+    /// cell's admin API believes it instead of an API token, only under the edge's signature.
+    public static let actorHeader = "x-lumora-actor"
 
     static let storeField = HTTPField.Name(storeHeader)!
     static let timestampField = HTTPField.Name(timestampHeader)!
     static let signatureField = HTTPField.Name(signatureHeader)!
     static let nonceField = HTTPField.Name(nonceHeader)!
     static let visitorField = HTTPField.Name(visitorHeader)!
+    static let actorField = HTTPField.Name(actorHeader)!
     static let idempotencyField = HTTPField.Name("Idempotency-Key")!
 
     /// What one signature covers. Every part is a header value or request target the forwarder
@@ -39,9 +43,10 @@ public struct StoreRequestSigner: Sendable {
         public var bodyDigest: String?
         public var authorization: String?
         public var idempotencyKey: String?
+        public var actor: String?
 
         public init(store: String, method: String, target: String, timestamp: Int64, nonce: String? = nil, visitor: String? = nil,
-                    bodyDigest: String? = nil, authorization: String? = nil, idempotencyKey: String? = nil) {
+                    bodyDigest: String? = nil, authorization: String? = nil, idempotencyKey: String? = nil, actor: String? = nil) {
             self.store = store
             self.method = method
             self.target = target
@@ -51,6 +56,7 @@ public struct StoreRequestSigner: Sendable {
             self.bodyDigest = bodyDigest
             self.authorization = authorization
             self.idempotencyKey = idempotencyKey
+            self.actor = actor
         }
     }
 
@@ -102,6 +108,11 @@ public struct StoreRequestSigner: Sendable {
         if let authorization = parts.authorization { feed(authorization) }
         separator()
         if let key = parts.idempotencyKey { feed(key) }
+        // Only requests with an actor get the extra line: the messages of all others are as before.
+        if let actor = parts.actor {
+            separator()
+            feed(actor)
+        }
         return mac.finalize()
     }
 
@@ -121,11 +132,11 @@ public struct StoreRequestSigner: Sendable {
     /// The headers the edge adds to a request it forwards (the visitor's own `Authorization`
     /// and `Idempotency-Key` travel as they are; the signature covers them).
     public func headers(store: String, method: String, path: String, body: ByteBuffer? = nil, authorization: String? = nil,
-                        idempotencyKey: String? = nil, visitor: String? = nil, nonce: String? = nil,
+                        idempotencyKey: String? = nil, visitor: String? = nil, nonce: String? = nil, actor: String? = nil,
                         now: Date = Date()) -> [(name: String, value: String)] {
         let parts = Parts(store: store, method: method, target: path, timestamp: Int64(now.timeIntervalSince1970),
                           nonce: nonce ?? (Self.isWrite(method) ? Self.makeNonce() : nil), visitor: visitor,
-                          bodyDigest: Self.digest(body), authorization: authorization, idempotencyKey: idempotencyKey)
+                          bodyDigest: Self.digest(body), authorization: authorization, idempotencyKey: idempotencyKey, actor: actor)
         return Self.headers(parts, signature: signature(parts))
     }
 
@@ -136,6 +147,7 @@ public struct StoreRequestSigner: Sendable {
         ]
         if let nonce = parts.nonce { headers.append((nonceHeader, nonce)) }
         if let visitor = parts.visitor { headers.append((visitorHeader, visitor)) }
+        if let actor = parts.actor { headers.append((actorHeader, actor)) }
         return headers
     }
 
@@ -146,6 +158,8 @@ public struct StoreRequestSigner: Sendable {
         /// Present on writes: the cell refuses to see it twice within the tolerance.
         public let nonce: String?
         public let timestamp: Int64
+        /// The dashboard's person, when the edge named one.
+        public let actor: String?
     }
 
     /// Checks a request's headers against its method, target and body.
@@ -166,11 +180,12 @@ public struct StoreRequestSigner: Sendable {
             throw LumoraError(.unauthorized, code: "stale_signature", message: "the request's signature has expired")
         }
         let parts = Parts(store: store, method: method, target: target, timestamp: seconds, nonce: nonce, visitor: fields[Self.visitorField],
-                          bodyDigest: Self.digest(body), authorization: fields[.authorization], idempotencyKey: fields[Self.idempotencyField])
+                          bodyDigest: Self.digest(body), authorization: fields[.authorization], idempotencyKey: fields[Self.idempotencyField],
+                          actor: fields[Self.actorField])
         // The presented hex against the MAC's bytes, without encoding the MAC or copying the hex.
         guard Hex.matches(signature, mac(parts)) else {
             throw LumoraError(.unauthorized, code: "invalid_signature", message: "the request's signature does not match")
         }
-        return Verified(store: store, visitor: parts.visitor, nonce: nonce, timestamp: seconds)
+        return Verified(store: store, visitor: parts.visitor, nonce: nonce, timestamp: seconds, actor: parts.actor)
     }
 }

@@ -57,8 +57,16 @@ public func buildManager(
     router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
     router.add(middleware: ErrorMiddleware())
     router.get("health") { _, _ in try JSONWire.response(["status": "ok"]) }
-    SignupRoutes(stores: stores, limiter: SignupLimiter(perMinute: configuration.signupsPerMinute, clock: configuration.clock),
-                 trustedProxies: configuration.trustedProxies, maximumBodySize: 64 * 1024).add(to: router)
+    let signupLimiter = SignupLimiter(perMinute: configuration.signupsPerMinute, clock: configuration.clock)
+    SignupRoutes(stores: stores, limiter: signupLimiter, trustedProxies: configuration.trustedProxies, maximumBodySize: 64 * 1024).add(to: router)
+    let accounts = AccountService(platform: platform, stores: stores, hasher: PasswordHasher(logRounds: configuration.passwordLogRounds),
+                                  throttle: LoginThrottle(clock: configuration.clock), mailer: configuration.mailer ?? ConsoleMailer(logger: logger),
+                                  sessionLifetime: configuration.sessionLifetime)
+    let accountRoutes = AccountRoutes(accounts: accounts, domains: DomainService(platform: platform), signupLimiter: signupLimiter, maximumBodySize: 64 * 1024)
+    if let accountsToken = configuration.accountsToken {
+        accountRoutes.add(to: router.group("accounts/v1").add(middleware: EdgeAuthentication(token: accountsToken)))
+    }
+    accountRoutes.addOperatorRoutes(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, client: client, maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     ReleaseRoutes(releases: ReleaseService(platform: platform), maximumBodySize: 64 * 1024)

@@ -41,6 +41,13 @@ public struct ManagerConfiguration: Sendable {
     public var cellMetricsToken: String?
     /// What the signup limiter reads the time from (tests move it by hand).
     public var clock: any MonotonicClock
+    /// What the edge presents to the account API (`AccountsToken`); nil: no dashboard.
+    public var accountsToken: String?
+    /// log2 of scrypt's cost for new password hashes (tests use less).
+    public var passwordLogRounds: Int
+    public var sessionLifetime: Duration
+    /// Where invitation and reset links go out (the console by default).
+    public var mailer: (any Mailer)?
 
     public init(
         host: String = "127.0.0.1",
@@ -63,7 +70,11 @@ public struct ManagerConfiguration: Sendable {
         stopsCellsOnShutdown: Bool = false,
         trustedProxies: [IPRange] = [],
         cellMetricsToken: String? = nil,
-        clock: any MonotonicClock = SystemClock()
+        clock: any MonotonicClock = SystemClock(),
+        accountsToken: String? = nil,
+        passwordLogRounds: Int = 15,
+        sessionLifetime: Duration = .seconds(14 * 24 * 3600),
+        mailer: (any Mailer)? = nil
     ) {
         self.host = host
         self.port = port
@@ -86,6 +97,15 @@ public struct ManagerConfiguration: Sendable {
         self.trustedProxies = trustedProxies
         self.cellMetricsToken = cellMetricsToken
         self.clock = clock
+        self.accountsToken = accountsToken
+        self.passwordLogRounds = passwordLogRounds
+        self.sessionLifetime = sessionLifetime
+        self.mailer = mailer
+    }
+
+    /// The merchant dashboard's address (`app.` under the root domain), with a trailing slash.
+    public var dashboardURL: String {
+        storefrontURL(host: "app." + rootDomain)
     }
 
     public func storefrontURL(host: String) -> String {

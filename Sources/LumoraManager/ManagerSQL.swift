@@ -78,6 +78,10 @@ enum ManagerSQL {
         "UPDATE lumora.domains SET status = 'verified', verified_at = now(), is_primary = true WHERE hostname = \(hostname)"
     }
 
+    static func makePrimary(_ hostname: String) -> PostgresQuery {
+        "UPDATE lumora.domains SET is_primary = true WHERE hostname = \(hostname) AND status = 'verified'"
+    }
+
     static func deleteDomain(_ hostname: String, store: StoreSlug) -> PostgresQuery {
         "DELETE FROM lumora.domains WHERE hostname = \(hostname) AND store_slug = \(store.rawValue) RETURNING is_primary"
     }

@@ -57,13 +57,14 @@ struct DevCommand: AsyncParsableCommand {
                     warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true,
                     // The edge runs in this process and reaches the manager over loopback.
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
-                    cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret)),
+                    cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
                 domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger,
                 onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))
             let edge = try await LumoraEdge.buildApplication(
                 configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
-                                                 managerURL: "http://127.0.0.1:\(managerPort)"),
+                                                 managerURL: "http://127.0.0.1:\(managerPort)", accountsToken: AccountsToken.derived(fromSigningSecret: secret)),
                 logger: logger)
             let welcome = Welcome(
                 folder: folder, database: database, managerURL: "http://127.0.0.1:\(managerPort)", edgePort: edgePort,
@@ -101,10 +102,14 @@ struct Welcome: Service {
         try await waitFor(managerURL + "/health")
         let demoFile = folder.appendingPathComponent("demo-stores.json")
         var stores: [DemoStores.Store] = (try? JSONDecoder().decode([DemoStores.Store].self, from: Data(contentsOf: demoFile))) ?? []
+        let demo = DemoStores(managerURL: managerURL, operatorToken: operatorToken, edgeURL: edgeURL, rootDomain: rootDomain, logger: logger)
         if stores.isEmpty && seedDemo {
             print("Opening the demo stores (first run)…")
-            stores = try await DemoStores(managerURL: managerURL, operatorToken: operatorToken, edgeURL: edgeURL, rootDomain: rootDomain,
-                                          logger: logger).seed()
+            stores = try await demo.seed()
+            try PrivateFile.create(demoFile, contents: try JSONEncoder().encode(stores))
+        } else if stores.contains(where: { $0.owner == nil }) {
+            // A data folder from before the dashboard: give each demo store its owner now.
+            stores = try await demo.addOwners(stores)
             try PrivateFile.create(demoFile, contents: try JSONEncoder().encode(stores))
         }
         let port = edgePort == 80 ? "" : ":\(edgePort)"
@@ -114,12 +119,18 @@ struct Welcome: Service {
         }
         if stores.isEmpty { lines.append("    (none yet: sign up on the landing page)") }
         lines += [
+            "  Dashboard            http://app.\(rootDomain)\(port)/",
+        ]
+        for store in stores {
+            if let owner = store.owner { lines.append("    \(store.name.padding(toLength: 20, withPad: " ", startingAt: 0)) owner \(owner.email)  password \(owner.password)") }
+        }
+        lines += [
             "  Landing page         http://\(rootDomain)\(port)/",
             "  Manager              \(managerURL)   operator token: \(operatorToken)",
             "  PostgreSQL           \(database.url)",
         ]
         if !stores.isEmpty {
-            lines.append("  Store admin tokens   in \(folder.appendingPathComponent("demo-stores.json").path)")
+            lines.append("  Owners and API tokens in \(folder.appendingPathComponent("demo-stores.json").path)")
         }
         lines += ["", "Try: swift run lumora stores list --data-dir \(folder.path)", "Press Ctrl-C to stop.", ""]
         print(lines.joined(separator: "\n"))

@@ -24,7 +24,7 @@ struct EdgeCommand: AsyncParsableCommand {
     var sharedCell: String?
     @Option(name: .customLong("trusted-proxy"), help: "An address or CIDR range whose x-forwarded-host/-proto are believed (repeatable).")
     var trustedProxies: [String] = []
-    @Option(name: .customLong("manager-url"), help: "The manager, for the landing page's signup form (default: LUMORA_MANAGER_URL).")
+    @Option(name: .customLong("manager-url"), help: "The manager, for the landing page's signup and the dashboard at app.<root> (default: LUMORA_MANAGER_URL).")
     var managerURL: String?
     @Option(name: .customLong("page-cache-seconds"),
             help: "Seconds a rendered catalog page may live without a change notification (changes drop it at once).")
@@ -43,7 +43,7 @@ struct EdgeCommand: AsyncParsableCommand {
         let configuration = EdgeConfiguration(
             host: host, port: port, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
-            managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"],
+            managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"], accountsToken: AccountsToken.derived(fromSigningSecret: secret),
             version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds))
         do {
             try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)), logger: logger)

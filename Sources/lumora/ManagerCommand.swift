@@ -31,7 +31,8 @@ struct ManagerCommand: AsyncParsableCommand {
                 host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
                 rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
                 storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort,
-                trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret))
+                trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
+                accountsToken: AccountsToken.derived(fromSigningSecret: secret))
             let runtime = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)

@@ -51,3 +51,23 @@ import Testing
         }
     }
 }
+
+@Suite struct MoneyParsingTests {
+    @Test(arguments: [
+        ("19.99", Int64(1999)), ("19,99", 1999), ("$1,234.5", 123_450), ("20", 2000), (" 0.05 ", 5), ("1,000", 100_000), ("USD 3", 300),
+    ])
+    func readsWhatPeopleType(text: String, minor: Int64) {
+        #expect(Money(parsing: text, currency: .usd)?.amount == minor)
+    }
+
+    @Test(arguments: ["", "abc", "-5", "1.999", "1e3", "12.3.4x", "$"])
+    func refusesWhatIsNotAPrice(text: String) {
+        #expect(Money(parsing: text, currency: .usd) == nil)
+    }
+
+    @Test func yenHasNoDecimals() {
+        #expect(Money(parsing: "1,200", currency: .jpy)?.amount == 1200)
+        #expect(Money(parsing: "12.5", currency: .jpy) == nil)
+        #expect(Money(amount: 123_450, currency: .usd).decimalText == "1234.50")
+    }
+}

@@ -26,7 +26,9 @@ import Testing
                 for statement: PostgresQuery in [
                     PostgresQuery(unsafeSQL: "SELECT name FROM \(globex.schemaName).settings"),
                     PostgresQuery(unsafeSQL: "UPDATE \(globex.schemaName).inventory SET stocked = 0"),
-                    "SELECT admin_token_hash FROM lumora.stores",
+                    "SELECT token_hash FROM lumora.api_tokens",
+                    "SELECT password_hash FROM lumora.accounts",
+                    "SELECT token_hash FROM lumora.sessions",
                     "UPDATE lumora.stores SET status = 'suspended'",
                     "SELECT * FROM lumora.jobs",
                     "CREATE TABLE public.loot (x int)",
@@ -55,7 +57,7 @@ import Testing
             try await PostgresClient.withRunning(db.edgeURL.clientConfiguration(maximumConnections: 1), logger: db.logger) { client in
                 let routes = try await client.query("SELECT slug, cell_id FROM lumora.stores").collect((String, String?).self)
                 #expect(routes.count == 2)
-                await #expect(performing: { try await client.query("SELECT admin_token_hash FROM lumora.stores").drain() },
+                await #expect(performing: { try await client.query("SELECT token_hash FROM lumora.api_tokens").drain() },
                               throws: { $0.hasSQLState(.insufficientPrivilege) })
             }
         }

@@ -10,55 +10,7 @@ import Testing
 @Suite struct BrowserTests {
     static let steps = ["home", "products", "search", "product", "cart", "checkout", "confirmation"]
 
-    /// The Python interpreters that could run the check: `LUMORA_PYTHON`, every `python3` on
-    /// `PATH` (a pyenv shim first, say) and the system's.
-    static var pythonCandidates: [String] {
-        var candidates: [String] = []
-        if let chosen = ProcessInfo.processInfo.environment["LUMORA_PYTHON"], !chosen.isEmpty { candidates.append(chosen) }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        candidates += (path.split(separator: ":").map(String.init) + ["/usr/bin"]).map { "\($0)/python3" }
-            .filter { FileManager.default.isExecutableFile(atPath: $0) }
-        var seen = Set<String>()
-        return candidates.filter { seen.insert(URL(fileURLWithPath: $0).resolvingSymlinksInPath().path).inserted }
-    }
-
-    /// The first candidate that imports selenium. Synchronous, because a trait's condition is
-    /// evaluated while the tests are being planned.
-    static let python: String? = pythonCandidates.first { candidate in
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: candidate)
-        process.arguments = ["-c", "import selenium"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationReason == .exit && process.terminationStatus == 0
-    }
-
-    static let browserAvailable = executable("chromium") != nil && executable("chromedriver") != nil && python != nil
-
-    /// Why the test is skipped, naming what was looked for and where.
-    static var skipReason: Comment {
-        var missing: [String] = []
-        if executable("chromium") == nil { missing.append("chromium") }
-        if executable("chromedriver") == nil { missing.append("chromedriver (Debian: chromium-driver)") }
-        if python == nil { missing.append("the selenium module in any of \(pythonCandidates.joined(separator: ", ")) (or LUMORA_PYTHON)") }
-        return Comment(rawValue: "needs " + missing.joined(separator: "; "))
-    }
-
-    /// The first executable `name` on `PATH`, or in /usr/bin.
-    static func executable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin"]
-        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// The package's root: this file is `<root>/Tests/LumoraEdgeTests/BrowserTests.swift`.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    @Test(.enabled(if: BrowserTests.browserAvailable, BrowserTests.skipReason),
+    @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)),
           .timeLimit(.minutes(5)))
     func aShopperBuysInEachStoreWithHeadlessChromium() async throws {
         try await PlatformHarness.run { platform in
@@ -77,13 +29,13 @@ import Testing
                                              variants: ["Standard", "Deluxe"])
 
             let hosts = ["acme", "globex"].map(platform.host)
-            let screenshots = Self.repositoryRoot.appendingPathComponent(".build/browser-screenshots")
+            let screenshots = BrowserSupport.repositoryRoot.appendingPathComponent(".build/browser-screenshots")
             try? FileManager.default.removeItem(at: screenshots)
             try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
 
-            let script = Self.repositoryRoot.appendingPathComponent("scripts/browser_check.py").path
+            let script = BrowserSupport.repositoryRoot.appendingPathComponent("scripts/browser_check.py").path
             let (status, output) = try await ChildProcess.run([
-                try #require(Self.python), script,
+                try #require(BrowserSupport.python), script,
                 "--edge-port", String(platform.edgePort),
                 "--hosts", hosts.joined(separator: ","),
                 "--root-domain", PlatformHarness.rootDomain,

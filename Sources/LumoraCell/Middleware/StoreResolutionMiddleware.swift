@@ -12,7 +12,7 @@ import LumoraHTTP
 /// request — its method, target, body, `Authorization`, `Idempotency-Key`, visitor and time
 /// (401 otherwise) — and, for a write, a nonce not seen before (401 `replayed_request`). A
 /// dedicated cell refuses any store but its own, and a shared cell any store placed on another
-/// cell (403). The store must exist (404) and be active (suspended: 403). Then the store's and
+/// cell (403). The store must exist (404) and be active (suspended: 403, but for the admin API's reads). Then the store's and
 /// its visitor's limits apply (429 with `Retry-After`).
 struct StoreResolutionMiddleware: RouterMiddleware {
     typealias Context = CellRequestContext
@@ -26,6 +26,8 @@ struct StoreResolutionMiddleware: RouterMiddleware {
     let limiter: StoreLimiter
     let limits: CellConfiguration.PlanLimits
     let maximumBodySize: Int
+    /// The admin API: a suspended store's data may be read (not written).
+    var readsWhileSuspended = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // The signature covers the body: read it once here (handlers get the collected buffer).
@@ -64,12 +66,18 @@ struct StoreResolutionMiddleware: RouterMiddleware {
         }
         switch store.status {
         case .active: break
-        case .suspended: throw LumoraError(.forbidden, code: "store_suspended", message: "the store '\(slug)' is suspended")
+        case .suspended:
+            // Its merchant may still look at it (the dashboard's read-only pages), not change it.
+            guard readsWhileSuspended && !StoreRequestSigner.isWrite(request.method.rawValue) else {
+                throw LumoraError(.forbidden, code: "store_suspended", message: "the store '\(slug)' is suspended")
+            }
         case .provisioning, .failed, .deleting: throw LumoraError.notFound("store_not_found", "no store '\(slug)'")
         }
 
         var context = context
         context.store = store
+        context.actorHeader = verified.actor
+        context.actor = verified.actor.flatMap(StoreActor.init(headerValue:))
         let visit = StoreLimiter.Visit(store: slug, visitor: verified.visitor ?? "-", limits: limits[store.plan])
         try limiter.admit(visit)
         return try await StoreLimiter.$currentVisit.withValue(visit) {
@@ -78,18 +86,47 @@ struct StoreResolutionMiddleware: RouterMiddleware {
     }
 }
 
-/// The admin API: `Authorization: Bearer <the store's admin token>`; any other token —
-/// another store's included — is a 401.
+extension StoreResolutionMiddleware {
+    func readingWhileSuspended() -> StoreResolutionMiddleware {
+        var copy = self
+        copy.readsWhileSuspended = true
+        return copy
+    }
+}
+
+/// The admin API: `Authorization: Bearer <one of the store's API tokens>` (an integration: the
+/// whole admin API), or a dashboard person the edge's signature names (`x-lumora-actor`), whose
+/// role decides what they may do (`RoleMiddleware`). Any other token — another store's
+/// included — is a 401.
 struct AdminAuthenticationMiddleware: RouterMiddleware {
     typealias Context = CellRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let store = try context.requireStore()
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw LumoraError(.unauthorized, code: "missing_token", message: "the admin API needs Authorization: Bearer <store admin token>")
+        if context.actorHeader != nil {
+            guard context.actor != nil else {
+                throw LumoraError(.unauthorized, code: "invalid_actor", message: "the dashboard's person is not named as <account id>:<role>")
+            }
+            return try await next(request, context)
         }
-        guard AdminToken.matches(String(header.dropFirst(7)), hash: store.adminTokenHash) else {
-            throw LumoraError(.unauthorized, code: "invalid_token", message: "the admin token is not valid for this store")
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw LumoraError(.unauthorized, code: "missing_token", message: "the admin API needs Authorization: Bearer <store API token>")
+        }
+        guard AdminToken.matches(String(header.dropFirst(7)), anyOf: store.apiTokenHashes) else {
+            throw LumoraError(.unauthorized, code: "invalid_token", message: "the API token is not valid for this store")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Routes a dashboard role may not reach (settings: owners and admins). API tokens reach all.
+struct RoleMiddleware: RouterMiddleware {
+    typealias Context = CellRequestContext
+    let action: StoreAction
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let actor = context.actor, !actor.role.may(action) {
+            throw LumoraError(.forbidden, code: "forbidden_role", message: "a \(actor.role.rawValue) may not do this")
         }
         return try await next(request, context)
     }

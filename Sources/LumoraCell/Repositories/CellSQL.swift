@@ -268,9 +268,10 @@ enum CellSQL {
             : "SELECT \(unescaped: orderColumns) FROM orders o WHERE o.id = \(id)"
     }
 
-    static func orders(limit: Int, offset: Int) -> PostgresQuery {
+    static func orders(status: String?, limit: Int, offset: Int) -> PostgresQuery {
         """
         SELECT \(unescaped: orderColumns), count(*) OVER () FROM orders o
+        WHERE (\(status)::text IS NULL OR o.status = \(status))
         ORDER BY o.created_at DESC, o.id DESC LIMIT \(limit) OFFSET \(offset)
         """
     }
@@ -303,4 +304,28 @@ enum CellSQL {
     }
 
     static let ping: PostgresQuery = "SELECT 1"
+
+    // MARK: Overview
+
+    /// Today's orders (UTC), their revenue (canceled left out) and the orders still to fulfil.
+    static let orderTotals: PostgresQuery = """
+        SELECT count(*) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND status <> 'canceled')::int,
+               COALESCE(sum(total_amount) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND status <> 'canceled'), 0)::bigint,
+               count(*) FILTER (WHERE status = 'pending')::int
+        FROM orders
+        """
+
+    /// Options with few units left to sell, fewest first.
+    static func lowStock(threshold: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT p.id, p.title, v.id, v.title, COALESCE(i.stocked, 0) - COALESCE(i.reserved, 0) AS available
+        FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN inventory i ON i.variant_id = v.id
+        WHERE COALESCE(i.stocked, 0) - COALESCE(i.reserved, 0) <= \(threshold)
+        ORDER BY available, p.title, v.position, v.id LIMIT \(limit)
+        """
+    }
+
+    static func recentOrders(limit: Int) -> PostgresQuery {
+        "SELECT id, email, status, total_amount, currency, created_at FROM orders ORDER BY created_at DESC, id DESC LIMIT \(limit)"
+    }
 }

@@ -91,9 +91,10 @@ struct OrderRepository: Sendable {
         }
     }
 
-    func list(_ store: StoreSlug, page: Pagination) async throws -> Page<OrderWire> {
+    /// Newest first; `status` (pending, fulfilled, canceled) narrows them.
+    func list(_ store: StoreSlug, status: String? = nil, page: Pagination) async throws -> Page<OrderWire> {
         try await scope.withStore(store) { connection in
-            let rows = try await connection.query(CellSQL.orders(limit: page.limit, offset: page.offset), logger: logger)
+            let rows = try await connection.query(CellSQL.orders(status: status, limit: page.limit, offset: page.offset), logger: logger)
                 .collect((Int64, String, String, String, String, Int64, Int64, String, Date, Date, Int).self)
             let orders = try await build(rows.map { ($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9) }, on: connection)
             return Page(key: "orders", items: orders, count: rows.first?.10 ?? 0, limit: page.limit, offset: page.offset)

@@ -10,6 +10,7 @@ import LumoraWire
 struct AdminRoutes: Sendable {
     let catalog: CatalogRepository
     let orders: OrderRepository
+    let overviews: OverviewRepository
     let maximumBodySize: Int
 
     func add(to group: RouterGroup<CellRequestContext>) {
@@ -31,8 +32,11 @@ struct AdminRoutes: Sendable {
         group.get("orders/:id", use: order)
         group.post("orders/:id/fulfil", use: fulfil)
         group.post("orders/:id/cancel", use: cancel)
-        group.get("settings", use: settings)
-        group.put("settings", use: updateSettings)
+        group.get("overview", use: overview)
+        // Settings: owners and admins (and API tokens), not staff.
+        let settings = group.group("settings").add(middleware: RoleMiddleware(action: .settings))
+        settings.get(use: self.settings)
+        settings.put(use: updateSettings)
     }
 
     @Sendable func listProducts(_ request: Request, context: CellRequestContext) async throws -> Response {
@@ -134,7 +138,16 @@ struct AdminRoutes: Sendable {
 
     @Sendable func listOrders(_ request: Request, context: CellRequestContext) async throws -> Response {
         let store = try context.requireStore()
-        return try JSONWire.response(try await orders.list(store.slug, page: try Pagination(query: request.uri)))
+        let status = request.uri.queryParameters.get("status")
+        if let status, !["pending", "fulfilled", "canceled"].contains(status) {
+            throw LumoraError.badRequest("invalid_status", "status must be 'pending', 'fulfilled' or 'canceled'")
+        }
+        return try JSONWire.response(try await orders.list(store.slug, status: status, page: try Pagination(query: request.uri)))
+    }
+
+    @Sendable func overview(_ request: Request, context: CellRequestContext) async throws -> Response {
+        let store = try context.requireStore()
+        return try JSONWire.response(try await overviews.overview(store.slug, currency: store.currency))
     }
 
     @Sendable func order(_ request: Request, context: CellRequestContext) async throws -> Response {

@@ -11,8 +11,8 @@ public struct StoreRoute: Sendable, Equatable {
     public let status: StoreStatus
     public let cellID: String?
     public let currency: CurrencyCode
-    /// SHA-256 (hex) of the store's admin token.
-    public let adminTokenHash: String?
+    /// SHA-256 (hex) of each of the store's live API tokens (cells only; empty at the edge).
+    public let apiTokenHashes: [String]
     public let domains: [DomainRoute]
 
     /// The host a store's canonical links use: its primary verified domain, if any.
@@ -67,7 +67,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
 
     private let client: PostgresClient
     private let logger: Logger
-    /// Cells check admin tokens; edges never see their hashes (nor may their role read them).
+    /// Cells check API tokens; edges never see their hashes (nor may their role read them).
     private let includesAdminTokens: Bool
     private let state = Mutex(State())
     private let listeners = Mutex<[UInt64: AsyncStream<StoreSlug>.Continuation]>([:])
@@ -248,12 +248,12 @@ public final class StoreRoutingTable: ChangeSubscriber {
                 domains[slug, default: []].append(DomainRoute(hostname: hostname, kind: kind, isPrimary: primary, status: status))
             }
             var stores: [StoreSlug: StoreRoute] = [:]
-            for (slug, name, plan, status, cell, currency, tokenHash) in try await connection.query(storeQuery, logger: logger)
-                .collect((String, String, String, String, String?, String, String?).self) {
+            for (slug, name, plan, status, cell, currency, tokenHashes) in try await connection.query(storeQuery, logger: logger)
+                .collect((String, String, String, String, String?, String, [String]).self) {
                 guard let slug = try? StoreSlug(validating: slug), let plan = Plan(rawValue: plan),
                       let status = StoreStatus(rawValue: status), let currency = try? CurrencyCode(validating: currency) else { continue }
                 stores[slug] = StoreRoute(slug: slug, name: name, plan: plan, status: status, cellID: cell, currency: currency,
-                                          adminTokenHash: tokenHash, domains: domains[slug.rawValue] ?? [])
+                                          apiTokenHashes: tokenHashes, domains: domains[slug.rawValue] ?? [])
             }
             return stores
         }

@@ -25,8 +25,8 @@ public struct StoreDirectory: Sendable {
 
     /// Creates the store: takes a pre-migrated schema from the warm pool and renames it
     /// (milliseconds), or, when the pool is empty, creates the schema and replays the store
-    /// migrations. Either way the schema, its settings, the control rows and the admin token's
-    /// hash commit together. The admin token itself is returned only here.
+    /// migrations. Either way the schema, its settings, the control rows and the first API token's
+    /// hash commit together. The token itself is returned only here.
     ///
     /// `alsoDo` runs in the same transaction, last (the manager enqueues the provisioning job
     /// there, so a store never exists without the job that finishes it).
@@ -61,7 +61,7 @@ public struct StoreDirectory: Sendable {
                 let record = try await connection.query(SQL.insertStore(store), logger: logger).decodeStores()
                 try await connection.run(SQL.attachSchema(schema, to: store.slug), logger: logger)
                 let token = AdminToken.generate()
-                try await connection.run(SQL.setAdminTokenHash(store.slug, AdminToken.hash(token)), logger: logger)
+                try await connection.run(SQL.insertAPIToken(store.slug, name: AdminToken.firstTokenName, hash: AdminToken.hash(token)), logger: logger)
                 guard let created = record.first else { throw LumoraError.internalError("store insert returned no row") }
                 let extra = try await alsoDo(connection)
                 return (CreatedStore(store: created, adminToken: token), extra)
@@ -96,10 +96,10 @@ public struct StoreDirectory: Sendable {
         try await setStatus(slug, to: .suspended)
     }
 
-    /// Replaces the store's admin token (the old one stops working at once) and returns the new one.
-    public func issueAdminToken(_ slug: StoreSlug) async throws -> String {
+    /// Issues one more API token for the store (the others keep working) and returns it.
+    public func issueAPIToken(_ slug: StoreSlug, name: String = AdminToken.firstTokenName) async throws -> String {
         let token = AdminToken.generate()
-        guard try await client.query(SQL.setAdminTokenHash(slug, AdminToken.hash(token)), logger: logger).hasRows() else {
+        guard try await client.query(SQL.insertAPIToken(slug, name: name, hash: AdminToken.hash(token)), logger: logger).hasRows() else {
             throw Self.notFound(slug)
         }
         return token

@@ -40,13 +40,13 @@ struct CellClient: Sendable {
     /// A cell that refuses the store as placed elsewhere (the route moved a moment ago and this
     /// edge has not heard yet) acted on nothing: the route is read again and the request sent once
     /// more, to where it now points.
-    func send(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer? = nil,
-              headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
+    func send(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor? = nil,
+              body: ByteBuffer? = nil, headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
               eventLoop: (any EventLoop)? = nil) async throws -> Reply {
-        let reply = try await sendOnce(method, target, store: store, visitor: visitor, body: body, headers: extra, fresh: fresh,
+        let reply = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
                                        timeout: timeout, eventLoop: eventLoop)
         guard Self.isMisdirected(reply), let moved = await rereadRoute(store) else { return reply }
-        return try await sendOnce(method, target, store: moved, visitor: visitor, body: body, headers: extra, fresh: fresh,
+        return try await sendOnce(method, target, store: moved, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
                                   timeout: timeout, eventLoop: eventLoop)
     }
 
@@ -67,10 +67,10 @@ struct CellClient: Sendable {
         return fresh
     }
 
-    private func sendOnce(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer?,
+    private func sendOnce(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor?, body: ByteBuffer?,
                           headers extra: [(String, String)], fresh: Bool, timeout: TimeAmount,
                           eventLoop: (any EventLoop)?) async throws -> Reply {
-        let (endpoint, request) = try prepare(method, target, store: store, visitor: visitor, body: body, headers: extra, fresh: fresh)
+        let (endpoint, request) = try prepare(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh)
         do {
             if let forwarder, CellForwarder.supports(endpoint) {
                 return try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout)
@@ -92,7 +92,7 @@ struct CellClient: Sendable {
     /// `extra` (the visitor's headers, for the API proxy), with a JSON content type for a body.
     /// `signatures` (the caller's event loop's) saves computing a read's signature made this
     /// second; writes carry a fresh nonce each.
-    func prepare(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, body: ByteBuffer?,
+    func prepare(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor? = nil, body: ByteBuffer?,
                  headers extra: [(String, String)], fresh: Bool = false,
                  signatures: SignatureCache? = nil) throws(LumoraError) -> (endpoint: String, request: CellForwarder.Request) {
         let endpoint = try endpoint(for: store)
@@ -108,13 +108,14 @@ struct CellClient: Sendable {
         let parts = StoreRequestSigner.Parts(
             store: store.slug.rawValue, method: method.rawValue, target: target.text, timestamp: Int64(Date().timeIntervalSince1970),
             nonce: isWrite ? StoreRequestSigner.makeNonce() : nil, visitor: visitor, bodyDigest: StoreRequestSigner.digest(body),
-            authorization: authorization, idempotencyKey: idempotencyKey)
+            authorization: authorization, idempotencyKey: idempotencyKey, actor: actor?.headerValue)
         let signature = isWrite ? signer.signature(parts) : signatures?.signature(parts, sign: { signer.signature(parts) }) ?? signer.signature(parts)
         headers.add(name: StoreRequestSigner.storeHeader, value: parts.store)
         headers.add(name: StoreRequestSigner.timestampHeader, value: String(parts.timestamp))
         headers.add(name: StoreRequestSigner.signatureHeader, value: signature)
         if let nonce = parts.nonce { headers.add(name: StoreRequestSigner.nonceHeader, value: nonce) }
         if let visitor { headers.add(name: StoreRequestSigner.visitorHeader, value: visitor) }
+        if let actor = parts.actor { headers.add(name: StoreRequestSigner.actorHeader, value: actor) }
         for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
         if body != nil && !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
         return (endpoint, CellForwarder.Request(method: method, target: target, headers: headers, body: body))
@@ -134,7 +135,8 @@ struct CellClient: Sendable {
     func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ target: RequestTarget, as caller: CellCaller,
                             body: (some Encodable)? = Optional<Int>.none, headers: [(String, String)] = []) async throws -> T {
         let encoded = try body.map { ByteBuffer(bytes: try JSONWire.encoder.encode($0)) }
-        let reply = try await send(method, target, store: caller.store, visitor: caller.visitor, body: encoded, headers: headers, fresh: true)
+        let reply = try await send(method, target, store: caller.store, visitor: caller.visitor, actor: caller.actor, body: encoded, headers: headers,
+                                   fresh: true)
         guard (200..<300).contains(Int(reply.status.code)) else {
             throw Self.error(from: reply)
         }
@@ -159,8 +161,10 @@ extension StoreRoutingTable {
     }
 }
 
-/// On whose behalf the edge calls a cell: the store, and the visitor its limits count.
+/// On whose behalf the edge calls a cell: the store, the visitor its limits count, and — for
+/// the dashboard — the signed-in person and their role (`x-lumora-actor`, under the signature).
 struct CellCaller: Sendable {
     let store: StoreRoute
     let visitor: String?
+    var actor: StoreActor? = nil
 }

@@ -6,6 +6,7 @@ import HummingbirdCore
 import Logging
 import LumoraCore
 import LumoraHTTP
+import LumoraWire
 import NIOCore
 import NIOHTTP1
 
@@ -15,6 +16,8 @@ struct PlatformRoutes: Sendable {
     let pages: PageRenderer
     let csrf: CSRFTokens
     let configuration: EdgeConfiguration
+    /// The manager's account API; nil when the edge was given no manager (sign-up closed).
+    let accounts: AccountsClient?
     let assets: StaticAssets
     let logger: Logger
 
@@ -29,25 +32,27 @@ struct PlatformRoutes: Sendable {
 
     @Sendable func landing(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let session = Session(request: request)
-        var response = try landingPage(context: context, session: session)
+        var response = try landingPage(context: context, session: session, dashboardURL: dashboardOrigin(request, context) + "/login")
         session.stamp(&response, secure: context.isSecure)
         return response
     }
 
-    /// The landing page's form: checked here (CSRF), passed to the manager's public signup
-    /// with the visitor's address (its rate limit counts visitors, not the edge), answered
-    /// with the new store's address and its admin token — or the form again, with the
-    /// manager's reason and the visitor's input kept.
+    /// The landing page's form: checked here (CSRF), passed to the manager's account API with
+    /// the visitor's address (its rate limit counts visitors, not the edge). The store and its
+    /// owner's account are made together; the merchant goes on to the dashboard's host with a
+    /// one-time code that signs them in there (this host cannot set that host's cookie). A
+    /// refusal shows the form again with the manager's reason and the visitor's input kept.
     @Sendable func signup(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let session = Session(request: request)
         let form = try await FormFields(request, limit: configuration.maximumBodySize)
         let entered = (slug: form["slug"] ?? "", name: form["name"] ?? "", email: form["owner_email"] ?? "")
         func again(_ notice: String, _ status: HTTPResponse.Status) throws -> Response {
-            var response = try landingPage(context: context, session: session, notice: notice, entered: entered, status: status)
+            var response = try landingPage(context: context, session: session, dashboardURL: dashboardOrigin(request, context) + "/login",
+                                           notice: notice, entered: entered, status: status)
             session.stamp(&response, secure: context.isSecure)
             return response
         }
-        guard let managerURL = configuration.managerURL else {
+        guard let accounts else {
             return try again("Sign-up is closed right now. Please try again later.", .serviceUnavailable)
         }
         do {
@@ -55,63 +60,43 @@ struct PlatformRoutes: Sendable {
         } catch {
             return try again(error.message, .forbidden)
         }
-
-        var outbound = HTTPClientRequest(url: managerURL + "/signup")
-        outbound.method = .POST
-        outbound.headers.add(name: "Content-Type", value: "application/json")
-        if let address = context.visitor { outbound.headers.add(name: "x-forwarded-for", value: address) }
-        outbound.body = .bytes(ByteBuffer(bytes: try JSONWire.encoder.encode(SignupForm(slug: entered.slug, name: entered.name, ownerEmail: entered.email))))
-        let status: HTTPResponseStatus
-        let body: ByteBuffer
+        let created: AccountSignupWire
         do {
-            let answer = try await HTTPClient.shared.execute(outbound, timeout: .seconds(15))
-            status = answer.status
-            body = try await answer.body.collect(upTo: 1 << 20)
-        } catch {
-            return try again("We could not reach the store service. Please try again in a minute.", .badGateway)
+            created = try await accounts.post(.path("signup"), AccountSignupRequest(slug: entered.slug, name: entered.name, email: entered.email,
+                                                                                    password: form["password"] ?? ""),
+                                              session: nil, visitor: context.visitor, as: AccountSignupWire.self)
+        } catch let error as LumoraError {
+            let passedOn = (400..<500).contains(error.httpStatusCode) ? HTTPResponse.Status(code: error.httpStatusCode) : .badGateway
+            return try again(error.message, passedOn)
         }
-        guard status == .accepted, let created = try? JSONWire.decoder.decode(SignupAnswer.self, from: body) else {
-            let message = (try? JSONWire.decoder.decode(ErrorBody.self, from: body))?.error.message
-                ?? "The store could not be created. Please try again."
-            let passedOn = (400..<500).contains(Int(status.code)) ? HTTPResponse.Status(code: Int(status.code)) : .badGateway
-            return try again(message, passedOn)
+        let welcome = RequestTarget.path("welcome").query("code", created.signInCode).query("next", "/stores/\(created.store.slug)")
+        return Response(status: .seeOther, headers: [.location: dashboardOrigin(request, context) + welcome.text, .cacheControl: "no-store"])
+    }
+
+    /// `app.<root>` with the scheme and port the visitor used for the root domain.
+    private func dashboardOrigin(_ request: Request, _ context: EdgeRequestContext) -> String {
+        var port = ""
+        if let authority = request.head.authority, let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            let digits = authority[authority.index(after: colon)...]
+            if !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) { port = ":" + digits }
         }
-        var response = try pages.html("signup-done", SignupDonePage(name: created.store.name, url: created.store.url, adminToken: created.adminToken))
-        response.headers[.cacheControl] = "no-store"
+        return "\(context.scheme)://app.\(configuration.rootDomain)\(port)"
+    }
+
+    /// The landing page; its signup form's answer goes on to the dashboard's origin, which its
+    /// policy allows.
+    private func landingPage(context: EdgeRequestContext, session: Session, dashboardURL: String, notice: String? = nil,
+                             entered: (slug: String, name: String, email: String) = ("", "", ""),
+                             status: HTTPResponse.Status = .ok) throws -> Response {
+        var response = try pages.html("landing", LandingPage(
+            rootDomain: configuration.rootDomain, dashboardURL: dashboardURL, signupOpen: accounts != nil, notice: notice,
+            csrf: csrf.token(host: context.host, session: session), slug: entered.slug, name: entered.name, email: entered.email),
+            status: status)
+        let origin = String(dashboardURL.dropLast("/login".count))
+        response.headers[.contentSecurityPolicy] = EdgeHeaders.contentSecurityPolicy(formAction: "'self' \(origin)")
         return response
     }
 
-    private func landingPage(context: EdgeRequestContext, session: Session, notice: String? = nil,
-                             entered: (slug: String, name: String, email: String) = ("", "", ""),
-                             status: HTTPResponse.Status = .ok) throws -> Response {
-        try pages.html("landing", LandingPage(
-            rootDomain: configuration.rootDomain, signupOpen: configuration.managerURL != nil, notice: notice,
-            csrf: csrf.token(host: context.host, session: session), slug: entered.slug, name: entered.name, email: entered.email),
-            status: status)
-    }
-
-    struct SignupForm: Encodable {
-        let slug: String
-        let name: String
-        let ownerEmail: String
-        enum CodingKeys: String, CodingKey { case slug, name, ownerEmail = "owner_email" }
-    }
-
-    struct SignupAnswer: Decodable {
-        struct Store: Decodable {
-            let name: String
-            let url: String
-        }
-        let store: Store
-        let adminToken: String
-        enum CodingKeys: String, CodingKey { case store, adminToken = "admin_token" }
-    }
-}
-
-struct SignupDonePage {
-    let name: String
-    let url: String
-    let adminToken: String
 }
 
 /// The stylesheet and placeholder image, read once from the bundle.

@@ -223,6 +223,8 @@ struct ConfirmationPage {
 
 struct LandingPage {
     let rootDomain: String
+    /// `/login` on the dashboard's host (the scheme and port as the visitor came).
+    let dashboardURL: String
     let signupOpen: Bool
     let notice: String?
     let csrf: String

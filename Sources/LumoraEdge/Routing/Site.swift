@@ -5,6 +5,8 @@ import LumoraDatabase
 enum Site: Sendable {
     /// The root domain: Lumora's own landing page.
     case platform
+    /// `app.<root domain>`: the merchant dashboard.
+    case dashboard
     /// A store, reached on one of its hosts; `canonicalHost` is where its links point.
     case store(StoreRoute, canonicalHost: String)
     /// `www.` of a known host: a permanent redirect to this host.
@@ -23,6 +25,8 @@ enum Site: Sendable {
         let underRoot = hostBytes.count > rootBytes.count + 1 && hostBytes.reversed().starts(with: rootBytes.reversed())
             && hostBytes[hostBytes.index(hostBytes.endIndex, offsetBy: -(rootBytes.count + 1))] == UInt8(ascii: ".")
         if underRoot && hostBytes.count == rootBytes.count + 4 && hostBytes.starts(with: "www".utf8) { return .redirect(host: rootDomain) }
+        // `app` is a reserved slug: no store can be named so.
+        if underRoot && hostBytes.count == rootBytes.count + 4 && hostBytes.starts(with: "app".utf8) { return .dashboard }
 
         let route: StoreRoute?
         if underRoot {

@@ -8,7 +8,7 @@ import NIOCore
 /// Sits in front of the router. Works out the host (trusting `x-forwarded-host` and
 /// `x-forwarded-proto` only from configured proxies), resolves it to a site, and rewrites the
 /// path internally: a store's `/products?page=2` is routed as `/_sites/<slug>/products?page=2`
-/// and the root domain's pages as `/_platform/…`. A path that names `/_sites` or `/_platform`
+/// the root domain's pages as `/_platform/…` and the dashboard's (`app.<root>`) as `/_app/…`. A path that names `/_sites` or `/_platform`
 /// from outside is not found; `www.` hosts redirect; unknown hosts get a 404 page and suspended
 /// stores a 410 page.
 struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == EdgeRequestContext {
@@ -34,7 +34,7 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         if path.hasPrefix("/lumora-assets/") {
             return try await inner.respond(to: request, context: context)
         }
-        if path.hasPrefix("/_sites") || path.hasPrefix("/_platform") {
+        if path.hasPrefix("/_sites") || path.hasPrefix("/_platform") || path.hasPrefix("/_app") {
             return try pages.errorPage(.notFound, title: "Page not found", message: "There is nothing at this address.", context: context)
         }
         // Under /api/ every answer is the JSON error body, whatever the host turned out to be.
@@ -43,13 +43,15 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
             case .store: break
             case .unavailable(let route):
                 throw LumoraError(.gone, code: "store_unavailable", message: "the store '\(route.slug)' is not open at the moment")
-            case .platform, .redirect, .unknown:
+            case .platform, .dashboard, .redirect, .unknown:
                 throw LumoraError.notFound("store_not_found", "there is no Lumora store at \(context.host)")
             }
         }
         switch context.site {
         case .platform:
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_platform"), context: context)
+        case .dashboard:
+            return try await inner.respond(to: Self.rewrite(request, prefix: "/_app"), context: context)
         case .store(let route, _):
             if let api, let direct = APIProxyRoutes.directRoute(request) {
                 return try await api.forward(request, context: context, area: direct.area, rest: direct.rest)

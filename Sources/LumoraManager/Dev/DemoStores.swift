@@ -18,6 +18,8 @@ public struct DemoStores: Sendable {
         public let collections: [String]
         public let products: [Product]
         public var adminToken: String?
+        /// The dashboard's owner account (`lumora dev` prints it).
+        public var owner: Owner?
 
         init(slug: String, name: String, plan: String, primaryColor: String, accentColor: String, description: String,
              collections: [String], products: [Product], adminToken: String?) {
@@ -44,7 +46,14 @@ public struct DemoStores: Sendable {
             collections = try container.decode([String].self, forKey: .collections)
             products = (try? container.decode([Product].self, forKey: .products)) ?? []
             adminToken = try container.decodeIfPresent(String.self, forKey: .adminToken)
+            owner = try container.decodeIfPresent(Owner.self, forKey: .owner)
         }
+    }
+
+    /// Who signs in to a demo store's dashboard: made at the first run, with a random password.
+    public struct Owner: Sendable, Codable {
+        public let email: String
+        public let password: String
     }
 
     /// A product of a demo catalog: its own price (minor units), options and stock, so the
@@ -145,9 +154,30 @@ public struct DemoStores: Sendable {
             let jobID = (created["job"] as? [String: Any])?["id"] as? Int ?? 0
             try await waitForJob(jobID)
             try await fillCatalog(store, token: token ?? "")
+            store.owner = try await addOwner(store)
             seeded.append(store)
         }
         return seeded
+    }
+
+    /// Gives every store without one its owner account.
+    public func addOwners(_ stores: [Store]) async throws -> [Store] {
+        var updated: [Store] = []
+        for var store in stores {
+            if store.owner == nil { store.owner = try await addOwner(store) }
+            updated.append(store)
+        }
+        return updated
+    }
+
+    private func addOwner(_ store: Store) async throws -> Owner {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        let password = String((0..<12).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        let owner = Owner(email: "owner@\(store.slug).example", password: password)
+        _ = try await call(managerURL + "/v1/stores/\(store.slug)/members", method: .POST, bearer: operatorToken, host: nil,
+                           json: ["email": owner.email, "password": owner.password, "role": "owner"])
+        return owner
     }
 
     private func waitForJob(_ id: Int) async throws {

@@ -29,30 +29,16 @@ struct OperatorAuthentication: RouterMiddleware {
 }
 
 /// Public signups per client address: a token bucket of `perMinute`, on an injected clock.
-final class SignupLimiter: Sendable {
-    private let perMinute: Double
-    private let clock: any MonotonicClock
-    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+struct SignupLimiter: Sendable {
+    private let buckets: KeyedTokenBuckets
 
     init(perMinute: Int, clock: any MonotonicClock = SystemClock()) {
-        self.perMinute = Double(max(perMinute, 1))
-        self.clock = clock
+        buckets = KeyedTokenBuckets(capacity: perMinute, refillTime: .seconds(60), clock: clock)
     }
 
     func admit(_ client: String) throws(LumoraError) {
-        let now = clock.now
-        let wait: Double? = buckets.withLock { buckets in
-            if buckets.count > 100_000 { buckets.removeAll() }
-            var (tokens, at) = buckets[client] ?? (perMinute, now)
-            let elapsed = now - at
-            tokens = min(perMinute, tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * perMinute / 60)
-            defer { buckets[client] = (tokens, now) }
-            guard tokens >= 1 else { return (1 - tokens) * 60 / perMinute }
-            tokens -= 1
-            return nil
-        }
-        if let wait {
-            throw .tooManyRequests(retryAfter: Int(wait.rounded(.up)), message: "too many signups from your address; try again shortly")
+        if let wait = buckets.take(client) {
+            throw .tooManyRequests(retryAfter: wait, message: "too many signups from your address; try again shortly")
         }
     }
 }

@@ -2,18 +2,11 @@ import Foundation
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraWire
 import PostgresNIO
 
-/// A store's domains as the API shows them.
-public struct DomainView: Sendable, Codable, Equatable {
-    public let hostname: String
-    public let kind: String
-    public let primary: Bool
-    public let status: String
-    /// DNS records to create while the domain is pending.
-    public let records: [DNSRecord]
-    public let message: String?
-}
+/// A store's domains as the API shows them (the dashboard decodes the same type).
+public typealias DomainView = DomainWire
 
 /// Custom domains: validated, unique across stores, pending until verified through the
 /// DomainProvider, then live (and the store's primary domain).
@@ -41,7 +34,7 @@ struct DomainService: Sendable {
             throw LumoraError.conflict("domain_taken", "\(hostname) is already used by another store")
         }
         return DomainView(hostname: hostname, kind: "custom", primary: false, status: state.status == .verified ? "verified" : "pending",
-                          records: state.records, message: state.message)
+                          records: Self.wire(state.records), message: state.message)
     }
 
     func verify(_ raw: String, of slug: StoreSlug) async throws -> DomainView {
@@ -55,11 +48,27 @@ struct DomainService: Sendable {
             try await platform.client.query(ManagerSQL.updatePendingDomain(hostname, records: try Self.json(state.records), message: state.message),
                                             logger: platform.logger).drain()
             return DomainView(hostname: hostname, kind: row.kind, primary: row.primary, status: "pending",
-                              records: state.records, message: state.message ?? "not verified yet")
+                              records: Self.wire(state.records), message: state.message ?? "not verified yet")
         }
         try await platform.client.transaction(logger: platform.logger) { connection in
             try await connection.run(ManagerSQL.unsetPrimary(store: slug), logger: platform.logger)
             try await connection.run(ManagerSQL.markVerified(hostname), logger: platform.logger)
+        }
+        return try await list(slug).first { $0.hostname == hostname } ?? view(row)
+    }
+
+    /// A verified domain becomes the one the store's links use.
+    func makePrimary(_ raw: String, of slug: StoreSlug) async throws -> DomainView {
+        let hostname = raw.lowercased()
+        guard let row = try await rows(ManagerSQL.domain(hostname)).first, row.store == slug.rawValue else {
+            throw LumoraError.notFound("domain_not_found", "\(hostname.prefix(100)) is not a domain of \(slug)")
+        }
+        guard row.status == "verified" else {
+            throw LumoraError(.unprocessable, code: "domain_not_verified", message: "\(hostname) is not verified yet: create its DNS records and verify it first.")
+        }
+        try await platform.client.transaction(logger: platform.logger) { connection in
+            try await connection.run(ManagerSQL.unsetPrimary(store: slug), logger: platform.logger)
+            try await connection.run(ManagerSQL.makePrimary(hostname), logger: platform.logger)
         }
         return try await list(slug).first { $0.hostname == hostname } ?? view(row)
     }
@@ -127,7 +136,11 @@ struct DomainService: Sendable {
         }
         let records = row.records
             ?? LocalDomainProvider.records(row.hostname, token: row.token ?? "", edgeHost: "edge.\(platform.configuration.rootDomain)")
-        return DomainView(hostname: row.hostname, kind: row.kind, primary: row.primary, status: row.status, records: records, message: row.message)
+        return DomainView(hostname: row.hostname, kind: row.kind, primary: row.primary, status: row.status, records: Self.wire(records), message: row.message)
+    }
+
+    private static func wire(_ records: [DNSRecord]) -> [DNSRecordWire] {
+        records.map { DNSRecordWire(type: $0.type, name: $0.name, value: $0.value) }
     }
 
     private static func json(_ records: [DNSRecord]) throws -> String {

@@ -45,14 +45,20 @@ struct StoreService: Sendable {
     /// Validates, then in one transaction: the store's schema (from the warm pool), its control
     /// row (`provisioning`), its admin token's hash, and the job that finishes provisioning.
     func create(_ signup: Signup) async throws -> Created {
+        try await create(signup) { _ in }.0
+    }
+
+    /// `create`, with `alsoDo` run in the same transaction (the owner's account and membership).
+    func create<Extra: Sendable>(_ signup: Signup, alsoDo: (PostgresConnection) async throws -> Extra) async throws -> (Created, Extra) {
         let new = try NewStore(
             slug: try StoreSlug(validating: signup.slug), name: signup.name, plan: try Plan(validating: signup.plan ?? "standard"),
             ownerEmail: try EmailAddress(validating: signup.ownerEmail), status: .provisioning)
-        let (created, job) = try await platform.directory.create(new) { connection in
-            try await platform.queue.enqueue(kind: JobKind.provisionStore, store: new.slug.rawValue, on: connection)
+        let (created, (job, extra)) = try await platform.directory.create(new) { connection in
+            let job = try await platform.queue.enqueue(kind: JobKind.provisionStore, store: new.slug.rawValue, on: connection)
+            return (job, try await alsoDo(connection))
         }
         poolDoorbell()
-        return Created(store: view(created.store), job: job, adminToken: created.adminToken)
+        return (Created(store: view(created.store), job: job, adminToken: created.adminToken), extra)
     }
 
     func list() async throws -> [StoreView] {

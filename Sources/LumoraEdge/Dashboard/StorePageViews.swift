@@ -1,0 +1,181 @@
+import Foundation
+
+/// The views of the store pages the cell's admin API answers.
+
+struct OverviewPage {
+    struct LowStock {
+        let product: String
+        let variant: String
+        let available: Int64
+        let url: String
+    }
+
+    struct RecentOrder {
+        let number: Int64
+        let email: String
+        let total: String
+        let status: String
+        let url: String
+    }
+
+    let chrome: DashboardChrome
+    let ordersToday: Int
+    let revenueToday: String
+    let pendingOrders: Int
+    let lowStock: [LowStock]
+    let hasLowStock: Bool
+    let recent: [RecentOrder]
+    let hasRecent: Bool
+}
+
+struct ProductListPage {
+    struct Row {
+        let title: String
+        let handle: String
+        let status: String
+        let price: String
+        let stock: String
+        let url: String
+    }
+
+    struct Filter {
+        let title: String
+        let url: String
+        let selected: Bool
+    }
+
+    let chrome: DashboardChrome
+    let baseURL: String
+    let query: String
+    let filters: [Filter]
+    let products: [Row]
+    let hasProducts: Bool
+    let emptyMessage: String
+    let previousURL: String?
+    let nextURL: String?
+}
+
+/// The product form: new (with its variants) or existing (variants edited one by one).
+struct ProductFormPage {
+    struct CollectionOption {
+        let handle: String
+        let title: String
+        let selected: Bool
+    }
+
+    struct VariantForm {
+        let index: Int
+        let title: FieldView
+        let sku: FieldView
+        let price: FieldView
+        let stocked: FieldView
+    }
+
+    struct VariantRow {
+        let title: String
+        let sku: String
+        let price: FieldView
+        let stocked: Int64
+        let available: Int64
+        let updateURL: String
+        let deleteURL: String
+        let removable: Bool
+    }
+
+    let chrome: DashboardChrome
+    let heading: String
+    let isNew: Bool
+    let action: String
+    let baseURL: String
+    let title: FieldView
+    let handle: FieldView
+    let description: FieldView
+    let images: FieldView
+    let published: Bool
+    let collections: [CollectionOption]
+    let noCollection: Bool
+    /// New products: the variant rows of the form.
+    let newVariants: [VariantForm]
+    /// Existing products: each variant, its price and stock.
+    let variants: [VariantRow]
+    let addVariantURL: String?
+    let addVariant: VariantForm?
+    let publishURL: String?
+    let unpublishURL: String?
+    let storefrontURL: String?
+    let deleteURL: String?
+    let saved: Bool
+}
+
+struct CollectionsPage {
+    struct Row {
+        let title: String
+        let handle: String
+        let deleteURL: String
+    }
+
+    let chrome: DashboardChrome
+    let baseURL: String
+    let collections: [Row]
+    let hasCollections: Bool
+    let title: FieldView
+    let handle: FieldView
+}
+
+struct OrderListPage {
+    struct Row {
+        let number: Int64
+        let email: String
+        let date: String
+        let items: Int
+        let total: String
+        let status: String
+        let url: String
+    }
+
+    let chrome: DashboardChrome
+    let filters: [ProductListPage.Filter]
+    let orders: [Row]
+    let hasOrders: Bool
+    let emptyMessage: String
+    let previousURL: String?
+    let nextURL: String?
+}
+
+struct OrderPage {
+    struct Line {
+        let title: String
+        let variant: String
+        let sku: String?
+        let quantity: Int
+        let unitPrice: String
+        let total: String
+    }
+
+    let chrome: DashboardChrome
+    let number: Int64
+    let status: String
+    let date: String
+    let email: String
+    let lines: [Line]
+    let subtotal: String
+    let total: String
+    let name: String
+    let address: [String]
+    let isPending: Bool
+    let fulfilURL: String
+    let cancelURL: String
+    let backURL: String
+}
+
+struct SettingsPage {
+    let chrome: DashboardChrome
+    let action: String
+    let name: FieldView
+    let description: FieldView
+    let logoURL: FieldView
+    let primaryColor: FieldView
+    let accentColor: FieldView
+    let currency: String
+    let saved: Bool
+}

@@ -1,0 +1,49 @@
+import Foundation
+import LumoraDatabase
+import LumoraTestSupport
+import Testing
+
+/// The dashboard in a real browser (headless Chromium, `scripts/dashboard_check.py`): a
+/// merchant signs up on the landing page, lands in the dashboard, adds a product with two
+/// options, sees it on the storefront; a shopper buys it; the merchant fulfils the order and
+/// invites a staff member, who can work on orders but cannot open Staff. A screenshot of every
+/// page goes to `.build/dashboard-screenshots` (docs/DASHBOARD.md shows them).
+@Suite struct DashboardBrowserTests {
+    static let steps = ["landing", "overview", "product-saved", "products", "storefront-product", "storefront-confirmation", "order",
+                        "order-fulfilled", "collections", "settings", "domains", "tokens", "staff", "overview-after", "staff-invited",
+                        "staff-overview", "staff-forbidden"]
+
+    @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)), .timeLimit(.minutes(5)))
+    func aMerchantRunsTheirStoreFromTheBrowser() async throws {
+        let screenshots = BrowserSupport.repositoryRoot.appendingPathComponent(".build/dashboard-screenshots")
+        let mail = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-mail-\(UUID().uuidString)")
+        try? FileManager.default.removeItem(at: screenshots)
+        try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: mail) }
+
+        try await DashboardHarness.run(mailFolder: mail) { platform in
+            let script = BrowserSupport.repositoryRoot.appendingPathComponent("scripts/dashboard_check.py").path
+            let (status, output) = try await ChildProcess.run([
+                try #require(BrowserSupport.python), script,
+                "--edge-port", String(platform.edgePort), "--root-domain", DashboardHarness.rootDomain, "--store", "shoes",
+                "--owner-email", "owner@shoes.test", "--password", "correct horse battery",
+                "--staff-email", "clerk@shoes.test", "--staff-password", "clerk password",
+                "--screenshots", screenshots.path, "--mail-dir", mail.path,
+            ])
+            try? output.write(to: screenshots.appendingPathComponent("dashboard_check.log"), atomically: true, encoding: .utf8)
+            try #require(status == 0, "dashboard_check.py exited with \(status):\n\(output)")
+            #expect(output.contains("dashboard_check: all steps passed"))
+            for step in Self.steps {
+                let file = screenshots.appendingPathComponent("dashboard-\(step).png").path
+                #expect(FileManager.default.fileExists(atPath: file), "no screenshot \(file)\n\(output)")
+            }
+            // What the browser did is in the database: the order fulfilled, the clerk on staff.
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.orders WHERE status = 'fulfilled'") == 1)
+            #expect(try await platform.count("""
+                SELECT count(*)::int FROM lumora.memberships m JOIN lumora.accounts a ON a.id = m.account_id
+                WHERE a.email = 'clerk@shoes.test' AND m.store_slug = 'shoes' AND m.role = 'staff'
+                """) == 1)
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import LumoraCell
+import LumoraCore
+import LumoraDatabase
+import LumoraDrivers
+import LumoraEdge
+import LumoraHTTP
+import LumoraManager
+import LumoraTestSupport
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import Testing
+
+/// The whole platform a merchant meets, on real sockets over a fresh database: the manager
+/// (accounts, signup), a shared cell and the edge, which serves the dashboard at
+/// `app.lumora.test`, the landing page and the storefronts. A client that remembers cookies per
+/// host, like a browser, drives it.
+struct DashboardHarness: Sendable {
+    static let secret = "dashboard-test-secret"
+    static let rootDomain = "lumora.test"
+    static let app = "app.lumora.test"
+
+    let database: TestDatabase
+    let edgePort: Int
+    let managerURL: String
+    let mailer: RecordingMailer
+    let clock: ManualClock
+    let http: HTTPClient
+
+    static func run(mailFolder: URL? = nil, _ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
+        try await TestDatabase.withFresh { database in
+            let mailer = RecordingMailer(folder: mailFolder), clock = ManualClock()
+            let cellPort = ListeningPort(), managerPort = ListeningPort(), edgePort = ListeningPort()
+            var cellConfiguration = CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
+                                                      limits: .unlimited, databaseConnections: 6)
+            cellConfiguration.imageChecker = ListedImageURLChecker(loading: [])
+            let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
+            let manager = try buildManager(
+                configuration: ManagerConfiguration(
+                    port: 0, database: database.url, operatorToken: ManagerHarness.operatorToken, rootDomain: rootDomain,
+                    cellVersion: CellVersion(name: LumoraVersion.current, binary: try LumoraBinary.url().path), runsSharedCell: false,
+                    workers: 2, warmPoolSize: 2, signupsPerMinute: 1000, trustedProxies: [IPRange("127.0.0.1")!],
+                    cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret), clock: clock,
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), passwordLogRounds: 4, mailer: mailer),
+                runtime: { client in
+                    LocalCellRuntime(configuration: .init(database: database.cellURL, signingSecret: secret), client: client, logger: database.logger)
+                },
+                domains: LocalDomainProvider(edgeHost: "edge.\(rootDomain)"), logger: database.logger,
+                onListening: { managerPort.report($0) })
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await cell.run() }
+                group.addTask { try await manager.application.run() }
+                do {
+                    let cellURL = "http://127.0.0.1:\(try await cellPort.value)"
+                    let managerURL = "http://127.0.0.1:\(try await managerPort.value)"
+                    var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
+                                                              sharedCellURL: cellURL, managerURL: managerURL)
+                    edgeConfiguration.accountsToken = AccountsToken.derived(fromSigningSecret: secret)
+                    let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
+                                                                     onListening: { edgePort.report($0) })
+                    group.addTask { try await edge.run() }
+                    let harness = DashboardHarness(database: database, edgePort: try await edgePort.value, managerURL: managerURL,
+                                                   mailer: mailer, clock: clock, http: http)
+                    // One at a time, so a hang says which part never came up.
+                    try await waitUntil { (try? await http.execute(HTTPClientRequest(url: managerURL + "/health"), timeout: .seconds(1)).status) == .ok }
+                    try await waitUntil { (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok }
+                    try await waitUntil { (try? await harness.browser().get(rootDomain, "/").status) == 200 }
+                    try await body(harness)
+                } catch {
+                    group.cancelAll()
+                    try? await http.shutdown()
+                    throw error
+                }
+                group.cancelAll()
+            }
+            try await http.shutdown()
+        }
+    }
+
+    func browser() -> Browser { Browser(harness: self) }
+
+    /// A store made the way a merchant makes one (the landing page's form), signed in on the
+    /// dashboard; returns the browser, on the store's overview.
+    func signUp(_ slug: String, email: String, password: String = "correct horse") async throws -> Browser {
+        let browser = browser()
+        let landing = try await browser.get(Self.rootDomain, "/")
+        let done = try await browser.post(Self.rootDomain, "/signup", form: [
+            "csrf": try #require(landing.csrf), "slug": slug, "name": slug.capitalized + " Store", "owner_email": email, "password": password,
+        ])
+        try #require(done.status == 303, "\(done.status) \(done.body)")
+        let location = try #require(done.location)
+        try #require(location.hasPrefix("http://\(Self.app)/welcome?code="), "\(location)")
+        let welcome = try await browser.follow(location)
+        try #require(welcome.status == 303)
+        #expect(welcome.location == "/stores/\(slug)")
+        try await waitUntil { try await self.count("SELECT count(*)::int FROM lumora.stores WHERE slug = \(slug) AND status = 'active'") == 1 }
+        return browser
+    }
+
+    func count(_ query: PostgresQuery) async throws -> Int {
+        try await database.withClient { client in try await client.scalar(query, as: Int.self) ?? -1 }
+    }
+
+    func sql(_ query: PostgresQuery) async throws {
+        try await database.withClient { client in try await client.query(query).drain() }
+    }
+}
+
+/// A browser: cookies kept per host, forms posted url-encoded, redirects not followed (tests
+/// look at them).
+final class Browser: @unchecked Sendable {
+    let harness: DashboardHarness
+    private let lock = NSLock()
+    private var jar: [String: [String: String]] = [:]
+
+    init(harness: DashboardHarness) { self.harness = harness }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: String
+
+        var location: String? { headers.first(name: "location") }
+        var csrf: String? { field("csrf") }
+
+        /// The value of the first `name="…" value="…"` in the page.
+        func field(_ name: String) -> String? {
+            guard let range = body.range(of: "name=\"\(name)\" value=\"") else { return nil }
+            return String(body[range.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    func cookies(_ host: String) -> [String: String] { lock.withLock { jar[host] ?? [:] } }
+
+    func setCookie(_ host: String, _ name: String, _ value: String?) {
+        lock.withLock { jar[host, default: [:]][name] = value }
+    }
+
+    func get(_ host: String, _ path: String) async throws -> Reply {
+        try await send(.GET, host, path)
+    }
+
+    func post(_ host: String, _ path: String, form: [String: String]) async throws -> Reply {
+        let body = form.map { "\($0.key)=\(Self.encode($0.value))" }.joined(separator: "&")
+        return try await send(.POST, host, path, headers: [("content-type", "application/x-www-form-urlencoded")], body: body)
+    }
+
+    /// A form on the page at `path`: its CSRF token read from the page first.
+    func submit(_ path: String, on page: String? = nil, host: String = DashboardHarness.app, form: [String: String]) async throws -> Reply {
+        let shown = try await get(host, page ?? path)
+        guard let csrf = shown.csrf else { throw FormMissing(page: page ?? path, status: shown.status, body: shown.body) }
+        var form = form
+        form["csrf"] = csrf
+        return try await post(host, path, form: form)
+    }
+
+    struct FormMissing: Error, CustomStringConvertible {
+        let page: String
+        let status: Int
+        let body: String
+        var description: String { "no form on \(page) (\(status)): \(body.prefix(600))" }
+    }
+
+    /// `http://host/path` or a path on the dashboard.
+    func follow(_ location: String) async throws -> Reply {
+        if location.hasPrefix("http://") {
+            let rest = location.dropFirst(7)
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            return try await get(String(rest[..<slash]), String(rest[slash...]))
+        }
+        return try await get(DashboardHarness.app, location)
+    }
+
+    func send(_ method: HTTPMethod, _ host: String, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.edgePort)\(path)")
+        request.method = method
+        request.headers.replaceOrAdd(name: "Host", value: host)
+        let cookies = cookies(host)
+        if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await harness.http.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 4 << 20)
+        for header in response.headers["set-cookie"] {
+            let attributes = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = attributes[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { continue }
+            let expired = attributes.contains { $0.lowercased() == "max-age=0" }
+            setCookie(host, String(pair[0]), expired ? nil : String(pair[1]))
+        }
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: collected))
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}
