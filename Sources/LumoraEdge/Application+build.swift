@@ -48,7 +48,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
     StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize, logger: logger).add(to: router)
     if let accounts {
         let dashboard = Dashboard(pages: pages, csrf: csrf, accounts: accounts, cells: cells, table: table, maximumBodySize: configuration.maximumBodySize)
-        let app = router.group("_app").add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
+        let app = router.group("_app").add(middleware: PrivatePagesMiddleware()).add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
         AccountPages(dashboard: dashboard).add(to: app)
         TeamPages(dashboard: dashboard).add(to: app)
         StorePages(dashboard: dashboard).add(to: app)
@@ -151,6 +151,18 @@ struct ErrorPageMiddleware: RouterMiddleware {
         } catch {
             return try ErrorPages.response(for: error, asJSON: false, request: request, context: context, pages: pages, logger: logger)
         }
+    }
+}
+
+/// Every answer of the dashboard — its error pages and redirects included — is private: no
+/// cache on the way may keep it.
+struct PrivatePagesMiddleware: RouterMiddleware {
+    typealias Context = EdgeRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 }
 

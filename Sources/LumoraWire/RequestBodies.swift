@@ -147,16 +147,21 @@ public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
     public var logoUrl: Field<String>
     public var primaryColor: String?
     public var accentColor: String?
+    /// Only while the store has no prices and no orders (409 `currency_locked` otherwise).
+    public var currency: String?
 
-    private enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color" }
+    private enum CodingKeys: String, CodingKey {
+        case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color", currency
+    }
 
     public init(name: String? = nil, description: String? = nil, logoUrl: Field<String> = .absent, primaryColor: String? = nil,
-                accentColor: String? = nil) {
+                accentColor: String? = nil, currency: String? = nil) {
         self.name = name
         self.description = description
         self.logoUrl = logoUrl
         self.primaryColor = primaryColor
         self.accentColor = accentColor
+        self.currency = currency
     }
 
     public init(from decoder: any Decoder) throws {
@@ -166,6 +171,7 @@ public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
         logoUrl = try Field(container, .logoUrl)
         primaryColor = try container.decodeIfPresent(String.self, forKey: .primaryColor)
         accentColor = try container.decodeIfPresent(String.self, forKey: .accentColor)
+        currency = try container.decodeIfPresent(String.self, forKey: .currency)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -175,5 +181,6 @@ public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
         try logoUrl.encode(to: &container, forKey: .logoUrl)
         try container.encodeIfPresent(primaryColor, forKey: .primaryColor)
         try container.encodeIfPresent(accentColor, forKey: .accentColor)
+        try container.encodeIfPresent(currency, forKey: .currency)
     }
 }

@@ -54,11 +54,11 @@ struct CellHarness: Sendable {
     }
 
     /// A request as the edge sends it: signed for `store` (unless `signed` is false) over its
-    /// target, body, `Authorization`, `Idempotency-Key` and `visitor`.
+    /// target, body, `Authorization`, `Idempotency-Key`, `visitor` and the dashboard's `actor`.
     @discardableResult
     func request(
         _ method: HTTPRequest.Method, _ path: String, store: String?, admin: String? = nil,
-        json: String? = nil, headers extra: [(String, String)] = [], signed: Bool = true, visitor: String? = nil
+        json: String? = nil, headers extra: [(String, String)] = [], signed: Bool = true, visitor: String? = nil, actor: String? = nil
     ) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         let authorization = admin.map { "Bearer \(tokens[$0] ?? $0)" }
@@ -66,7 +66,7 @@ struct CellHarness: Sendable {
         if let store, signed {
             let idempotencyKey = extra.first { $0.0.lowercased() == "idempotency-key" }?.1
             for (name, value) in signer.headers(store: store, method: method.rawValue, path: path, body: body, authorization: authorization,
-                                                idempotencyKey: idempotencyKey, visitor: visitor) {
+                                                idempotencyKey: idempotencyKey, visitor: visitor, actor: actor) {
                 headers[HTTPField.Name(name)!] = value
             }
         }

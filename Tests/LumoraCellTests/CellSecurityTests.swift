@@ -235,4 +235,25 @@ import Testing
             #expect(try await cell.request(.get, "/store/settings", store: "acme").status == .ok)
         }
     }
+
+    /// The dashboard's person, named by the edge under its signature: their role decides; an
+    /// actor the signature does not cover, or a malformed one, opens nothing.
+    @Test func dashboardActorsAreSignedAndTheirRolesHold() async throws {
+        try await CellHarness.run { cell in
+            #expect(try await cell.request(.get, "/admin/settings", store: "acme", actor: "7:owner").status == .ok)
+            #expect(try await cell.request(.get, "/admin/orders", store: "acme", actor: "8:staff").status == .ok)
+            let staff = try await cell.request(.get, "/admin/settings", store: "acme", actor: "8:staff")
+            #expect(staff.status == .forbidden && staff.errorCode == "forbidden_role")
+            let write = try await cell.request(.put, "/admin/settings", store: "acme", json: #"{"name":"Mine"}"#, actor: "8:staff")
+            #expect(write.status == .forbidden)
+            #expect(try await cell.request(.get, "/admin/settings", store: "acme", actor: "8:king").errorCode == "invalid_actor")
+            // Added after signing: the signature does not match.
+            let added = try await cell.request(.get, "/admin/settings", store: "acme", headers: [("x-lumora-actor", "7:owner")])
+            #expect(added.errorCode == "invalid_signature")
+            // Signed for one store, an actor does not open another's admin API either.
+            var headers = cell.signer.headers(store: "acme", method: "GET", path: "/admin/settings", actor: "7:owner")
+            headers[0].value = "globex"
+            #expect(try await cell.request(.get, "/admin/settings", store: nil, headers: headers.map { ($0.name, $0.value) }).errorCode == "invalid_signature")
+        }
+    }
 }

@@ -76,6 +76,20 @@ import Testing
 
     /// NUL and other control characters anywhere a visitor can put them: a 400 that says so,
     /// never a 500 (which the release health gate would count against a release).
+    /// Only the dashboard names a person to a cell: a visitor's own `x-lumora-actor` (or the
+    /// edge's other signed headers) never reaches one through the API relay.
+    @Test func aVisitorCannotActAsADashboardPerson() async throws {
+        try await PlatformHarness.run { platform in
+            for path in ["/api/admin/settings", "/api/admin/orders"] {
+                let reply = try await platform.get(platform.host("acme"), path, headers: [
+                    ("x-lumora-actor", "1:owner"), ("x-lumora-visitor", "10.0.0.1"), ("x-store-id", "globex"),
+                ])
+                #expect(reply.status == 401, "\(path): \(reply.body)")
+                #expect(reply.body.contains("missing_token"), "\(path): \(reply.body)")
+            }
+        }
+    }
+
     @Test func controlCharactersAreRefusedNotServerErrors() async throws {
         try await PlatformHarness.run { platform in
             let host = platform.host("acme")

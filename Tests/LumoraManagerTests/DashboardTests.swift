@@ -112,6 +112,7 @@ import Testing
                 let page = try await staff.get(Self.app, path)
                 #expect(page.status == 403, "\(path)")
                 #expect(page.body.contains("does not open this page"))
+                #expect(page.headers.first(name: "cache-control") == "no-store")
             }
             #expect(try await staff.get(Self.app, "/stores/acme/products").status == 200)
             #expect(try await staff.get(Self.app, "/stores/globex/products").status == 404)
@@ -243,6 +244,32 @@ import Testing
             #expect(try await person.get(Self.app, "/stores/acme").status == 200)
             let expired = try await platform.browser().submit(path, form: ["password": "another one"])
             #expect(expired.status == 422 && expired.body.contains("expired or was already used"))
+        }
+    }
+
+    /// Prices are minor units of one currency: it changes before the first product, not after.
+    @Test func theCurrencyChangesOnlyBeforeTheFirstPrice() async throws {
+        try await DashboardHarness.run { platform in
+            let owner = try await platform.signUp("acme", email: "wile@acme.test")
+            let settings = ["name": "Acme Store", "description": "", "logo_url": "", "primary_color": "#7c2d12", "accent_color": "#1d4ed8"]
+            var euro = settings
+            euro["currency"] = "EUR"
+            #expect(try await owner.submit("/stores/acme/settings", form: euro).status == 303)
+            #expect(try await platform.count("SELECT count(*)::int FROM lumora.stores WHERE slug = 'acme' AND currency = 'EUR'") == 1)
+            // The edge hears of it, and prices are read as euros.
+            try await waitUntil { (try await owner.get(Self.app, "/stores/acme/settings")).body.contains(#"<option value="EUR" selected>"#) }
+            let added = try await owner.submit("/stores/acme/products", on: "/stores/acme/products/new", form: [
+                "title": "Anvil", "published": "yes", "variant_1_title": "Heavy", "variant_1_price": "120,50", "variant_1_stocked": "3",
+            ])
+            #expect(added.status == 303, "\(added.body.prefix(400))")
+            #expect(try await owner.follow(try #require(added.location)).body.contains("120.50"))
+
+            var pounds = settings
+            pounds["currency"] = "GBP"
+            let locked = try await owner.submit("/stores/acme/settings", form: pounds)
+            #expect(locked.status == 422)
+            #expect(locked.body.contains("currency can change only while the store has no products and no orders"))
+            #expect(try await platform.count("SELECT count(*)::int FROM lumora.stores WHERE slug = 'acme' AND currency = 'EUR'") == 1)
         }
     }
 }

@@ -210,10 +210,20 @@ struct CatalogRepository: Sendable {
             try await images.check(checked, field: "logo_url")
             logo = checked
         }
+        let currency = try request.currency.map { value throws(LumoraError) in try CurrencyCode(validating: value) }
         return try await scope.withStore(store) { connection in
             try await connection.run(CellSQL.updateSettings(name: name, description: description, setLogo: setLogo, logoURL: logo,
                                                             primaryColor: primary, accentColor: accent), logger: logger)
             if let name { try await connection.run(CellSQL.renameOwnStore(name: name), logger: logger) }
+            if let currency, currency.code != (try await settings(on: connection)).currency {
+                // Prices are kept in minor units of one currency: no conversion, so no change once there are any.
+                guard try await connection.query(CellSQL.hasPricesOrOrders, logger: logger).collect(Bool.self).first == false else {
+                    throw LumoraError.conflict("currency_locked", "currency can change only while the store has no products and no orders")
+                }
+                try await connection.run(CellSQL.setCurrency(currency.code), logger: logger)
+                try await connection.run(CellSQL.setOpenCartsCurrency(currency.code), logger: logger)
+                try await connection.run(CellSQL.setOwnCurrency(currency.code), logger: logger)
+            }
             return try await settings(on: connection)
         }
     }

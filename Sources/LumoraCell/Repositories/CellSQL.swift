@@ -163,6 +163,22 @@ enum CellSQL {
         "SELECT lumora_store.rename_own_store(\(name))"
     }
 
+    /// Whether anything is priced or sold in the store's currency yet.
+    static let hasPricesOrOrders: PostgresQuery = "SELECT EXISTS (SELECT 1 FROM variants) OR EXISTS (SELECT 1 FROM orders)"
+
+    /// The settings, the open carts and the control schema's copy move to the new currency together.
+    static func setCurrency(_ code: String) -> PostgresQuery {
+        "UPDATE settings SET currency = \(code), updated_at = now()"
+    }
+
+    static func setOpenCartsCurrency(_ code: String) -> PostgresQuery {
+        "UPDATE carts SET currency = \(code) WHERE completed_at IS NULL"
+    }
+
+    static func setOwnCurrency(_ code: String) -> PostgresQuery {
+        "SELECT lumora_store.set_own_currency(\(code))"
+    }
+
     // MARK: Carts
 
     static func insertCart(id: String, currency: String) -> PostgresQuery {

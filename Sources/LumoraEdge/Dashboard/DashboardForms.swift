@@ -161,6 +161,10 @@ struct SettingsDraft {
     let logoURL: String
     let primaryColor: String
     let accentColor: String
+    let currency: String
+
+    /// What the form offers (any ISO 4217 code is accepted by the API).
+    static let currencies = ["USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CNY", "INR", "BRL", "MXN", "ZAR"]
 
     init(_ settings: SettingsWire) {
         name = settings.name
@@ -168,6 +172,7 @@ struct SettingsDraft {
         logoURL = settings.logoUrl ?? ""
         primaryColor = settings.primaryColor
         accentColor = settings.accentColor
+        currency = settings.currency
     }
 
     init(_ form: FormFields) {
@@ -176,11 +181,12 @@ struct SettingsDraft {
         logoURL = (form["logo_url"] ?? "").trimmingASCIIWhitespace()
         primaryColor = (form["primary_color"] ?? "").trimmingASCIIWhitespace()
         accentColor = (form["accent_color"] ?? "").trimmingASCIIWhitespace()
+        currency = (form["currency"] ?? "").trimmingASCIIWhitespace()
     }
 
     var request: UpdateSettingsRequest {
         UpdateSettingsRequest(name: name, description: description, logoUrl: logoURL.isEmpty ? .null : .value(logoURL),
-                              primaryColor: primaryColor, accentColor: accentColor)
+                              primaryColor: primaryColor, accentColor: accentColor, currency: currency.isEmpty ? nil : currency)
     }
 
     /// The field a refusal names: the colour or URL in its message, else by its code.
@@ -190,6 +196,7 @@ struct SettingsDraft {
         case "invalid_name": return "name"
         case "invalid_description": return "description"
         case "invalid_url", "image_unreachable": return "logo_url"
+        case "invalid_currency", "currency_locked": return "currency"
         default: return "form"
         }
     }

@@ -169,6 +169,11 @@ struct OrderPage {
 }
 
 struct SettingsPage {
+    struct CurrencyOption {
+        let code: String
+        let selected: Bool
+    }
+
     let chrome: DashboardChrome
     let action: String
     let name: FieldView
@@ -176,6 +181,7 @@ struct SettingsPage {
     let logoURL: FieldView
     let primaryColor: FieldView
     let accentColor: FieldView
-    let currency: String
+    let currency: FieldView
+    let currencies: [CurrencyOption]
     let saved: Bool
 }

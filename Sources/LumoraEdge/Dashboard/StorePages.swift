@@ -272,7 +272,6 @@ struct StorePages: Sendable {
     private func productForm(_ member: Dashboard.Member, visit: Dashboard.Visit, product: ProductWire?, draft: ProductDraft,
                              errors: [String: String], saved: Bool = false, status: HTTPResponse.Status = .ok) async throws -> Response {
         let collections = try await admin(CollectionList.self, .GET, Self.adminPath("collections"), member, visit).collections
-        let currency = member.route.currency
         let base = base(member)
         let productURL = product.map { "\(base)/products/\($0.id)" }
         let page = ProductFormPage(
@@ -298,7 +297,6 @@ struct StorePages: Sendable {
             unpublishURL: product.flatMap { $0.status == "published" ? "\(productURL!)/unpublish" : nil },
             storefrontURL: product.flatMap { $0.status == "published" ? member.membership.store.url + "products/" + $0.handle : nil },
             deleteURL: productURL.map { "\($0)/delete" }, saved: saved)
-        _ = currency
         return try dashboard.page("dashboard/product", page, visit: visit, status: status)
     }
 
@@ -440,8 +438,7 @@ struct StorePages: Sendable {
         let visit = dashboard.visit(request, context)
         guard case .member(let member) = try await dashboard.requireMember(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
         let settings = try await admin(Single<SettingsWire>.self, .GET, Self.adminPath("settings"), member, visit).value
-        return try settingsPage(member, visit: visit, values: SettingsDraft(settings), errors: [:], saved: request.uri.queryParameters.get("done") == "saved",
-                                currency: settings.currency)
+        return try settingsPage(member, visit: visit, values: SettingsDraft(settings), errors: [:], saved: request.uri.queryParameters.get("done") == "saved")
     }
 
     /// One request: every field is saved, or (a refusal naming its field) none.
@@ -456,18 +453,22 @@ struct StorePages: Sendable {
             return Dashboard.redirect("\(base(member))/settings?done=saved")
         } catch let error as LumoraError where error.isFormRefusal {
             return try settingsPage(member, visit: visit, values: values, errors: [SettingsDraft.field(for: error): error.message], saved: false,
-                                    currency: member.route.currency.code, status: .unprocessableContent)
+                                    status: .unprocessableContent)
         }
     }
 
     private func settingsPage(_ member: Dashboard.Member, visit: Dashboard.Visit, values: SettingsDraft, errors: [String: String], saved: Bool,
-                              currency: String, status: HTTPResponse.Status = .ok) throws -> Response {
+                              status: HTTPResponse.Status = .ok) throws -> Response {
+        var codes = SettingsDraft.currencies
+        if !codes.contains(values.currency) { codes.insert(values.currency, at: 0) }
         let page = SettingsPage(
             chrome: dashboard.chrome(member, visit: visit, area: "Settings", notice: errors["form"]), action: "\(base(member))/settings",
             name: FieldView(values.name, error: errors["name"]), description: FieldView(values.description, error: errors["description"]),
             logoURL: FieldView(values.logoURL, error: errors["logo_url"]),
             primaryColor: FieldView(values.primaryColor, error: errors["primary_color"]),
-            accentColor: FieldView(values.accentColor, error: errors["accent_color"]), currency: currency, saved: saved)
+            accentColor: FieldView(values.accentColor, error: errors["accent_color"]),
+            currency: FieldView(values.currency, error: errors["currency"]),
+            currencies: codes.map { .init(code: $0, selected: $0 == values.currency) }, saved: saved)
         return try dashboard.page("dashboard/settings", page, visit: visit, status: status)
     }
 }

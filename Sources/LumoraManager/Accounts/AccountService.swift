@@ -35,6 +35,8 @@ struct AccountService: Sendable {
 
     /// A store and its owner: a new account, or an existing one whose password this is.
     func signup(_ request: AccountSignupRequest) async throws -> AccountSignupWire {
+        // The store's fields first (in the form's order), then the person's.
+        _ = try NewStore(slug: try StoreSlug(validating: request.slug), name: request.name)
         let email = try EmailAddress(validating: request.email).rawValue.lowercased()
         let password = try PasswordHasher.validate(request.password)
         var accountID: Int64?

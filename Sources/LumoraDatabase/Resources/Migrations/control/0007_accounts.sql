@@ -90,3 +90,14 @@ CREATE TRIGGER api_tokens_notify AFTER INSERT OR UPDATE OR DELETE ON lumora.api_
 
 ALTER TABLE lumora.stores DROP COLUMN admin_token_hash;
 GRANT SELECT (id, store_slug, token_hash, revoked_at) ON lumora.api_tokens TO lumora_cell;
+
+-- A store's currency lives in the control schema too (cells check prices against it, edges
+-- format with it). Like its name, a store's role may not write there: this function changes
+-- the currency of the store whose role is current, and no other.
+CREATE FUNCTION lumora_store.set_own_currency(new_currency text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$
+    UPDATE lumora.stores s SET currency = new_currency, updated_at = now()
+    FROM lumora.store_schemas ss
+    WHERE ss.store_slug = s.slug AND lumora.store_role(ss.schema_name) = current_setting('role')
+    $$;
