@@ -57,4 +57,25 @@ import Testing
             }
         }
     }
+
+    /// A database from before accounts (migration 6): each store's admin token becomes its
+    /// first named API token, and the token still opens the store.
+    @Test func theAdminTokenBecomesTheFirstNamedToken() async throws {
+        try await TestDatabase.withFresh(controlSchema: false) { db in
+            try await db.withClient { client in
+                let all = try MigrationSet.control()
+                let before = try MigrationSet(name: "control", migrations: all.migrations.filter { $0.version <= 6 })
+                try await ControlSchemaMigrator(client: client, migrations: before, logger: db.logger).migrate()
+                try await client.query("""
+                    INSERT INTO lumora.stores (slug, name, plan, status, admin_token_hash)
+                    VALUES ('acme', 'Acme', 'standard', 'active', \(AdminToken.hash("lsk_old")))
+                    """).drain()
+                try await ControlSchemaMigrator(client: client, migrations: all, logger: db.logger).migrate()
+                let tokens = try await client.query("SELECT name, token_hash FROM lumora.api_tokens WHERE store_slug = 'acme'").collect((String, String).self)
+                #expect(tokens.map(\.0) == [AdminToken.firstTokenName])
+                #expect(AdminToken.matches("lsk_old", anyOf: tokens.map(\.1)))
+                #expect(try await client.scalar("SELECT count(*)::int FROM information_schema.columns WHERE table_name = 'stores' AND column_name = 'admin_token_hash'", as: Int.self) == 0)
+            }
+        }
+    }
 }

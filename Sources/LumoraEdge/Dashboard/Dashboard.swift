@@ -142,8 +142,8 @@ struct Dashboard: Sendable {
     }
 
     /// The chrome of a page inside a store: the person, their stores, the store's areas.
-    func chrome(_ member: Member, visit: Visit, area: String, notice: String? = nil) -> DashboardChrome {
-        DashboardChrome(person: member.session, current: member, area: area, csrf: visit.csrfToken(csrf), notice: notice)
+    func chrome(_ member: Member, visit: Visit, area: String, notice: String? = nil, confirmation: String? = nil) -> DashboardChrome {
+        DashboardChrome(person: member.session, current: member, area: area, csrf: visit.csrfToken(csrf), notice: notice, confirmation: confirmation)
     }
 
     func chrome(_ session: SessionWire, visit: Visit, notice: String? = nil) -> DashboardChrome {

@@ -27,9 +27,12 @@ struct DashboardChrome {
     let readOnly: Bool
     let opening: Bool
     let csrf: String
+    /// Something went wrong (shown as an alert).
     let notice: String?
+    /// Something was done (shown as a status).
+    let confirmation: String?
 
-    init(person: SessionWire, current: Dashboard.Member?, area: String, csrf: String, notice: String?) {
+    init(person: SessionWire, current: Dashboard.Member?, area: String, csrf: String, notice: String?, confirmation: String? = nil) {
         email = person.account.email
         stores = person.memberships.map {
             StoreLink(name: $0.store.name, url: "/stores/\($0.store.slug)", role: $0.role.rawValue, selected: $0.store.slug == current?.slug)
@@ -54,6 +57,7 @@ struct DashboardChrome {
         opening = current?.isOpening ?? false
         self.csrf = csrf
         self.notice = notice
+        self.confirmation = confirmation
     }
 }
 

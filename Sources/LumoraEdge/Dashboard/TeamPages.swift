@@ -33,7 +33,7 @@ struct TeamPages: Sendable {
         let visit = dashboard.visit(request, context)
         guard case .member(let member) = try await dashboard.requireMember(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
         let invited = request.uri.queryParameters.get("invited").flatMap { $0.isEmpty ? nil : "Invitation sent to \($0)." }
-        return try await staffPage(member, visit: visit, email: FieldView(), notice: invited)
+        return try await staffPage(member, visit: visit, email: FieldView(), notice: nil, confirmation: invited)
     }
 
     @Sendable func invite(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -66,12 +66,12 @@ struct TeamPages: Sendable {
         return Dashboard.redirect("/stores/\(member.slug)/staff")
     }
 
-    private func staffPage(_ member: Dashboard.Member, visit: Dashboard.Visit, email: FieldView, notice: String?,
+    private func staffPage(_ member: Dashboard.Member, visit: Dashboard.Visit, email: FieldView, notice: String?, confirmation: String? = nil,
                            status: HTTPResponse.Status = .ok) async throws -> Response {
         let staff = try await dashboard.accounts.get(.path("stores", member.slug, "staff"), session: visit.sessionToken,
                                                      visitor: visit.context.visitor, as: StaffWire.self)
         let page = StaffPage(
-            chrome: dashboard.chrome(member, visit: visit, area: "Staff", notice: notice), baseURL: "/stores/\(member.slug)",
+            chrome: dashboard.chrome(member, visit: visit, area: "Staff", notice: notice, confirmation: confirmation), baseURL: "/stores/\(member.slug)",
             members: staff.members.map {
                 .init(email: $0.email, role: $0.role.rawValue, since: DashboardFormat.date($0.since),
                       removeURL: $0.accountId == member.session.account.id ? nil : "/stores/\(member.slug)/staff/\($0.accountId)/remove")
