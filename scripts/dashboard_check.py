@@ -72,6 +72,8 @@ ERROR_TITLES = ("Page not found", "Not allowed", "Something went wrong")
 
 # The owner's pages of step 6: (path under /stores/<store>, screenshot, the page's <h1>).
 OWNER_PAGES = [
+    ("/products/new", "product-new", "New product"),
+    ("/orders", "orders", "Orders"),
     ("/collections", "collections", "Collections"),
     ("/settings", "settings", "Settings"),
     ("/domains", "domains", "Domains"),
@@ -571,6 +573,11 @@ class DashboardCheck:
             self.expect_page(h1=h1)
             self.ok(f"owner page {self.store_base}{path}: '{h1}'")
             self.screenshot(name)
+        self.step = "pages: password"
+        self.open(f"{self.dashboard}/password")
+        self.expect_page(h1="Password")
+        self.ok("owner page /password: 'Password'")
+        self.screenshot("password")
 
     def mail_file(self):
         email = self.arguments.staff_email
@@ -634,6 +641,7 @@ class DashboardCheck:
         self.page_ready()
         self.expect_page(h1="Sign in")
         self.ok(f"owner signed out: {self.path()}")
+        self.screenshot("login")
 
         self.step = "invitation"
         file, link = self.wait_for_invitation_link()

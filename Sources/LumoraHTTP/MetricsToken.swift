@@ -13,6 +13,13 @@ public enum MetricsToken {
 
     /// Whether an `Authorization` header carries `token`.
     public static func authorizes(_ header: String?, token: String) -> Bool {
+        BearerToken.authorizes(header, token: token)
+    }
+}
+
+public enum BearerToken {
+    /// Whether an `Authorization` header is `Bearer <token>` (compared in constant time).
+    public static func authorizes(_ header: String?, token: String) -> Bool {
         guard let header, header.hasPrefix("Bearer ") else { return false }
         return ConstantTime.equals(header.utf8.dropFirst(7), token.utf8)
     }

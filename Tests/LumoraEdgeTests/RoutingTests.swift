@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Hummingbird
 import HTTPTypes
 import LumoraCell
@@ -193,5 +194,22 @@ import Testing
 func waitUntilReady(_ url: String, http: HTTPClient) async throws {
     try await waitUntil() {
         (try? await http.execute(HTTPClientRequest(url: url), timeout: .seconds(1)).status) == .ok
+    }
+}
+
+/// Which refusals mean "the route moved" (read it again and send once more) and which do not.
+@Suite struct MisdirectedReplyTests {
+    static func reply(_ status: HTTPResponseStatus, _ body: String) -> CellClient.Reply {
+        CellClient.Reply(status: status, headers: [:], body: ByteBuffer(string: body))
+    }
+
+    @Test func wrongCellAndWrongStoreAreMisdirections() {
+        #expect(CellClient.isMisdirected(Self.reply(.forbidden, #"{"error":{"code":"wrong_cell","message":"served by its own cell"}}"#)))
+        #expect(CellClient.isMisdirected(Self.reply(.forbidden, #"{"error":{"code":"wrong_store","message":"this cell serves only the store 'x'"}}"#)))
+    }
+
+    @Test func otherRefusalsAreNot() {
+        #expect(!CellClient.isMisdirected(Self.reply(.forbidden, #"{"error":{"code":"store_suspended","message":"suspended"}}"#)))
+        #expect(!CellClient.isMisdirected(Self.reply(.notFound, #"{"error":{"code":"wrong_cell","message":""}}"#)))
     }
 }

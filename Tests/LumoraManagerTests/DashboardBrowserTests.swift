@@ -10,8 +10,8 @@ import Testing
 /// page goes to `.build/dashboard-screenshots` (docs/DASHBOARD.md shows them).
 @Suite struct DashboardBrowserTests {
     static let steps = ["landing", "overview", "product-saved", "products", "storefront-product", "storefront-confirmation", "order",
-                        "order-fulfilled", "collections", "settings", "domains", "tokens", "staff", "overview-after", "staff-invited",
-                        "staff-overview", "staff-forbidden"]
+                        "order-fulfilled", "product-new", "orders", "collections", "settings", "domains", "tokens", "staff", "overview-after",
+                        "password", "staff-invited", "login", "staff-overview", "staff-forbidden"]
 
     @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)), .timeLimit(.minutes(5)))
     func aMerchantRunsTheirStoreFromTheBrowser() async throws {

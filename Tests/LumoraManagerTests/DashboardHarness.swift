@@ -13,6 +13,7 @@ import LumoraTestSupport
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
+import ServiceLifecycle
 import Testing
 
 /// The whole platform a merchant meets, on real sockets over a fresh database: the manager
@@ -52,34 +53,49 @@ struct DashboardHarness: Sendable {
                 domains: LocalDomainProvider(edgeHost: "edge.\(rootDomain)"), logger: database.logger,
                 onListening: { managerPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await cell.run() }
-                group.addTask { try await manager.application.run() }
-                do {
-                    let cellURL = "http://127.0.0.1:\(try await cellPort.value)"
-                    let managerURL = "http://127.0.0.1:\(try await managerPort.value)"
-                    var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
-                                                              sharedCellURL: cellURL, managerURL: managerURL)
-                    edgeConfiguration.accountsToken = AccountsToken.derived(fromSigningSecret: secret)
-                    let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
-                                                                     onListening: { edgePort.report($0) })
-                    group.addTask { try await edge.run() }
-                    let harness = DashboardHarness(database: database, edgePort: try await edgePort.value, managerURL: managerURL,
-                                                   mailer: mailer, clock: clock, http: http)
-                    // One at a time, so a hang says which part never came up.
-                    try await waitUntil { (try? await http.execute(HTTPClientRequest(url: managerURL + "/health"), timeout: .seconds(1)).status) == .ok }
-                    try await waitUntil { (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok }
-                    try await waitUntil { (try? await harness.browser().get(rootDomain, "/").status) == 200 }
-                    try await body(harness)
-                } catch {
-                    group.cancelAll()
-                    try? await http.shutdown()
-                    throw error
-                }
-                group.cancelAll()
+            // The cell and the manager in a service group of their own, the edge in another (it
+            // is built once the cell's port is known), both stopped gracefully: cancelling a
+            // server races with connections it has accepted but not yet handed over (a browser
+            // opens some ahead of need), and NIO traps on those.
+            let backends = ServiceGroup(configuration: .init(services: [cell, manager.application], gracefulShutdownSignals: [], logger: database.logger))
+            let backendsTask = Task { try await backends.run() }
+            var front: ServiceGroup?
+            var frontTask: Task<Void, any Error>?
+            do {
+                let cellURL = "http://127.0.0.1:\(try await cellPort.value)"
+                let managerURL = "http://127.0.0.1:\(try await managerPort.value)"
+                var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
+                                                          sharedCellURL: cellURL, managerURL: managerURL)
+                edgeConfiguration.accountsToken = AccountsToken.derived(fromSigningSecret: secret)
+                let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
+                                                                 onListening: { edgePort.report($0) })
+                let edgeGroup = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: database.logger))
+                front = edgeGroup
+                frontTask = Task { try await edgeGroup.run() }
+                let harness = DashboardHarness(database: database, edgePort: try await edgePort.value, managerURL: managerURL,
+                                               mailer: mailer, clock: clock, http: http)
+                // One at a time, so a hang says which part never came up.
+                try await waitUntil { (try? await http.execute(HTTPClientRequest(url: managerURL + "/health"), timeout: .seconds(1)).status) == .ok }
+                try await waitUntil { (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok }
+                try await waitUntil { (try? await harness.browser().get(rootDomain, "/").status) == 200 }
+                try await body(harness)
+            } catch {
+                await stop(front, frontTask, backends, backendsTask)
+                try? await http.shutdown()
+                throw error
             }
+            await stop(front, frontTask, backends, backendsTask)
             try await http.shutdown()
         }
+    }
+
+    /// The edge first (it calls the others), then the cell and the manager.
+    private static func stop(_ front: ServiceGroup?, _ frontTask: Task<Void, any Error>?, _ backends: ServiceGroup,
+                             _ backendsTask: Task<Void, any Error>) async {
+        if let front { await front.triggerGracefulShutdown() }
+        _ = try? await frontTask?.value
+        await backends.triggerGracefulShutdown()
+        _ = try? await backendsTask.value
     }
 
     func browser() -> Browser { Browser(harness: self) }

@@ -5,6 +5,7 @@ import LumoraDatabase
 import LumoraEdge
 import LumoraTestSupport
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -23,15 +24,24 @@ import Testing
             let token = try #require(created["admin_token"] as? String)
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
-            let edgeTask = Task { try await edge.run() }
-            defer { edgeTask.cancel() }
+            // Stopped gracefully at the end, not cancelled: shoppers keep connecting until then,
+            // and NIO traps on a connection accepted but not yet handed over when its server is
+            // cancelled.
+            let edgeGroup = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: manager.database.logger))
+            let edgeTask = Task { try await edgeGroup.run() }
             let port = try await listening.value
-            let get: @Sendable (String) async -> Int = { path in
+            /// The status, and for a failure what it said (the error's code, or the page's start).
+            let fetch: @Sendable (String) async -> (Int, String) = { path in
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
                 request.headers.replaceOrAdd(name: "Host", value: "acme.lumora.test")
-                guard let response = try? await http.execute(request, timeout: .seconds(10)) else { return -1 }
-                return Int(response.status.code)
+                guard let response = try? await http.execute(request, timeout: .seconds(10)) else { return (-1, "no answer") }
+                let status = Int(response.status.code)
+                guard status != 200 else { return (200, "") }
+                let body = String(buffer: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
+                let code = body.firstMatch(of: /"code":"([a-z_]+)"/).map { String($0.1) } ?? String(body.prefix(200))
+                return (status, "\(path) \(code) x-lumora-version=\(response.headers.first(name: "x-lumora-cell-version") ?? "-")")
             }
+            let get: @Sendable (String) async -> Int = { await fetch($0).0 }
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 try await waitUntil { await get("/api/store/products") == 200 }
@@ -49,9 +59,9 @@ import Testing
                         for path in ["/api/store/products", "/products/anvil", "/api/store/settings"] {
                             shoppers.addTask {
                                 while !Task.isCancelled {
-                                    let status = await get(path)
+                                    let (status, said) = await fetch(path)
                                     if Task.isCancelled { break }  // a request cut short by the end of the test
-                                    outcomes.state.withLock { status == 200 ? ($0.ok += 1) : $0.failed.append(status) }
+                                    outcomes.state.withLock { status == 200 ? ($0.ok += 1) : $0.failed.append("\(status) \(said)") }
                                 }
                             }
                         }
@@ -81,11 +91,13 @@ import Testing
                 #expect(try #require(manager.runtime).supervised["store-acme"] == nil)
                 group.cancelAll()
             }
+            await edgeGroup.triggerGracefulShutdown()
+            _ = try? await edgeTask.value
             try await http.shutdown()
         }
     }
 }
 
 final class Outcomes: Sendable {
-    let state = Mutex<(ok: Int, failed: [Int])>((0, []))
+    let state = Mutex<(ok: Int, failed: [String])>((0, []))
 }

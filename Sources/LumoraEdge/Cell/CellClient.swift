@@ -43,37 +43,44 @@ struct CellClient: Sendable {
     func send(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor? = nil,
               body: ByteBuffer? = nil, headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
               eventLoop: (any EventLoop)? = nil) async throws -> Reply {
-        let reply = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
-                                       timeout: timeout, eventLoop: eventLoop)
-        guard Self.isMisdirected(reply), let moved = await rereadRoute(store) else { return reply }
+        let (reply, endpoint) = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra,
+                                                   fresh: fresh, timeout: timeout, eventLoop: eventLoop)
+        guard Self.isMisdirected(reply), let moved = await rereadRoute(store, sentTo: endpoint) else { return reply }
         return try await sendOnce(method, target, store: moved, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
-                                  timeout: timeout, eventLoop: eventLoop)
+                                  timeout: timeout, eventLoop: eventLoop).reply
     }
 
-    /// A 403 `wrong_cell`: the cell serves the store elsewhere.
+    /// A 403 `wrong_cell` (a shared cell: the store is served elsewhere) or `wrong_store` (a
+    /// dedicated cell of another store — the store's own was stopped and its address now
+    /// belongs to another cell): the route moved and this edge has not heard yet.
     static func isMisdirected(_ reply: Reply) -> Bool {
-        reply.status == .forbidden && reply.body.readableBytes < 512
-            && reply.body.withUnsafeReadableBytes { lumora_memmem($0.baseAddress, $0.count, wrongCellMarker, wrongCellMarker.utf8.count) != nil }
+        guard reply.status == .forbidden && reply.body.readableBytes < 512 else { return false }
+        return reply.body.withUnsafeReadableBytes { bytes in
+            lumora_memmem(bytes.baseAddress, bytes.count, wrongCellMarker, wrongCellMarker.utf8.count) != nil
+                || lumora_memmem(bytes.baseAddress, bytes.count, wrongStoreMarker, wrongStoreMarker.utf8.count) != nil
+        }
     }
 
     private static let wrongCellMarker = #""wrong_cell""#
+    private static let wrongStoreMarker = #""wrong_store""#
 
     /// The store's route (and the cells it may name) read from the database again; nil when the
-    /// store is gone or still leads to the same endpoint.
-    func rereadRoute(_ store: StoreRoute) async -> StoreRoute? {
-        let before = try? endpoint(for: store)
+    /// store is gone or still leads to `endpoint`, where the refused request went. (The endpoint
+    /// the request used, not one worked out again now: the table may have learnt of the move
+    /// between the request and its refusal.)
+    func rereadRoute(_ store: StoreRoute, sentTo endpoint: String) async -> StoreRoute? {
         try? await table.refresh(store.slug)
-        guard let fresh = table.store(store.slug), let after = try? endpoint(for: fresh), after != before else { return nil }
+        guard let fresh = table.store(store.slug), let after = try? self.endpoint(for: fresh), after != endpoint else { return nil }
         return fresh
     }
 
     private func sendOnce(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor?, body: ByteBuffer?,
                           headers extra: [(String, String)], fresh: Bool, timeout: TimeAmount,
-                          eventLoop: (any EventLoop)?) async throws -> Reply {
+                          eventLoop: (any EventLoop)?) async throws -> (reply: Reply, endpoint: String) {
         let (endpoint, request) = try prepare(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh)
         do {
             if let forwarder, CellForwarder.supports(endpoint) {
-                return try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout)
+                return (try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout), endpoint)
             }
             var outbound = HTTPClientRequest(url: endpoint + target.text)
             outbound.method = method
@@ -81,7 +88,7 @@ struct CellClient: Sendable {
             if let body { outbound.body = .bytes(body) }
             let response = try await http.execute(outbound, timeout: timeout)
             let collected = try await response.body.collect(upTo: 8 * 1024 * 1024)
-            return Reply(status: response.status, headers: response.headers, body: collected)
+            return (Reply(status: response.status, headers: response.headers, body: collected), endpoint)
         } catch {
             throw Self.unreachable
         }

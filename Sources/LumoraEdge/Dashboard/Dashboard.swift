@@ -28,8 +28,9 @@ struct Dashboard: Sendable {
         let browser: Session
         let sessionToken: String?
 
-        var csrfToken: (CSRFTokens) -> String {
-            { $0.token(host: context.host, session: browser) }
+        /// The token this browser's forms carry on this host.
+        func csrfToken(_ tokens: CSRFTokens) -> String {
+            tokens.token(host: context.host, session: browser)
         }
     }
 

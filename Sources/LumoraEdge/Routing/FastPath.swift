@@ -131,27 +131,28 @@ final class FastPath: Sendable {
     /// A `wrong_cell` refusal (the route moved a moment ago) is sent once more where the
     /// route, read again, now points — as `CellClient.send` does.
     func send(_ plan: Plan, body: ByteBuffer?, on loop: any EventLoop, completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
-        send(plan, to: plan.store, body: body, on: loop) { result in
-            guard case .success(let reply) = result, CellClient.isMisdirected(reply) else { return completion(result) }
+        send(plan, to: plan.store, body: body, on: loop) { result, sentTo in
+            guard case .success(let reply) = result, CellClient.isMisdirected(reply), let sentTo else { return completion(result) }
             let reread = loop.makePromise(of: StoreRoute?.self)
-            reread.completeWithTask { await self.cells.rereadRoute(plan.store) }
+            reread.completeWithTask { await self.cells.rereadRoute(plan.store, sentTo: sentTo) }
             reread.futureResult.assumeIsolated().whenComplete { moved in
                 // (A move to an https cell is left to the next request, which the router sends.)
                 guard case .success(let store?) = moved, let endpoint = try? self.cells.endpoint(for: store),
                       CellForwarder.supports(endpoint) else { return completion(result) }
-                self.send(plan, to: store, body: body, on: loop, completion: completion)
+                self.send(plan, to: store, body: body, on: loop) { result, _ in completion(result) }
             }
         }
     }
 
+    /// `completion` also gets the endpoint the request went to (nil when it went nowhere).
     private func send(_ plan: Plan, to store: StoreRoute, body: ByteBuffer?, on loop: any EventLoop,
-                      completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
+                      completion: @escaping (Result<CellClient.Reply, any Error>, String?) -> Void) {
         do {
             let (endpoint, request) = try cells.prepare(plan.method, plan.cellTarget, store: store, visitor: plan.visitor, body: body,
                                                         headers: plan.headers, signatures: signatures[ObjectIdentifier(loop)]?.value)
-            forwarder.execute(request, endpoint: endpoint, on: loop, timeout: timeout, completion: completion)
+            forwarder.execute(request, endpoint: endpoint, on: loop, timeout: timeout) { completion($0, endpoint) }
         } catch {
-            completion(.failure(error))
+            completion(.failure(error), nil)
         }
     }
 

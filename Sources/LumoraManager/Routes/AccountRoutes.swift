@@ -24,26 +24,26 @@ struct AccountRoutes: Sendable {
         group.post("signup") { request, _ in
             try signupLimiter.admit(visitor(request))
             let body = try await JSONWire.decode(AccountSignupRequest.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.signup(body), status: .created))
+            return try unstored(JSONWire.response(try await accounts.signup(body), status: .created))
         }
         group.post("sign-in-links/redeem") { request, _ in
             let body = try await JSONWire.decode(SignInCodeRequest.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.redeem(signInCode: body.code)))
+            return try unstored(JSONWire.response(try await accounts.redeem(signInCode: body.code)))
         }
         group.post("login") { request, _ in
             let body = try await JSONWire.decode(LoginRequest.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.login(body, address: visitor(request))))
+            return try unstored(JSONWire.response(try await accounts.login(body, address: visitor(request))))
         }
         group.post("logout") { request, _ in
             try await accounts.logout(session: try session(request))
             return Response(status: .noContent)
         }
         group.get("session") { request, _ in
-            try private_(JSONWire.response(try await accounts.session(try session(request))))
+            try unstored(JSONWire.response(try await accounts.session(try session(request))))
         }
         group.post("password") { request, _ in
             let body = try await JSONWire.decode(PasswordChangeRequest.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.changePassword(session: try session(request), body)))
+            return try unstored(JSONWire.response(try await accounts.changePassword(session: try session(request), body)))
         }
         group.post("password-resets") { request, _ in
             try signupLimiter.admit(visitor(request))
@@ -53,7 +53,7 @@ struct AccountRoutes: Sendable {
         }
         group.post("password-resets/complete") { request, _ in
             let body = try await JSONWire.decode(PasswordResetCompletion.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.completeReset(body)))
+            return try unstored(JSONWire.response(try await accounts.completeReset(body)))
         }
         group.get("invitations/:token") { _, context in
             try JSONWire.response(try await accounts.invitation(try context.parameters.decoded("token")))
@@ -61,7 +61,7 @@ struct AccountRoutes: Sendable {
         group.post("invitations/:token/accept") { request, context in
             let body = try await JSONWire.decode(AcceptInvitationRequest.self, from: request, limit: maximumBodySize)
             let (signedIn, slug) = try await accounts.accept(try context.parameters.decoded("token"), body)
-            return try private_(JSONWire.response(AcceptedInvitationWire(signedIn: signedIn, store: slug.rawValue)))
+            return try unstored(JSONWire.response(AcceptedInvitationWire(signedIn: signedIn, store: slug.rawValue)))
         }
 
         let store = group.group("stores/:slug")
@@ -89,7 +89,7 @@ struct AccountRoutes: Sendable {
         store.post("api-tokens") { request, context in
             let member = try await member(request, context, may: .apiTokens)
             let body = try await JSONWire.decode(CreateAPITokenRequest.self, from: request, limit: maximumBodySize)
-            return try private_(JSONWire.response(try await accounts.createAPIToken(body, by: member), status: .created))
+            return try unstored(JSONWire.response(try await accounts.createAPIToken(body, by: member), status: .created))
         }
         store.delete("api-tokens/:id") { request, context in
             let member = try await member(request, context, may: .apiTokens)
@@ -148,7 +148,7 @@ struct AccountRoutes: Sendable {
     }
 
     /// Answers holding a secret (a session, a token) are never stored by anything on the way.
-    private func private_(_ response: Response) -> Response {
+    private func unstored(_ response: Response) -> Response {
         var response = response
         response.headers[.cacheControl] = "no-store"
         return response
@@ -162,7 +162,7 @@ struct EdgeAuthentication: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard MetricsToken.authorizes(request.headers[.authorization], token: token) else {
+        guard BearerToken.authorizes(request.headers[.authorization], token: token) else {
             throw LumoraError(.unauthorized, code: "invalid_token", message: "the account API is for the edge (Authorization: Bearer <accounts token>)")
         }
         return try await next(request, context)
