@@ -39,15 +39,27 @@ struct CellClient: Sendable {
     /// `http://` cells go through the edge's own forwarder, others through AsyncHTTPClient.
     /// A cell that refuses the store as placed elsewhere (the route moved a moment ago and this
     /// edge has not heard yet) acted on nothing: the route is read again and the request sent once
-    /// more, to where it now points.
+    /// more, to where it now points. So is a read (GET, HEAD) whose cell did not answer — the
+    /// store's old cell stopped after its drain, before this edge heard of the move.
     func send(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor? = nil,
               body: ByteBuffer? = nil, headers extra: [(String, String)] = [], fresh: Bool = false, timeout: TimeAmount = .seconds(10),
               eventLoop: (any EventLoop)? = nil) async throws -> Reply {
-        let (reply, endpoint) = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra,
-                                                   fresh: fresh, timeout: timeout, eventLoop: eventLoop)
-        guard Self.isMisdirected(reply), let moved = await rereadRoute(store, sentTo: endpoint) else { return reply }
+        let (outcome, endpoint) = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra,
+                                                     fresh: fresh, timeout: timeout, eventLoop: eventLoop)
+        guard Self.shouldRereadRoute(after: outcome, method: method, store: store),
+              let moved = await rereadRoute(store, sentTo: endpoint) else { return try outcome.get() }
         return try await sendOnce(method, target, store: moved, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
-                                  timeout: timeout, eventLoop: eventLoop).reply
+                                  timeout: timeout, eventLoop: eventLoop).outcome.get()
+    }
+
+    /// A misdirected answer; or no answer from a store's own cell (one that may just have been
+    /// stopped) to a request that may safely be sent twice. (A shared cell that does not answer
+    /// is not a moved route: no database read per failed request in an outage.)
+    static func shouldRereadRoute(after outcome: Result<Reply, any Error>, method: HTTPMethod, store: StoreRoute) -> Bool {
+        switch outcome {
+        case .success(let reply): return isMisdirected(reply)
+        case .failure: return store.cellID != nil && (method == .GET || method == .HEAD)
+        }
     }
 
     /// A 403 `wrong_cell` (a shared cell: the store is served elsewhere) or `wrong_store` (a
@@ -76,11 +88,11 @@ struct CellClient: Sendable {
 
     private func sendOnce(_ method: HTTPMethod, _ target: RequestTarget, store: StoreRoute, visitor: String?, actor: StoreActor?, body: ByteBuffer?,
                           headers extra: [(String, String)], fresh: Bool, timeout: TimeAmount,
-                          eventLoop: (any EventLoop)?) async throws -> (reply: Reply, endpoint: String) {
+                          eventLoop: (any EventLoop)?) async throws -> (outcome: Result<Reply, any Error>, endpoint: String) {
         let (endpoint, request) = try prepare(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh)
         do {
             if let forwarder, CellForwarder.supports(endpoint) {
-                return (try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout), endpoint)
+                return (.success(try await forwarder.execute(request, endpoint: endpoint, eventLoop: eventLoop, timeout: timeout)), endpoint)
             }
             var outbound = HTTPClientRequest(url: endpoint + target.text)
             outbound.method = method
@@ -88,9 +100,9 @@ struct CellClient: Sendable {
             if let body { outbound.body = .bytes(body) }
             let response = try await http.execute(outbound, timeout: timeout)
             let collected = try await response.body.collect(upTo: 8 * 1024 * 1024)
-            return (Reply(status: response.status, headers: response.headers, body: collected), endpoint)
+            return (.success(Reply(status: response.status, headers: response.headers, body: collected)), endpoint)
         } catch {
-            throw Self.unreachable
+            return (.failure(Self.unreachable), endpoint)
         }
     }
 

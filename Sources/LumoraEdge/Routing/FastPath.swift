@@ -128,11 +128,11 @@ final class FastPath: Sendable {
     }
 
     /// Sends a planned request with its body; `completion` runs on `loop`.
-    /// A `wrong_cell` refusal (the route moved a moment ago) is sent once more where the
-    /// route, read again, now points — as `CellClient.send` does.
+    /// A `wrong_cell` refusal (the route moved a moment ago), or a read its cell did not answer,
+    /// is sent once more where the route, read again, now points — as `CellClient.send` does.
     func send(_ plan: Plan, body: ByteBuffer?, on loop: any EventLoop, completion: @escaping (Result<CellClient.Reply, any Error>) -> Void) {
         send(plan, to: plan.store, body: body, on: loop) { result, sentTo in
-            guard case .success(let reply) = result, CellClient.isMisdirected(reply), let sentTo else { return completion(result) }
+            guard CellClient.shouldRereadRoute(after: result, method: plan.method, store: plan.store), let sentTo else { return completion(result) }
             let reread = loop.makePromise(of: StoreRoute?.self)
             reread.completeWithTask { await self.cells.rereadRoute(plan.store, sentTo: sentTo) }
             reread.futureResult.assumeIsolated().whenComplete { moved in
