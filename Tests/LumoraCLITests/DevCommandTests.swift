@@ -1,7 +1,9 @@
 import Foundation
 import LumoraDatabase
 import LumoraTestSupport
+import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 
@@ -94,5 +96,69 @@ struct PostmasterFile {
         guard let text = try? String(contentsOf: directory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
               let first = text.split(separator: "\n").first, let pid = pid_t(first) else { return nil }
         self.pid = pid
+    }
+}
+
+extension DevCommandTests {
+    /// The demo stores come with owners: `lumora dev` prints each one's e-mail and password,
+    /// which sign in on the dashboard. A data folder from before the dashboard (demo stores
+    /// without owners) gets them on its next start.
+    @Test(.timeLimit(.minutes(5))) func theDemoStoresHaveOwnersWhoSignIn() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-demo-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathExtension("log")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        defer { _ = http.shutdown() }
+
+        for run in 1...2 {
+            let edgePort = try FreePort.pick()
+            let dev = try LumoraBinary.start(["dev", "--data-dir", folder.path, "--warm-pool", "3",
+                                              "--edge-port", String(edgePort), "--manager-port", String(try FreePort.pick())],
+                                             environment: ["DATABASE_URL": ""], output: output)
+            try await waitUntil(timeout: .seconds(120)) {
+                (try? String(contentsOf: output, encoding: .utf8))?.components(separatedBy: "Press Ctrl-C").count == run + 1
+            }
+            let text = try String(contentsOf: output, encoding: .utf8).components(separatedBy: "Lumora is running").last ?? ""
+            #expect(text.contains("Dashboard            http://app.lumora.localhost:\(edgePort)/"), "\(text)")
+            let owner = try #require(text.firstMatch(of: /owner (owner@acme\.example)  password ([a-z0-9]+)/), "\(text)")
+
+            // Sign in as a browser would: the form's token, then the form.
+            func send(_ method: HTTPMethod, _ path: String, cookies: String, form: String? = nil) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(edgePort)\(path)")
+                request.method = method
+                request.headers.add(name: "Host", value: "app.lumora.localhost:\(edgePort)")
+                if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies) }
+                if let form {
+                    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                    request.body = .bytes(ByteBuffer(string: form))
+                }
+                return try await http.execute(request, timeout: .seconds(20))
+            }
+            func cookies(_ response: HTTPClientResponse) -> [String] {
+                response.headers["Set-Cookie"].compactMap { $0.split(separator: ";").first.map(String.init) }
+            }
+            let login = try await send(.GET, "/login", cookies: "")
+            let session = cookies(login).joined(separator: "; ")
+            let page = String(buffer: try await login.body.collect(upTo: 1 << 20))
+            let csrf = try #require(page.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/)?.1)
+            let signedIn = try await send(.POST, "/login", cookies: session,
+                                          form: "csrf=\(csrf)&email=\(owner.1.replacingOccurrences(of: "@", with: "%40"))&password=\(owner.2)&next=%2Fstores%2Facme")
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers.first(name: "Location") == "/stores/acme")
+            let overview = try await send(.GET, "/stores/acme", cookies: (cookies(login) + cookies(signedIn)).joined(separator: "; "))
+            #expect(overview.status == .ok)
+            #expect(String(buffer: try await overview.body.collect(upTo: 1 << 20)).contains("Acme Hardware"))
+
+            dev.signal(SIGTERM)
+            #expect(await dev.waitForExit() == 0)
+            if run == 1 {
+                // As a folder from before the dashboard left it: no owners in demo-stores.json.
+                let file = folder.appendingPathComponent("demo-stores.json")
+                var stores = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]])
+                for index in stores.indices { stores[index]["owner"] = nil }
+                try JSONSerialization.data(withJSONObject: stores).write(to: file)
+            }
+        }
     }
 }

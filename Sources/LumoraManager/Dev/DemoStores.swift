@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -170,10 +171,12 @@ public struct DemoStores: Sendable {
         return updated
     }
 
+    /// The owner's password is derived from the operator token (as secret as it, and the same
+    /// on every start: an owner made by an earlier start keeps working).
     private func addOwner(_ store: Store) async throws -> Owner {
-        var generator = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
-        let password = String((0..<12).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("demo-owner|\(store.slug)".utf8), using: SymmetricKey(data: Data(operatorToken.utf8)))
+        let password = String(mac.prefix(12).map { alphabet[Int($0) % alphabet.count] })
         let owner = Owner(email: "owner@\(store.slug).example", password: password)
         _ = try await call(managerURL + "/v1/stores/\(store.slug)/members", method: .POST, bearer: operatorToken, host: nil,
                            json: ["email": owner.email, "password": owner.password, "role": "owner"])
