@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import LumoraCore
+import LumoraHTTP
+import LumoraWire
 import NIOCore
 import NIOHTTP1
 
@@ -204,30 +207,29 @@ public struct DemoStores: Sendable {
             guard ContinuousClock.now < deadline else { throw DemoError("the edge does not route \(host)") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        _ = try await call(edgeURL + "/api/admin/settings", method: .PUT, bearer: token, host: host, json: [
-            "name": store.name, "description": store.description, "logo_url": "/logo.svg",
-            "primary_color": store.primaryColor, "accent_color": store.accentColor,
-        ])
+        // The admin API's own request types (LumoraWire), as any integration would send them.
+        _ = try await call(edgeURL + "/api/admin/settings", method: .PUT, bearer: token, host: host, body: UpdateSettingsRequest(
+            name: store.name, description: store.description, logoUrl: .value("/logo.svg"),
+            primaryColor: store.primaryColor, accentColor: store.accentColor))
         for title in store.collections {
             _ = try await call(edgeURL + "/api/admin/collections", method: .POST, bearer: token, host: host,
-                               json: ["title": title, "handle": Self.handle(title)])
+                               body: CreateCollectionRequest(title: title, handle: Self.handle(title)))
         }
         for (index, product) in store.products.enumerated() {
             let handle = Self.handle(product.title)
             let sku = "\(store.slug)-\(index + 1)".uppercased()
             let options = product.options.isEmpty ? ["Standard"] : product.options
-            let variants: [[String: Any]] = options.enumerated().map { position, option in
+            let variants = options.enumerated().map { position, option in
                 // Bigger options cost a little more.
-                ["title": option, "sku": options.count == 1 ? sku : "\(sku)-\(position + 1)",
-                 "price": ["amount": product.price + (product.options.isEmpty ? 0 : position * product.price / 10), "currency": "USD"],
-                 "stocked": product.stock]
+                CreateVariantRequest(title: option, sku: options.count == 1 ? sku : "\(sku)-\(position + 1)",
+                                     price: Money(amount: Int64(product.price + (product.options.isEmpty ? 0 : position * product.price / 10)), currency: .usd),
+                                     stocked: Int64(product.stock))
             }
-            _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, json: [
-                "title": product.title, "handle": handle, "status": "published", "description": product.description,
+            _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, body: CreateProductRequest(
+                title: product.title, handle: handle, description: product.description, status: "published",
+                collection: Self.handle(store.collections[product.collection % store.collections.count]),
                 // Drawn by the edge from the store's colours and the product's name (`/art/…`).
-                "images": ["/art/\(handle).svg"],
-                "collection": Self.handle(store.collections[product.collection % store.collections.count]), "variants": variants,
-            ])
+                images: ["/art/\(handle).svg"], variants: variants))
         }
     }
 
@@ -239,13 +241,21 @@ public struct DemoStores: Sendable {
     }
 
     private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, json: [String: Any]?) async throws -> [String: Any] {
+        try await call(url, method: method, bearer: bearer, host: host, encoded: try json.map { try JSONSerialization.data(withJSONObject: $0) })
+    }
+
+    private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, body: some Encodable) async throws -> [String: Any] {
+        try await call(url, method: method, bearer: bearer, host: host, encoded: try JSONWire.encoder.encode(body))
+    }
+
+    private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, encoded: Data?) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
-        if let json {
+        if let encoded {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            request.body = .bytes(ByteBuffer(bytes: encoded))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let data = Data(buffer: try await response.body.collect(upTo: 8 << 20))
