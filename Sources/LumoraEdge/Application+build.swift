@@ -35,7 +35,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
     let csrf = CSRFTokens(secret: configuration.signingSecret)
     let forwarder = CellForwarder()
     let cells = CellClient(http: http, forwarder: forwarder, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
-                           sharedCellURL: configuration.sharedCellURL)
+                           sharedCellURL: configuration.sharedCellURL, logger: logger)
 
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }

@@ -45,7 +45,8 @@ import Testing
 
     static func until(_ queue: JobQueue, _ id: Int64, _ state: JobRecord.State) async throws -> JobRecord {
         var job = try await queue.job(id)
-        try await waitUntil(timeout: .seconds(20)) {
+        // Only a bound against hangs (the suite runs on slow, loaded machines).
+        try await waitUntil(timeout: .seconds(90)) {
             job = try await queue.job(id)
             return job.state == state
         }
@@ -113,17 +114,20 @@ import Testing
     @Test func anExpiredLeaseIsTakenOverAndTheOldOwnerIsFencedOff() async throws {
         try await TestDatabase.withFresh { db in
             try await db.withClient { client in
-                let crashed = JobQueue(client: client, owner: "crashed", lease: .seconds(2), logger: db.logger)
+                // A long lease, expired by hand below (the worker "dies" then): a short real
+                // lease could run out on a slow machine before the test looks.
+                let crashed = JobQueue(client: client, owner: "crashed", lease: .seconds(600), logger: db.logger)
                 let job = try await crashed.enqueue(kind: "test", store: nil)
                 let claimed = try #require(try await crashed.claim())
                 #expect(claimed.id == job.id && claimed.attempts == 1)
                 try await crashed.startStep(job.id, "one")
                 try await crashed.finishStep(job.id, "one")
                 #expect(try await crashed.claim() == nil)  // the only job is leased
+                try await client.query("UPDATE lumora.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = \(job.id)").drain()
 
                 let survivor = JobQueue(client: client, owner: "survivor", lease: .seconds(10), logger: db.logger)
                 var taken: JobRecord?
-                try await waitUntil(timeout: .seconds(15)) {
+                try await waitUntil(timeout: .seconds(90)) {
                     taken = try await survivor.claim()
                     return taken != nil
                 }

@@ -56,13 +56,18 @@ struct StoreResolutionMiddleware: RouterMiddleware {
         guard var store = table.store(slug) else {
             throw LumoraError.notFound("store_not_found", "no store '\(slug)'")
         }
-        if mode == .shared, let placed = store.cellID, placed != cellID {
-            // The route may have moved here a moment before our notification arrived: ask the
-            // database before refusing (and believe what it says now).
-            if let fresh = try? await table.reload(slug) { store = fresh }
-            if let placed = store.cellID, placed != cellID {
-                throw LumoraError(.forbidden, code: "wrong_cell", message: "the store '\(slug)' is served by its own cell, not this shared one")
+        // The route may have moved here, or the store opened, a moment before our notification
+        // arrived: ask the database before refusing (and believe what it says now).
+        let misplaced = mode == .shared && store.cellID.map { $0 != cellID } == true
+        if misplaced || store.status == .provisioning {
+            do {
+                if let fresh = try await table.reload(slug) { store = fresh }
+            } catch {
+                context.logger.warning("could not read a store's route again", metadata: ["store": "\(slug)", "error": "\(error)"])
             }
+        }
+        if mode == .shared, let placed = store.cellID, placed != cellID {
+            throw LumoraError(.forbidden, code: "wrong_cell", message: "the store '\(slug)' is served by its own cell, not this shared one")
         }
         switch store.status {
         case .active: break

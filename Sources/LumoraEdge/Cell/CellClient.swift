@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import LumoraCore
 import LumoraDatabase
+import Logging
 import LumoraHTTP
 import NIOCore
 import NIOHTTP1
@@ -17,6 +18,7 @@ struct CellClient: Sendable {
     let signer: StoreRequestSigner
     let table: StoreRoutingTable
     let sharedCellURL: String?
+    let logger: Logger
 
     /// The base URL of the cell serving `store`.
     func endpoint(for store: StoreRoute) throws(LumoraError) -> String {
@@ -81,8 +83,16 @@ struct CellClient: Sendable {
     /// the request used, not one worked out again now: the table may have learnt of the move
     /// between the request and its refusal.)
     func rereadRoute(_ store: StoreRoute, sentTo endpoint: String) async -> StoreRoute? {
-        try? await table.refresh(store.slug)
-        guard let fresh = table.store(store.slug), let after = try? self.endpoint(for: fresh), after != endpoint else { return nil }
+        do {
+            try await table.refresh(store.slug)
+        } catch {
+            logger.warning("could not read a store's route again", metadata: ["store": "\(store.slug)", "error": "\(error)"])
+        }
+        guard let fresh = table.store(store.slug), let after = try? self.endpoint(for: fresh), after != endpoint else {
+            logger.notice("a cell refused or did not answer a store, and its route still leads there",
+                          metadata: ["store": "\(store.slug)", "endpoint": "\(endpoint)", "cell": "\(table.store(store.slug)?.cellID ?? "shared")"])
+            return nil
+        }
         return fresh
     }
 

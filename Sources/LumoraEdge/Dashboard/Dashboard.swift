@@ -95,8 +95,13 @@ struct Dashboard: Sendable {
     func requireMember(_ visit: Visit, may action: StoreAction) async throws -> MemberOutcome {
         guard case .person(let session) = try await requirePerson(visit) else { return .response(redirectToLogin(visit)) }
         let raw = try visit.context.parameters.require("slug")
-        guard let membership = session.membership(raw), let slug = try? StoreSlug(validating: raw), let route = table.store(slug) else {
+        guard let membership = session.membership(raw), let slug = try? StoreSlug(validating: raw), var route = table.store(slug) else {
             throw LumoraError.notFound("store_not_found", "There is no store of yours at this address.")
+        }
+        // The manager has just read the store's status; a routing table that has not heard of
+        // the change yet (a store that opened a moment ago, a suspension) reads the route again.
+        if membership.store.status != route.status.rawValue, let fresh = try? await table.reload(slug) {
+            route = fresh
         }
         guard membership.role.may(action) else {
             throw LumoraError(.forbidden, code: "forbidden_role",
