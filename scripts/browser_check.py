@@ -20,17 +20,16 @@ import argparse
 import os
 from urllib.parse import urlparse
 import re
-import shutil
 import sys
 import time
 
 try:
     from selenium import webdriver
     from selenium.common.exceptions import TimeoutException, WebDriverException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
+    from headless_chromium import CheckFailed, start_browser
 except ImportError as error:  # pragma: no cover - environment problem, not a test failure
     print(f"browser_check: the selenium module is missing ({error}); try: pip install selenium", file=sys.stderr)
     sys.exit(2)
@@ -46,51 +45,6 @@ CUSTOMER = {
     "postal_code": "20500",
     "country_code": "US",
 }
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def find_executable(name, environment_variable, fallbacks):
-    override = os.environ.get(environment_variable)
-    if override:
-        return override
-    for candidate in [shutil.which(name)] + fallbacks:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise CheckFailed(f"{name} not found on PATH or in {', '.join(fallbacks)} (set {environment_variable} to override)")
-
-
-def start_browser(root_domain, port):
-    chromium = find_executable("chromium", "CHROMIUM_BINARY", ["/usr/bin/chromium", "/usr/lib/chromium/chromium"])
-    chromedriver = find_executable("chromedriver", "CHROMEDRIVER", ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    options.add_argument("--headless=new")
-    options.add_argument("--window-size=1280,900")
-    options.add_argument(f"--host-resolver-rules=MAP *.{root_domain} 127.0.0.1, MAP {root_domain} 127.0.0.1")
-    options.add_argument("--no-proxy-server")
-    options.add_argument(f"--explicitly-allowed-ports={port}")  # whatever port the edge got
-    options.add_argument("--disable-dev-shm-usage")
-    options.add_argument("--no-first-run")
-    options.add_argument("--disable-gpu")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        options.add_argument("--no-sandbox")  # Chromium refuses to run its sandbox as root
-    try:
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    except WebDriverException as error:
-        raise CheckFailed(f"could not start Chromium ({chromium}) through {chromedriver}: {error.msg or error}")
-    driver.set_page_load_timeout(WAIT_SECONDS * 2)
-
-    capabilities = driver.capabilities
-    browser_version = capabilities.get("browserVersion", "?")
-    driver_version = capabilities.get("chrome", {}).get("chromedriverVersion", "?").split(" ")[0]
-    if browser_version.split(".")[0] != driver_version.split(".")[0]:
-        driver.quit()
-        raise CheckFailed(f"chromedriver {driver_version} does not match Chromium {browser_version}")
-    print(f"browser_check: Chromium {browser_version}, chromedriver {driver_version}")
-    return driver
 
 
 class StoreCheck:
@@ -307,7 +261,7 @@ def main():
     checks = []
     driver = None
     try:
-        driver = start_browser(arguments.root_domain, arguments.edge_port)
+        driver = start_browser(arguments.root_domain, arguments.edge_port, WAIT_SECONDS, "browser_check")
         for host in hosts:
             check = StoreCheck(driver, host, arguments.edge_port, arguments.screenshots)
             checks.append(check)
