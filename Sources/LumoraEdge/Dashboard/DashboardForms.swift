@@ -101,7 +101,7 @@ struct ProductDraft {
 
     func createRequest(currency: CurrencyCode) -> CreateProductRequest {
         CreateProductRequest(
-            title: title, handle: handle.isEmpty ? Self.handle(from: title) : handle, description: description,
+            title: title, handle: handle.isEmpty ? Handle.suggested(from: title) : handle, description: description,
             status: published ? "published" : "draft", collection: collection.isEmpty ? nil : collection, images: imageList,
             variants: variants.filter { !$0.isEmpty }.compactMap { $0.request(currency: currency) })
     }
@@ -109,20 +109,6 @@ struct ProductDraft {
     func updateRequest() -> UpdateProductRequest {
         UpdateProductRequest(title: title, handle: handle, description: description, collection: collection.isEmpty ? .null : .value(collection),
                              images: imageList)
-    }
-
-    /// `Summer Hat!` → `summer-hat`.
-    static func handle(from title: String) -> String {
-        var handle = ""
-        for character in title.lowercased() {
-            if character.isASCII && (character.isLetter || character.isNumber) {
-                handle.append(character)
-            } else if !handle.isEmpty && !handle.hasSuffix("-") {
-                handle.append("-")
-            }
-        }
-        while handle.hasSuffix("-") { handle.removeLast() }
-        return String(handle.prefix(100))
     }
 
     /// A refusal the merchant can fix in the form (not a lost session or a missing product).

@@ -323,7 +323,7 @@ struct StorePages: Sendable {
         let title = form["title"] ?? "", handle = form["handle"] ?? ""
         do {
             _ = try await admin(Single<CollectionWire>.self, .POST, Self.adminPath("collections"), member, visit,
-                                body: CreateCollectionRequest(title: title, handle: handle.isEmpty ? ProductDraft.handle(from: title) : handle))
+                                body: CreateCollectionRequest(title: title, handle: handle.isEmpty ? Handle.suggested(from: title) : handle))
             return Dashboard.redirect("\(base(member))/collections")
         } catch let error as LumoraError where ProductDraft.isFieldError(error) {
             let onHandle = error.code.contains("handle")

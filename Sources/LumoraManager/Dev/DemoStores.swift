@@ -213,10 +213,10 @@ public struct DemoStores: Sendable {
             primaryColor: store.primaryColor, accentColor: store.accentColor))
         for title in store.collections {
             _ = try await call(edgeURL + "/api/admin/collections", method: .POST, bearer: token, host: host,
-                               body: CreateCollectionRequest(title: title, handle: Self.handle(title)))
+                               body: CreateCollectionRequest(title: title, handle: Handle.suggested(from: title)))
         }
         for (index, product) in store.products.enumerated() {
-            let handle = Self.handle(product.title)
+            let handle = Handle.suggested(from: product.title)
             let sku = "\(store.slug)-\(index + 1)".uppercased()
             let options = product.options.isEmpty ? ["Standard"] : product.options
             let variants = options.enumerated().map { position, option in
@@ -227,16 +227,9 @@ public struct DemoStores: Sendable {
             }
             _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, body: CreateProductRequest(
                 title: product.title, handle: handle, description: product.description, status: "published",
-                collection: Self.handle(store.collections[product.collection % store.collections.count]),
+                collection: Handle.suggested(from: store.collections[product.collection % store.collections.count]),
                 // Drawn by the edge from the store's colours and the product's name (`/art/…`).
                 images: ["/art/\(handle).svg"], variants: variants))
-        }
-    }
-
-    static func handle(_ title: String) -> String {
-        title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { result, character in
-            if character == "-" && (result.isEmpty || result.hasSuffix("-")) { return }
-            result.append(character)
         }
     }
 
