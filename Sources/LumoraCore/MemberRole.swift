@@ -1,6 +1,6 @@
 /// What a person may do in a store they belong to. The manager keeps memberships, the edge's
 /// dashboard shows what a role may reach, and the cell refuses what it may not.
-public enum MemberRole: String, Sendable, Codable, CaseIterable, Comparable {
+public enum MemberRole: String, Sendable, Codable, CaseIterable {
     /// Everything, billing, staff, API tokens and deleting the store included.
     case owner
     /// All but billing, staff, API tokens and deletion.
@@ -22,12 +22,6 @@ public enum MemberRole: String, Sendable, Codable, CaseIterable, Comparable {
         case (.staff, .catalog), (.staff, .orders): return true
         default: return false
         }
-    }
-
-    /// owner > admin > staff.
-    public static func < (lhs: MemberRole, rhs: MemberRole) -> Bool {
-        let order: [MemberRole] = [.staff, .admin, .owner]
-        return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
     }
 }
 

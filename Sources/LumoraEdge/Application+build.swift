@@ -188,9 +188,11 @@ enum EdgeHeaders {
     /// policy, and on HTML the CSP and frame options.
     static func stamp(_ fields: inout HTTPFields, version: String) {
         // Appended, not assigned: no route sets these, and assigning scans the fields first.
-        // A page that set its own policy (the landing page's form goes on to the dashboard) keeps it.
-        let ownPolicy = fields[.contentSecurityPolicy] != nil
-        stamp(version: version, isHTML: fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true) { field in
+        // An HTML page that set its own policy (the landing page's form goes on to the
+        // dashboard) keeps it; only HTML is looked at (JSON answers carry no policy).
+        let isHTML = fields[.contentType]?.utf8.starts(with: "text/html".utf8) == true
+        let ownPolicy = isHTML && fields[.contentSecurityPolicy] != nil
+        stamp(version: version, isHTML: isHTML) { field in
             if !(ownPolicy && field.name == .contentSecurityPolicy) { fields.append(field) }
         }
     }

@@ -30,7 +30,7 @@ struct AccountPages: Sendable {
     /// The first store of the person, or a page that says they have none.
     @Sendable func home(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .person(let session) = try await dashboard.requirePerson(visit) else { return dashboard.redirectToLogin(visit) }
+        guard let session = try await dashboard.person(visit) else { return dashboard.redirectToLogin(visit) }
         if let first = session.memberships.first { return Dashboard.redirect("/stores/\(first.store.slug)") }
         return try dashboard.page("dashboard/no-stores", NoStoresPage(chrome: dashboard.chrome(session, visit: visit)), visit: visit)
     }
@@ -89,7 +89,7 @@ struct AccountPages: Sendable {
 
     @Sendable func passwordForm(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .person(let session) = try await dashboard.requirePerson(visit) else { return dashboard.redirectToLogin(visit) }
+        guard let session = try await dashboard.person(visit) else { return dashboard.redirectToLogin(visit) }
         return try dashboard.page("dashboard/password", PasswordPage(chrome: dashboard.chrome(session, visit: visit), current: FieldView(),
                                                                      new: FieldView(), changed: request.uri.queryParameters.get("done") == "changed"),
                                   visit: visit)
@@ -98,7 +98,7 @@ struct AccountPages: Sendable {
     /// Every other session of the person ends; this browser gets a new one.
     @Sendable func changePassword(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .person(let session) = try await dashboard.requirePerson(visit) else { return dashboard.redirectToLogin(visit) }
+        guard let session = try await dashboard.person(visit) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         do {
             let signedIn = try await dashboard.accounts.post(
@@ -182,7 +182,7 @@ struct AccountPages: Sendable {
 
     private func invitationPage(_ preview: InvitationPreviewWire, token: String, visit: Dashboard.Visit, error: String?) -> InvitationPage {
         InvitationPage(csrf: visit.csrfToken(dashboard.csrf), token: token, storeName: preview.store.name, email: preview.email,
-                       role: preview.role.rawValue, accountExists: preview.accountExists, password: FieldView(error: error), notice: nil)
+                       role: preview.role.rawValue, accountExists: preview.accountExists, password: FieldView(error: error))
     }
 
     /// The session cookie for as long as the session lasts, then on to `next`.

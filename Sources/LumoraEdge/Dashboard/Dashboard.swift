@@ -12,7 +12,7 @@ import LumoraWire
 /// request, so a removed person or an ended session is out at once), the store they opened and
 /// their role in it, CSRF, pages and redirects. Pages that need a person redirect (303) to
 /// `/login?next=…`; a store the person is not in is not found (404); an area their role does
-/// not reach is not allowed (403). Every private page is `no-store`.
+/// not reach is not allowed (403). Every answer is `no-store` (`PrivatePagesMiddleware`).
 struct Dashboard: Sendable {
     let pages: PageRenderer
     let csrf: CSRFTokens
@@ -55,7 +55,8 @@ struct Dashboard: Sendable {
 
     // MARK: Who is asking
 
-    /// The signed-in person, or nil (no cookie, or the manager no longer knows the session).
+    /// The signed-in person, or nil (no cookie, or the manager no longer knows the session):
+    /// the caller redirects to the sign-in page, which comes back here (`redirectToLogin`).
     func person(_ visit: Visit) async throws -> SessionWire? {
         guard let token = visit.sessionToken else { return nil }
         do {
@@ -63,17 +64,6 @@ struct Dashboard: Sendable {
         } catch let error as LumoraError where error.status == .unauthorized {
             return nil
         }
-    }
-
-    enum Outcome {
-        case person(SessionWire)
-        case response(Response)
-    }
-
-    /// The person, or the redirect to the sign-in page that comes back here.
-    func requirePerson(_ visit: Visit) async throws -> Outcome {
-        if let session = try await person(visit) { return .person(session) }
-        return .response(redirectToLogin(visit))
     }
 
     func redirectToLogin(_ visit: Visit) -> Response {
@@ -86,14 +76,10 @@ struct Dashboard: Sendable {
         return response
     }
 
-    enum MemberOutcome {
-        case member(Member)
-        case response(Response)
-    }
-
-    /// The person in the store the URL names, allowed `action`; else the redirect, 404 or 403.
-    func requireMember(_ visit: Visit, may action: StoreAction) async throws -> MemberOutcome {
-        guard case .person(let session) = try await requirePerson(visit) else { return .response(redirectToLogin(visit)) }
+    /// The person in the store the URL names, allowed `action`; nil when nobody is signed in
+    /// (the caller redirects to the sign-in page); another store is 404, a role short of it 403.
+    func member(_ visit: Visit, may action: StoreAction) async throws -> Member? {
+        guard let session = try await person(visit) else { return nil }
         let raw = try visit.context.parameters.require("slug")
         guard let membership = session.membership(raw), let slug = try? StoreSlug(validating: raw), var route = table.store(slug) else {
             throw LumoraError.notFound("store_not_found", "There is no store of yours at this address.")
@@ -107,7 +93,7 @@ struct Dashboard: Sendable {
             throw LumoraError(.forbidden, code: "forbidden_role",
                               message: "Your role in \(membership.store.name) (\(membership.role.rawValue)) does not open this page. Ask the store's owner.")
         }
-        return .member(Member(session: session, membership: membership, route: route))
+        return Member(session: session, membership: membership, route: route)
     }
 
     /// A form posted by the dashboard's own page: the body within the limit, the CSRF token right.
@@ -129,16 +115,19 @@ struct Dashboard: Sendable {
 
     // MARK: Answers
 
-    /// A private page: never stored, the CSRF cookie set when the browser had none.
+    // Every answer under /_app is made `no-store` by `PrivatePagesMiddleware`, errors included.
+
+    /// A page, with the CSRF cookie set when the browser had none.
     func page(_ template: String, _ view: Any, visit: Visit, status: HTTPResponse.Status = .ok) throws -> Response {
         var response = try pages.html(template, view, status: status)
-        response.headers[.cacheControl] = "no-store"
         visit.browser.stamp(&response, secure: visit.context.isSecure)
         return response
     }
 
+    /// 303 to a dashboard target the caller built with `RequestTarget` (or checked with
+    /// `internalPath`).
     static func redirect(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+        Response(status: .seeOther, headers: [.location: location])
     }
 
     /// A `next=` target: only a path on the dashboard itself (no `//host`, no scheme), else `/`.

@@ -101,7 +101,6 @@ struct InvitationPage {
     let role: String
     let accountExists: Bool
     let password: FieldView
-    let notice: String?
 }
 
 struct PasswordPage {
@@ -164,7 +163,6 @@ struct DomainsPage {
 
     struct Row {
         let hostname: String
-        let kind: String
         let primary: Bool
         /// Pending, Invalid configuration, Valid — the states merchants know from Vercel.
         let state: String

@@ -86,7 +86,6 @@ struct ProductFormPage {
     let heading: String
     let isNew: Bool
     let action: String
-    let baseURL: String
     let title: FieldView
     let handle: FieldView
     let description: FieldView

@@ -58,11 +58,16 @@ struct StorePages: Sendable {
 
     private func base(_ member: Dashboard.Member) -> String { "/stores/\(member.slug)" }
 
+    /// A dashboard address with a segment that came from the visitor's URL (an id), encoded.
+    private func path(_ member: Dashboard.Member, _ segments: String...) -> RequestTarget {
+        .path(["stores", member.slug] + segments)
+    }
+
     // MARK: Overview
 
     @Sendable func overview(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
         // A store that opens this very moment has nothing to show yet: the page says so.
         let summary = member.isOpening
             ? OverviewWire(ordersToday: 0, revenueToday: .zero(member.route.currency), pendingOrders: 0, lowStock: [], lowStockThreshold: 0, recentOrders: [])
@@ -85,7 +90,7 @@ struct StorePages: Sendable {
 
     @Sendable func products(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let parameters = request.uri.queryParameters
         let query = parameters.get("q") ?? ""
         let status = ["draft", "published"].contains(parameters.get("status") ?? "") ? parameters.get("status")! : "all"
@@ -116,7 +121,7 @@ struct StorePages: Sendable {
 
     @Sendable func newProduct(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let draft = ProductDraft(form: nil)
         return try await productForm(member, visit: visit, product: nil, draft: draft, errors: [:])
     }
@@ -124,7 +129,7 @@ struct StorePages: Sendable {
     /// One request to the cell with every variant: the product is made whole or not at all.
     @Sendable func createProduct(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let draft = ProductDraft(form: form)
@@ -143,7 +148,7 @@ struct StorePages: Sendable {
 
     @Sendable func product(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let product = try await loadProduct(member, visit, context)
         return try await productForm(member, visit: visit, product: product, draft: ProductDraft(product: product), errors: [:],
                                      saved: request.uri.queryParameters.get("done") == "saved")
@@ -151,7 +156,7 @@ struct StorePages: Sendable {
 
     @Sendable func updateProduct(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let product = try await loadProduct(member, visit, context)
@@ -171,14 +176,14 @@ struct StorePages: Sendable {
     @Sendable func publish(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try await productAction(request, context) { member, visit, id in
             _ = try await admin(Single<ProductWire>.self, .POST, Self.adminPath("products", id, "publish"), member, visit, body: AccountsClient.NoBody())
-            return "\(base(member))/products/\(id)?done=saved"
+            return path(member, "products", id).query("done", "saved").text
         }
     }
 
     @Sendable func unpublish(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try await productAction(request, context) { member, visit, id in
             _ = try await admin(Single<ProductWire>.self, .POST, Self.adminPath("products", id, "unpublish"), member, visit, body: AccountsClient.NoBody())
-            return "\(base(member))/products/\(id)?done=saved"
+            return path(member, "products", id).query("done", "saved").text
         }
     }
 
@@ -192,7 +197,7 @@ struct StorePages: Sendable {
     /// The add-an-option form: the product's other variants stay as they are.
     @Sendable func addVariant(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let product = try await loadProduct(member, visit, context)
@@ -215,7 +220,7 @@ struct StorePages: Sendable {
     /// the difference (a sale since the page was shown is not undone).
     @Sendable func updateVariant(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let product = try await loadProduct(member, visit, context)
@@ -252,14 +257,14 @@ struct StorePages: Sendable {
         try await productAction(request, context) { member, visit, id in
             _ = try await admin(Single<ProductWire>.self, .DELETE, Self.adminPath("products", id, "variants", try context.parameters.require("variant")),
                                 member, visit)
-            return "\(base(member))/products/\(id)?done=saved"
+            return path(member, "products", id).query("done", "saved").text
         }
     }
 
     private func productAction(_ request: Request, _ context: EdgeRequestContext,
                                _ action: (Dashboard.Member, Dashboard.Visit, String) async throws -> String) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         return Dashboard.redirect(try await action(member, visit, try context.parameters.require("id")))
@@ -276,7 +281,7 @@ struct StorePages: Sendable {
         let productURL = product.map { "\(base)/products/\($0.id)" }
         let page = ProductFormPage(
             chrome: dashboard.chrome(member, visit: visit, area: "Products", notice: errors["form"]),
-            heading: product?.title ?? "New product", isNew: product == nil, action: productURL ?? "\(base)/products", baseURL: base,
+            heading: product?.title ?? "New product", isNew: product == nil, action: productURL ?? "\(base)/products",
             title: FieldView(draft.title, error: errors["title"]), handle: FieldView(draft.handle, error: errors["handle"]),
             description: FieldView(draft.description, error: errors["description"]), images: FieldView(draft.images, error: errors["images"]),
             published: draft.published,
@@ -311,13 +316,13 @@ struct StorePages: Sendable {
 
     @Sendable func collections(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         return try await collectionsPage(member, visit: visit, title: FieldView(), handle: FieldView())
     }
 
     @Sendable func createCollection(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let title = form["title"] ?? "", handle = form["handle"] ?? ""
@@ -334,7 +339,7 @@ struct StorePages: Sendable {
 
     @Sendable func deleteCollection(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .catalog) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         _ = try await admin(Deleted.self, .DELETE, Self.adminPath("collections", try context.parameters.require("id")), member, visit)
@@ -355,7 +360,7 @@ struct StorePages: Sendable {
 
     @Sendable func orders(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
         let parameters = request.uri.queryParameters
         let status = ["pending", "fulfilled", "canceled"].contains(parameters.get("status") ?? "") ? parameters.get("status")! : "all"
         let offset = max(0, Int(parameters.get("offset") ?? "") ?? 0)
@@ -385,7 +390,7 @@ struct StorePages: Sendable {
 
     @Sendable func order(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
         let order = try await admin(Single<OrderWire>.self, .GET, Self.adminPath("orders", try context.parameters.require("id")), member, visit).value
         return try orderPage(order, member: member, visit: visit, notice: nil)
     }
@@ -400,7 +405,7 @@ struct StorePages: Sendable {
 
     private func orderAction(_ request: Request, _ context: EdgeRequestContext, _ action: String) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let id = try context.parameters.require("id")
@@ -410,7 +415,7 @@ struct StorePages: Sendable {
             let order = try await admin(Single<OrderWire>.self, .GET, Self.adminPath("orders", id), member, visit).value
             return try orderPage(order, member: member, visit: visit, notice: error.message, status: .conflict)
         }
-        return Dashboard.redirect("\(base(member))/orders/\(id)")
+        return Dashboard.redirect(path(member, "orders", id).text)
     }
 
     private func orderPage(_ order: OrderWire, member: Dashboard.Member, visit: Dashboard.Visit, notice: String?,
@@ -436,7 +441,7 @@ struct StorePages: Sendable {
 
     @Sendable func settings(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
         let settings = try await admin(Single<SettingsWire>.self, .GET, Self.adminPath("settings"), member, visit).value
         return try settingsPage(member, visit: visit, values: SettingsDraft(settings), errors: [:], saved: request.uri.queryParameters.get("done") == "saved")
     }
@@ -444,7 +449,7 @@ struct StorePages: Sendable {
     /// One request: every field is saved, or (a refusal naming its field) none.
     @Sendable func saveSettings(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let values = SettingsDraft(form)

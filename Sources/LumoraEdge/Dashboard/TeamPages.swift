@@ -31,14 +31,14 @@ struct TeamPages: Sendable {
 
     @Sendable func staff(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
         let invited = request.uri.queryParameters.get("invited").flatMap { $0.isEmpty ? nil : "Invitation sent to \($0)." }
         return try await staffPage(member, visit: visit, email: FieldView(), notice: nil, confirmation: invited)
     }
 
     @Sendable func invite(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         let email = form["email"] ?? ""
         do {
@@ -54,7 +54,7 @@ struct TeamPages: Sendable {
     /// Their access ends with their next request.
     @Sendable func remove(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .staff) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         do {
@@ -85,14 +85,14 @@ struct TeamPages: Sendable {
 
     @Sendable func tokens(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
         return try await tokensPage(member, visit: visit, name: FieldView())
     }
 
     /// The secret is on this answer's page only (no redirect: nothing keeps it).
     @Sendable func createToken(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         let name = form["name"] ?? ""
         do {
@@ -107,7 +107,7 @@ struct TeamPages: Sendable {
 
     @Sendable func revokeToken(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .apiTokens) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         try await dashboard.accounts.send(.DELETE, .path("stores", member.slug, "api-tokens", try context.parameters.require("id")),
@@ -138,14 +138,14 @@ struct TeamPages: Sendable {
 
     @Sendable func domains(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
         return try await domainsPage(member, visit: visit, hostname: FieldView())
     }
 
     /// The exact records to create come back with the list.
     @Sendable func addDomain(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
         let form = try await dashboard.form(visit)
         let hostname = form["hostname"] ?? ""
         do {
@@ -182,7 +182,7 @@ struct TeamPages: Sendable {
     private func domainAction(_ request: Request, _ context: EdgeRequestContext,
                               _ action: (Dashboard.Member, String, Dashboard.Visit) async throws -> Void) async throws -> Response {
         let visit = dashboard.visit(request, context)
-        guard case .member(let member) = try await dashboard.requireMember(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
+        guard let member = try await dashboard.member(visit, may: .domains) else { return dashboard.redirectToLogin(visit) }
         _ = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         do {
@@ -203,7 +203,7 @@ struct TeamPages: Sendable {
             let state: (String, String) = domain.status == "verified" ? ("Valid", "valid")
                 : domain.message != nil ? ("Invalid configuration", "invalid") : ("Pending", "pending")
             return DomainsPage.Row(
-                hostname: domain.hostname, kind: domain.kind, primary: domain.primary, state: state.0, stateClass: state.1, message: domain.message,
+                hostname: domain.hostname, primary: domain.primary, state: state.0, stateClass: state.1, message: domain.message,
                 records: domain.records.map { .init(type: $0.type, name: $0.name, value: $0.value) }, hasRecords: !domain.records.isEmpty,
                 verifiable: domain.status != "verified", canBePrimary: domain.status == "verified" && !domain.primary,
                 removable: domain.kind == "custom", actionURL: RequestTarget.path("stores", member.slug, "domains", domain.hostname).text)

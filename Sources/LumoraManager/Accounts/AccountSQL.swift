@@ -47,6 +47,13 @@ enum AccountSQL {
         """
     }
 
+    static func isMember(email: String, store: String) -> PostgresQuery {
+        """
+        SELECT 1 FROM lumora.memberships m JOIN lumora.accounts a ON a.id = m.account_id
+        WHERE a.email = \(email) AND m.store_slug = \(store)
+        """
+    }
+
     static func deleteMembership(account: Int64, store: String) -> PostgresQuery {
         "DELETE FROM lumora.memberships WHERE account_id = \(account) AND store_slug = \(store) RETURNING role"
     }

@@ -203,7 +203,7 @@ struct AccountService: Sendable {
         guard role != .owner else {
             throw LumoraError(.unprocessable, code: "invalid_role", message: "Invite people as admin or staff.")
         }
-        if try await staff(member).members.contains(where: { $0.email == email }) {
+        if try await client.query(AccountSQL.isMember(email: email, store: member.store.rawValue), logger: logger).hasRows() {
             throw LumoraError.conflict("already_member", "\(email) is already in this store.")
         }
         let token = SecretToken.generate(prefix: "lin_")
@@ -251,10 +251,10 @@ struct AccountService: Sendable {
     /// Joins the invited store: with the existing account's password, or making the account.
     func accept(_ token: String, _ request: AcceptInvitationRequest) async throws -> (SignedInWire, StoreSlug) {
         let password = request.password
-        let preview = try await invitation(token)
-        let existing = try await account(email: preview.email)
+        let (_, _, _, invited, _) = try await openInvitation(token, on: nil)
+        let existing = try await account(email: invited)
         if let existing, !hasher.verify(password, against: existing.hash) {
-            throw LumoraError(.unauthorized, code: "invalid_credentials", message: "That is not the password of \(preview.email).")
+            throw LumoraError(.unauthorized, code: "invalid_credentials", message: "That is not the password of \(invited).")
         }
         let newHash = existing == nil ? try hasher.hash(try PasswordHasher.validate(password)) : nil
         let (id, slug) = try await client.transaction(logger: logger) { connection in
@@ -271,7 +271,7 @@ struct AccountService: Sendable {
             try await connection.query(AccountSQL.acceptInvitation(hash: SecretToken.hash(token)), logger: logger).drain()
             return (id, slug)
         }
-        return (try await startSession(AccountWire(id: id, email: preview.email)), slug)
+        return (try await startSession(AccountWire(id: id, email: invited)), slug)
     }
 
     // MARK: API tokens

@@ -17,7 +17,7 @@ struct PasswordHasher: Sendable {
     }
 
     /// 8 to 200 characters; any characters but control ones (the form refuses those first).
-    static func validate(_ password: String, field: String = "password") throws(LumoraError) -> String {
+    static func validate(_ password: String) throws(LumoraError) -> String {
         guard password.count >= 8 else {
             throw LumoraError(.unprocessable, code: "weak_password", message: "A password needs at least 8 characters.")
         }
