@@ -32,7 +32,7 @@ struct PlatformRoutes: Sendable {
 
     @Sendable func landing(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let session = Session(request: request)
-        var response = try landingPage(context: context, session: session, dashboardURL: dashboardOrigin(request, context) + "/login")
+        var response = try landingPage(context: context, session: session, dashboard: dashboardOrigin(request, context))
         session.stamp(&response, secure: context.isSecure)
         return response
     }
@@ -47,7 +47,7 @@ struct PlatformRoutes: Sendable {
         let form = try await FormFields(request, limit: configuration.maximumBodySize)
         let entered = (slug: form["slug"] ?? "", name: form["name"] ?? "", email: form["owner_email"] ?? "")
         func again(_ notice: String, _ status: HTTPResponse.Status) throws -> Response {
-            var response = try landingPage(context: context, session: session, dashboardURL: dashboardOrigin(request, context) + "/login",
+            var response = try landingPage(context: context, session: session, dashboard: dashboardOrigin(request, context),
                                            notice: notice, entered: entered, status: status)
             session.stamp(&response, secure: context.isSecure)
             return response
@@ -83,17 +83,16 @@ struct PlatformRoutes: Sendable {
         return "\(context.scheme)://app.\(configuration.rootDomain)\(port)"
     }
 
-    /// The landing page; its signup form's answer goes on to the dashboard's origin, which its
+    /// The landing page; its signup form's answer goes on to the `dashboard` origin, which its
     /// policy allows.
-    private func landingPage(context: EdgeRequestContext, session: Session, dashboardURL: String, notice: String? = nil,
+    private func landingPage(context: EdgeRequestContext, session: Session, dashboard: String, notice: String? = nil,
                              entered: (slug: String, name: String, email: String) = ("", "", ""),
                              status: HTTPResponse.Status = .ok) throws -> Response {
         var response = try pages.html("landing", LandingPage(
-            rootDomain: configuration.rootDomain, dashboardURL: dashboardURL, signupOpen: accounts != nil, notice: notice,
+            rootDomain: configuration.rootDomain, dashboardURL: dashboard + "/login", signupOpen: accounts != nil, notice: notice,
             csrf: csrf.token(host: context.host, session: session), slug: entered.slug, name: entered.name, email: entered.email),
             status: status)
-        let origin = String(dashboardURL.dropLast("/login".count))
-        response.headers[.contentSecurityPolicy] = EdgeHeaders.contentSecurityPolicy(formAction: "'self' \(origin)")
+        response.headers[.contentSecurityPolicy] = EdgeHeaders.contentSecurityPolicy(formAction: "'self' \(dashboard)")
         return response
     }
 
