@@ -197,6 +197,9 @@ final class FakeCell: @unchecked Sendable {
         var open = 0
         var requests = 0
         var dropSecondRequest = false
+        /// `/store/settings` answers 403 `wrong_cell` this many times, then 200 (a shared cell
+        /// whose own routing table was behind).
+        var misdirections = 0
         var children: [any Channel] = []
     }
 
@@ -206,6 +209,10 @@ final class FakeCell: @unchecked Sendable {
     var dropSecondRequest: Bool {
         get { state.withLock { $0.dropSecondRequest } }
         set { state.withLock { $0.dropSecondRequest = newValue } }
+    }
+    var misdirections: Int {
+        get { state.withLock { $0.misdirections } }
+        set { state.withLock { $0.misdirections = newValue } }
     }
 
     private init(group: MultiThreadedEventLoopGroup) {
@@ -324,6 +331,17 @@ private final class FakeCellHandler: ChannelInboundHandler, @unchecked Sendable 
             write(context, .ok, headers, [ByteBuffer(string: "bye")], closeAfter: true)
         case "/hang":
             break
+        case "/store/settings":
+            let refuse = cell.state.withLock { state in
+                defer { state.misdirections = max(0, state.misdirections - 1) }
+                return state.misdirections > 0
+            }
+            headers.add(name: "content-type", value: "application/json")
+            if refuse {
+                write(context, .forbidden, headers, [ByteBuffer(string: #"{"error":{"code":"wrong_cell","message":"served by its own cell"}}"#)])
+            } else {
+                write(context, .ok, headers, [ByteBuffer(string: #"{"settings":{"name":"Fake"}}"#)])
+            }
         default:
             write(context, .notFound, headers, [])
         }

@@ -33,3 +33,25 @@ import Testing
         #expect(CellClient.shouldRereadRoute(after: .success(moved), method: .POST, store: try Self.route(cell: nil)))
     }
 }
+
+/// Over real sockets: a cell that refuses a store as placed elsewhere while the route, read
+/// again, still leads to it (its own table was behind) is asked once more — it acted on nothing.
+@Suite struct MisdirectedResendTests {
+    @Test func aRefusalFromTheCellTheRouteStillNamesIsSentOnceMore() async throws {
+        try await FakeCell.with { cell, _, _ in
+            let endpoint = cell.endpoint
+            try await PlatformHarness.run(configure: { $0.sharedCellURL = endpoint }) { platform in
+                cell.misdirections = 1
+                let before = cell.requests
+                let reply = try await platform.get(platform.host("acme"), "/api/store/settings")
+                #expect(reply.status == 200, "\(reply.body)")
+                #expect(reply.body.contains("Fake"))
+                #expect(cell.requests - before == 2)
+                // A cell that keeps refusing: the second refusal is the answer (no loop).
+                cell.misdirections = 5
+                let refused = try await platform.get(platform.host("acme"), "/api/store/settings")
+                #expect(refused.status == 403)
+            }
+        }
+    }
+}

@@ -49,7 +49,7 @@ struct CellClient: Sendable {
         let (outcome, endpoint) = try await sendOnce(method, target, store: store, visitor: visitor, actor: actor, body: body, headers: extra,
                                                      fresh: fresh, timeout: timeout, eventLoop: eventLoop)
         guard Self.shouldRereadRoute(after: outcome, method: method, store: store),
-              let moved = await rereadRoute(store, sentTo: endpoint) else { return try outcome.get() }
+              let moved = await rereadRoute(store, sentTo: endpoint, after: outcome) else { return try outcome.get() }
         return try await sendOnce(method, target, store: moved, visitor: visitor, actor: actor, body: body, headers: extra, fresh: fresh,
                                   timeout: timeout, eventLoop: eventLoop).outcome.get()
     }
@@ -79,16 +79,19 @@ struct CellClient: Sendable {
     private static let wrongStoreMarker = #""wrong_store""#
 
     /// The store's route (and the cells it may name) read from the database again; nil when the
-    /// store is gone or still leads to `endpoint`, where the refused request went. (The endpoint
-    /// the request used, not one worked out again now: the table may have learnt of the move
-    /// between the request and its refusal.)
-    func rereadRoute(_ store: StoreRoute, sentTo endpoint: String) async -> StoreRoute? {
+    /// store is gone, or when a cell that did not answer is still where it leads (`endpoint`,
+    /// where the request went — not one worked out again now: the table may have learnt of the
+    /// move between the request and its failure). A refusal is sent once more even to the same
+    /// cell: it acted on nothing, and a cell whose own table was behind has read the route again
+    /// by then.
+    func rereadRoute(_ store: StoreRoute, sentTo endpoint: String, after outcome: Result<Reply, any Error>) async -> StoreRoute? {
         do {
             try await table.refresh(store.slug)
         } catch {
             logger.warning("could not read a store's route again", metadata: ["store": "\(store.slug)", "error": "\(error)"])
         }
-        guard let fresh = table.store(store.slug), let after = try? self.endpoint(for: fresh), after != endpoint else {
+        let refused = if case .success = outcome { true } else { false }
+        guard let fresh = table.store(store.slug), let after = try? self.endpoint(for: fresh), refused || after != endpoint else {
             logger.notice("a cell refused or did not answer a store, and its route still leads there",
                           metadata: ["store": "\(store.slug)", "endpoint": "\(endpoint)", "cell": "\(table.store(store.slug)?.cellID ?? "shared")"])
             return nil

@@ -134,7 +134,7 @@ final class FastPath: Sendable {
         send(plan, to: plan.store, body: body, on: loop) { result, sentTo in
             guard CellClient.shouldRereadRoute(after: result, method: plan.method, store: plan.store), let sentTo else { return completion(result) }
             let reread = loop.makePromise(of: StoreRoute?.self)
-            reread.completeWithTask { await self.cells.rereadRoute(plan.store, sentTo: sentTo) }
+            reread.completeWithTask { await self.cells.rereadRoute(plan.store, sentTo: sentTo, after: result) }
             reread.futureResult.assumeIsolated().whenComplete { moved in
                 // (A move to an https cell is left to the next request, which the router sends.)
                 guard case .success(let store?) = moved, let endpoint = try? self.cells.endpoint(for: store),
