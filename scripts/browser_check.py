@@ -29,7 +29,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
-    from headless_chromium import CheckFailed, start_browser
+    from headless_chromium import CheckFailed, left_the_page, start_browser
 except ImportError as error:  # pragma: no cover - environment problem, not a test failure
     print(f"browser_check: the selenium module is missing ({error}); try: pip install selenium", file=sys.stderr)
     sys.exit(2)
@@ -113,7 +113,7 @@ class StoreCheck:
 
     def click_and_wait(self, element, url_part, what, exact=False):
         element.click()
-        self.until(EC.staleness_of(element), f"{what} to leave the page")
+        self.until(left_the_page(element), f"{what} to leave the page")
         if exact:
             # A form posted to /cart/add answers with a redirect to /cart: "contains /cart" would
             # already hold for the POST's own address, before the page we want has replaced it.
@@ -213,7 +213,7 @@ class StoreCheck:
         place = form.find_element(By.XPATH, ".//button[normalize-space()='Place order']")
         place.click()
         try:
-            self.wait.until(EC.staleness_of(place))
+            self.wait.until(left_the_page(place))
         except TimeoutException:
             invalid = self.driver.execute_script(
                 "return Array.from(document.querySelectorAll('form.address :invalid')).map(e => e.name);")

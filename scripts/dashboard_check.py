@@ -37,7 +37,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select, WebDriverWait
-    from headless_chromium import CheckFailed, start_browser
+    from headless_chromium import CheckFailed, left_the_page, start_browser
 except ImportError as error:  # pragma: no cover - environment problem, not a test failure
     print(f"dashboard_check: the selenium module is missing ({error}); try: pip install selenium", file=sys.stderr)
     sys.exit(2)
@@ -280,7 +280,7 @@ class DashboardCheck:
             self.fail(f"{what} cannot be submitted, the browser refuses these fields: {'; '.join(invalid)}"
                       + (f" ({hint})" if hint else ""))
         button.click()
-        self.until(EC.staleness_of(button), f"{what} to leave the page")
+        self.until(left_the_page(button), f"{what} to leave the page")
         self.page_ready()
 
     def rows(self, selector="table.list tbody tr"):
@@ -487,7 +487,7 @@ class DashboardCheck:
         self.ok(f"order list shows '{collapse(row.text)}'")
         link = links[0]
         link.click()
-        self.until(EC.staleness_of(link), "the order's link to leave the page")
+        self.until(left_the_page(link), "the order's link to leave the page")
         self.until(EC.url_contains("/orders/order_"), "the order's page")
         self.page_ready()
 
@@ -502,7 +502,7 @@ class DashboardCheck:
 
         self.step = "order-fulfilled"
         fulfil.click()
-        self.until(EC.staleness_of(fulfil), "'Mark as fulfilled' to leave the page")
+        self.until(left_the_page(fulfil), "'Mark as fulfilled' to leave the page")
         self.until(lambda d: self.at(order_path) or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
                    f"the browser to come back to {order_path}")
         self.page_ready()

@@ -56,3 +56,16 @@ def start_browser(root_domain, port, wait_seconds, name):
         raise CheckFailed(f"chromedriver {driver_version} does not match Chromium {browser_version}")
     print(f"{name}: Chromium {browser_version}, chromedriver {driver_version}")
     return driver
+
+
+def left_the_page(element):
+    """A wait condition: `element` is no longer in the page shown. Like selenium's
+    `staleness_of`, but a navigation that is still replacing the document may also answer
+    "Node with given id does not belong to the document" (a plain WebDriverException): gone too."""
+    def check(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check
