@@ -211,6 +211,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/LumoraTestSupport",

@@ -38,7 +38,7 @@ import Testing
             for (name, value) in StoreRequestSigner(secret: "s3cret").headers(store: "acme", method: "GET", path: "/store/settings") {
                 request.headers.add(name: name, value: value)
             }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.shared.execute(request, timeout: patientRequestDeadline)
             #expect(response.status == .ok)
             #expect(response.headers.first(name: "x-lumora-version") == LumoraVersion.current)
             let body = try await response.body.collect(upTo: 1 << 20)

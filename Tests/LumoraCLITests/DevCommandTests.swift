@@ -133,7 +133,7 @@ extension DevCommandTests {
                     request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                     request.body = .bytes(ByteBuffer(string: form))
                 }
-                return try await http.execute(request, timeout: .seconds(20))
+                return try await http.execute(request, timeout: patientRequestDeadline)
             }
             func cookies(_ response: HTTPClientResponse) -> [String] {
                 response.headers["Set-Cookie"].compactMap { $0.split(separator: ";").first.map(String.init) }

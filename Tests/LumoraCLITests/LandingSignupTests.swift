@@ -26,7 +26,7 @@ import Testing
                     request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                     request.body = .bytes(ByteBuffer(string: form))
                 }
-                let response = try await client.execute(request, timeout: .seconds(20))
+                let response = try await client.execute(request, timeout: patientRequestDeadline)
                 let cookie = response.headers["Set-Cookie"].first { $0.hasPrefix("lumora_session=") }?.split(separator: ";").first.map(String.init)
                 return (response.status, String(buffer: try await response.body.collect(upTo: 1 << 20)), cookie, response.headers)
             }

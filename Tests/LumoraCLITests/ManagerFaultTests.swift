@@ -44,7 +44,7 @@ import Testing
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(ByteBuffer(string: json))
                 }
-                return try await http.execute(request, timeout: .seconds(10))
+                return try await http.execute(request, timeout: patientRequestDeadline)
             }
             func scalar(_ query: PostgresQuery) async throws -> Int {
                 try await db.withClient { client in try await client.scalar(query, as: Int.self) ?? -1 }
@@ -141,7 +141,7 @@ import Testing
             for (name, value) in StoreRequestSigner(secret: "fault-secret").headers(store: "ft\(run)-ent-0", method: "GET", path: "/store/settings") {
                 settings.headers.add(name: name, value: value)
             }
-            #expect(try await http.execute(settings, timeout: .seconds(10)).status == .ok)
+            #expect(try await http.execute(settings, timeout: patientRequestDeadline).status == .ok)
 
             manager.signal(SIGTERM)
             #expect(await manager.waitForExit() == 0)

@@ -69,7 +69,7 @@ import Testing
             let endpoint = try await platform.db.withClient { client in
                 try await client.query("SELECT endpoint FROM lumora.cells WHERE id = 'store-ent-0'").collect(String.self).first ?? ""
             }
-            let ready = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint + "/ready"), timeout: .seconds(5))
+            let ready = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint + "/ready"), timeout: patientRequestDeadline)
             #expect(String(buffer: try await ready.body.collect(upTo: 1 << 16)).contains("0.2.0"))
 
             // New stores start on the released version; the pinned one moves when asked to.

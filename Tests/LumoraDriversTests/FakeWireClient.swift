@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LumoraTestSupport
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ enum FakeWire {
             request.body = .bytes(ByteBuffer(string: form))
         }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: patientRequestDeadline)
         let body = try await response.body.collect(upTo: 4 << 20)
         return FakeWireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: body))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import NIOCore
 import Synchronization
 
 /// The built `lumora` executable, for tests that run it as a real process. `swift test` does
@@ -162,3 +163,8 @@ public final class ListeningPort: Sendable {
         }
     }
 }
+
+/// How long a test waits for one HTTP answer before calling the request lost. It guards
+/// against a hang, not a slow machine: a loaded 2-core CI runner, with every suite's servers
+/// and PostgreSQL busy at once, has taken over 10 s to answer a signup.
+public let patientRequestDeadline: TimeAmount = .seconds(90)
