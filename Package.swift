@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // Domain types: slugs, plans, money, errors. No I/O.
@@ -36,6 +37,23 @@ let package = Package(
         ),
         // glibc extensions Swift does not import (closefrom for posix_spawn, pipe2).
         .target(name: "CLumoraSystem"),
+        // libvips (Debian's libvips-dev), and the non-variadic wrapper Swift calls it through.
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "CLumoraImaging", dependencies: ["CVips"]),
+        // Store media: the MediaStore seam and its local-disk store, content-addressed file
+        // names, and image processing (validation, sizes, metadata stripping) with libvips.
+        .target(
+            name: "LumoraMedia",
+            dependencies: [
+                "LumoraCore",
+                "CLumoraImaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // PostgreSQL: configuration, own-cluster bootstrap, migrations, stores, TenantScope.
         .target(
             name: "LumoraDatabase",
@@ -65,6 +83,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -83,6 +102,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
+                "LumoraMedia",
                 "LumoraWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -104,6 +124,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
+                "LumoraMedia",
                 "LumoraWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -129,6 +150,7 @@ let package = Package(
             dependencies: [
                 "LumoraCore",
                 "LumoraDatabase",
+                "LumoraMedia",
                 "CLumoraSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -190,6 +212,7 @@ let package = Package(
                 "LumoraManager",
                 "LumoraDrivers",
                 "LumoraHTTP",
+                "LumoraMedia",
                 "LumoraBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -210,6 +233,7 @@ let package = Package(
             dependencies: [
                 "LumoraCore",
                 "LumoraDatabase",
+                "LumoraMedia",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -240,6 +264,7 @@ let package = Package(
                 "LumoraDatabase",
                 "LumoraDrivers",
                 "LumoraFakes",
+                "LumoraMedia",
                 "LumoraTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -278,6 +303,7 @@ let package = Package(
                 "LumoraDatabase",
                 "LumoraHTTP",
                 "LumoraCell",
+                "LumoraMedia",
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -296,6 +322,7 @@ let package = Package(
                 "LumoraHTTP",
                 "LumoraCell",
                 "LumoraEdge",
+                "LumoraMedia",
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

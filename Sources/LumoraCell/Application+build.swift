@@ -81,11 +81,15 @@ func buildRouter(
     let resolution = StoreResolutionMiddleware(
         signer: signer, nonces: NonceRegistry(tolerance: .seconds(signer.tolerance), clock: configuration.clock), table: table,
         mode: configuration.mode, cellID: configuration.cellID, limiter: limiter, limits: configuration.limits,
-        maximumBodySize: configuration.maximumBodySize)
+        bodyLimits: configuration.bodyLimits)
     StoreRoutes(catalog: catalog, carts: carts, orders: orders, cache: cache, metrics: metrics, maximumBodySize: configuration.maximumBodySize)
         .add(to: router.group("store").add(middleware: resolution))
+    let admin = router.group("admin").add(middleware: resolution.readingWhileSuspended()).add(middleware: AdminAuthenticationMiddleware())
     AdminRoutes(catalog: catalog, orders: orders, overviews: OverviewRepository(scope: scope, logger: logger),
                 maximumBodySize: configuration.maximumBodySize)
-        .add(to: router.group("admin").add(middleware: resolution.readingWhileSuspended()).add(middleware: AdminAuthenticationMiddleware()))
+        .add(to: admin)
+    let media = MediaRepository(scope: scope, files: configuration.mediaStore, processor: configuration.imageProcessor,
+                                quotas: configuration.mediaQuotas, logger: logger)
+    MediaRoutes(media: media, limits: configuration.bodyLimits).add(to: admin)
     return router
 }

@@ -2,6 +2,7 @@ import Foundation
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraMedia
 
 /// Everything a cell needs to start.
 public struct CellConfiguration: Sendable {
@@ -66,6 +67,24 @@ public struct CellConfiguration: Sendable {
         public static let unlimited = PlanLimits(all: .unlimited)
     }
 
+    /// How many bytes of images (all renditions) a store may keep, by plan.
+    public struct MediaQuotas: Sendable, Equatable {
+        public var standard: Int64
+        public var enterprise: Int64
+
+        public init(standard: Int64 = 1 << 30, enterprise: Int64 = 50 << 30) {
+            self.standard = standard
+            self.enterprise = enterprise
+        }
+
+        public subscript(plan: Plan) -> Int64 {
+            switch plan {
+            case .standard: return standard
+            case .enterprise: return enterprise
+            }
+        }
+    }
+
     public var mode: Mode
     /// The id this cell has in `lumora.cells` (shared cells) — reported, not enforced.
     public var cellID: String
@@ -88,6 +107,12 @@ public struct CellConfiguration: Sendable {
     public var metricsToken: String
     /// Whether a logo URL a merchant sets loads (tests answer for URLs they cannot fetch).
     public var imageChecker: any ImageURLChecker
+    /// Where uploaded images' files go (the data folder's `media`, or Cloud Storage).
+    public var mediaStore: any MediaStore
+    public var mediaQuotas: MediaQuotas
+    public var imageProcessor: ImageProcessor
+    /// Bodies of requests: the general limit is `maximumBodySize`; image uploads get theirs.
+    public var bodyLimits: BodyLimits { BodyLimits(general: maximumBodySize, upload: imageProcessor.limits.maximumBytes + 64 * 1024) }
 
     public init(
         mode: Mode,
@@ -102,7 +127,9 @@ public struct CellConfiguration: Sendable {
         databaseConnections: Int = 16,
         version: String = LumoraVersion.current,
         cacheLifetime: Duration = .seconds(60),
-        clock: any MonotonicClock = SystemClock()
+        clock: any MonotonicClock = SystemClock(),
+        mediaStore: any MediaStore = LocalDiskMediaStore.inTemporaryFolder,
+        mediaQuotas: MediaQuotas = MediaQuotas()
     ) {
         self.mode = mode
         self.cellID = cellID
@@ -119,5 +146,8 @@ public struct CellConfiguration: Sendable {
         self.clock = clock
         self.metricsToken = MetricsToken.derived(fromSigningSecret: signingSecret)
         self.imageChecker = HTTPImageURLChecker()
+        self.mediaStore = mediaStore
+        self.mediaQuotas = mediaQuotas
+        self.imageProcessor = ImageProcessor()
     }
 }

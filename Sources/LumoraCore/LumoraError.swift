@@ -14,6 +14,8 @@ public struct LumoraError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict = 409
         case gone = 410
         case payloadTooLarge = 413
+        case unsupportedMediaType = 415
+        case rangeNotSatisfiable = 416
         case unprocessable = 422
         case tooManyRequests = 429
         case internalError = 500

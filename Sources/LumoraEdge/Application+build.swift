@@ -57,11 +57,12 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
             throw LumoraError(.unavailable, code: "dashboard_closed", message: "The dashboard opens when the edge is given the manager's address.")
         }
     }
-    let api = APIProxyRoutes(cells: cells, maximumBodySize: configuration.maximumBodySize)
+    let api = APIProxyRoutes(cells: cells, bodyLimits: configuration.bodyLimits)
     api.add(to: router)
 
     let responder = EdgeResponder(
-        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api),
+        site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api,
+                            media: MediaFiles(store: configuration.mediaStore, cache: MediaCache(budget: configuration.mediaCacheBytes))),
         pages: pages, version: configuration.version, logger: logger)
     let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
     let connections = ConnectionCounter(maximumPerAddress: configuration.maximumConnectionsPerAddress)

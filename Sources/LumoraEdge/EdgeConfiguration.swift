@@ -3,6 +3,7 @@ import NIOCore
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraMedia
 
 /// Everything an edge needs to start.
 public struct EdgeConfiguration: Sendable {
@@ -32,6 +33,12 @@ public struct EdgeConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Open connections one client address may hold (trusted proxies: no limit).
     public var maximumConnectionsPerAddress: Int
+    /// Where store media are read from (the cells write there).
+    public var mediaStore: any MediaStore
+    /// Memory for the media files served lately.
+    public var mediaCacheBytes: Int
+    /// Request bodies: `maximumBodySize`, and image uploads through the API (10 MB and the form).
+    public var bodyLimits: BodyLimits { BodyLimits(general: maximumBodySize, upload: ImageLimits().maximumBytes + 64 * 1024) }
 
     public init(
         host: String = "127.0.0.1",
@@ -48,7 +55,9 @@ public struct EdgeConfiguration: Sendable {
         maximumBodySize: Int = 256 * 1024,
         headerTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
-        maximumConnectionsPerAddress: Int = 256
+        maximumConnectionsPerAddress: Int = 256,
+        mediaStore: any MediaStore = LocalDiskMediaStore.inTemporaryFolder,
+        mediaCacheBytes: Int = 64 * 1_048_576
     ) {
         self.host = host
         self.port = port
@@ -65,6 +74,8 @@ public struct EdgeConfiguration: Sendable {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+        self.mediaStore = mediaStore
+        self.mediaCacheBytes = mediaCacheBytes
     }
 
     var connectionDeadlines: ConnectionDeadlines.Configuration {

@@ -51,6 +51,9 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// The path, without the query.
+    public var path: Substring { text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? Substring(text) }
+
     /// Whether `bytes` are an origin-form target: `/` first, then only unreserved characters,
     /// sub-delimiters, `:`, `@`, `/`, `?` and `%XX` escapes.
     public static func isValid(_ text: String) -> Bool {

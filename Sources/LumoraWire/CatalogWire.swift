@@ -9,16 +9,20 @@ public struct ProductWire: Codable, Sendable, Equatable {
     public let description: String
     public let status: String
     public let collection: CollectionWire?
+    /// Picture URLs hosted elsewhere (given as `images`).
     public let images: [String]
-    public let thumbnail: String?
+    /// Pictures uploaded to the store, in order.
+    public var media: [ProductMediaWire]
+    /// The first picture, mid-sized: the first media's, else the first of `images`.
+    public var thumbnail: String?
     public var variants: [VariantWire]
     public let createdAt: Date
     public let updatedAt: Date
 
-    enum CodingKeys: String, CodingKey { case id, handle, title, description, status, collection, images, thumbnail, variants, createdAt = "created_at", updatedAt = "updated_at" }
+    enum CodingKeys: String, CodingKey { case id, handle, title, description, status, collection, images, media, thumbnail, variants, createdAt = "created_at", updatedAt = "updated_at" }
 
     public init(id: String, handle: String, title: String, description: String, status: String, collection: CollectionWire?,
-                images: [String], thumbnail: String?, variants: [VariantWire], createdAt: Date, updatedAt: Date) {
+                images: [String], media: [ProductMediaWire] = [], thumbnail: String?, variants: [VariantWire], createdAt: Date, updatedAt: Date) {
         self.id = id
         self.handle = handle
         self.title = title
@@ -26,6 +30,7 @@ public struct ProductWire: Codable, Sendable, Equatable {
         self.status = status
         self.collection = collection
         self.images = images
+        self.media = media
         self.thumbnail = thumbnail
         self.variants = variants
         self.createdAt = createdAt
@@ -76,19 +81,23 @@ public struct CollectionWire: Codable, Sendable, Equatable {
 public struct SettingsWire: Codable, Sendable, Equatable {
     public let name: String
     public let description: String
+    /// The logo's URL: the uploaded logo's, else one hosted elsewhere.
     public let logoUrl: String?
+    /// The uploaded logo, if there is one.
+    public let logo: MediaWire?
     public let primaryColor: String
     public let accentColor: String
     public let currency: String
     public let catalogVersion: Int64
 
-    enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color", currency, catalogVersion = "catalog_version" }
+    enum CodingKeys: String, CodingKey { case name, description, logoUrl = "logo_url", logo, primaryColor = "primary_color", accentColor = "accent_color", currency, catalogVersion = "catalog_version" }
 
-    public init(name: String, description: String, logoUrl: String?, primaryColor: String, accentColor: String, currency: String,
+    public init(name: String, description: String, logoUrl: String?, logo: MediaWire? = nil, primaryColor: String, accentColor: String, currency: String,
                 catalogVersion: Int64) {
         self.name = name
         self.description = description
         self.logoUrl = logoUrl
+        self.logo = logo
         self.primaryColor = primaryColor
         self.accentColor = accentColor
         self.currency = currency

@@ -8,16 +8,19 @@ public struct CreateProductRequest: Codable, Sendable, Equatable {
     public var status: String?
     public var collection: String?
     public var images: [String]?
+    /// Uploaded pictures (`POST /admin/media`), in the order shown.
+    public var media: [MediaAttachment]?
     public var variants: [CreateVariantRequest]
 
     public init(title: String, handle: String, description: String? = nil, status: String? = nil, collection: String? = nil,
-                images: [String]? = nil, variants: [CreateVariantRequest]) {
+                images: [String]? = nil, media: [MediaAttachment]? = nil, variants: [CreateVariantRequest]) {
         self.title = title
         self.handle = handle
         self.description = description
         self.status = status
         self.collection = collection
         self.images = images
+        self.media = media
         self.variants = variants
     }
 }
@@ -44,17 +47,20 @@ public struct UpdateProductRequest: Codable, Sendable, Equatable {
     public var status: String?
     public var collection: Field<String>
     public var images: [String]?
+    /// Replaces the product's uploaded pictures with these, in this order.
+    public var media: [MediaAttachment]?
 
-    private enum CodingKeys: String, CodingKey { case title, handle, description, status, collection, images }
+    private enum CodingKeys: String, CodingKey { case title, handle, description, status, collection, images, media }
 
     public init(title: String? = nil, handle: String? = nil, description: String? = nil, status: String? = nil,
-                collection: Field<String> = .absent, images: [String]? = nil) {
+                collection: Field<String> = .absent, images: [String]? = nil, media: [MediaAttachment]? = nil) {
         self.title = title
         self.handle = handle
         self.description = description
         self.status = status
         self.collection = collection
         self.images = images
+        self.media = media
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +71,7 @@ public struct UpdateProductRequest: Codable, Sendable, Equatable {
         status = try container.decodeIfPresent(String.self, forKey: .status)
         collection = try Field(container, .collection)
         images = try container.decodeIfPresent([String].self, forKey: .images)
+        media = try container.decodeIfPresent([MediaAttachment].self, forKey: .media)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,6 +82,7 @@ public struct UpdateProductRequest: Codable, Sendable, Equatable {
         try container.encodeIfPresent(status, forKey: .status)
         try collection.encode(to: &container, forKey: .collection)
         try container.encodeIfPresent(images, forKey: .images)
+        try container.encodeIfPresent(media, forKey: .media)
     }
 }
 
@@ -140,25 +148,29 @@ public struct CompleteCartRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// Absent fields stay as they are; `"logo_url": null` removes the logo.
+/// Absent fields stay as they are; `"logo_url": null` or `"logo_media": null` removes the logo.
+/// A logo is one or the other: setting either replaces both.
 public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
     public var name: String?
     public var description: String?
     public var logoUrl: Field<String>
+    /// An uploaded image's id (`med_…`) as the logo.
+    public var logoMedia: Field<String>
     public var primaryColor: String?
     public var accentColor: String?
     /// Only while the store has no prices and no orders (409 `currency_locked` otherwise).
     public var currency: String?
 
     private enum CodingKeys: String, CodingKey {
-        case name, description, logoUrl = "logo_url", primaryColor = "primary_color", accentColor = "accent_color", currency
+        case name, description, logoUrl = "logo_url", logoMedia = "logo_media", primaryColor = "primary_color", accentColor = "accent_color", currency
     }
 
-    public init(name: String? = nil, description: String? = nil, logoUrl: Field<String> = .absent, primaryColor: String? = nil,
-                accentColor: String? = nil, currency: String? = nil) {
+    public init(name: String? = nil, description: String? = nil, logoUrl: Field<String> = .absent, logoMedia: Field<String> = .absent,
+                primaryColor: String? = nil, accentColor: String? = nil, currency: String? = nil) {
         self.name = name
         self.description = description
         self.logoUrl = logoUrl
+        self.logoMedia = logoMedia
         self.primaryColor = primaryColor
         self.accentColor = accentColor
         self.currency = currency
@@ -169,6 +181,7 @@ public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
         name = try container.decodeIfPresent(String.self, forKey: .name)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         logoUrl = try Field(container, .logoUrl)
+        logoMedia = try Field(container, .logoMedia)
         primaryColor = try container.decodeIfPresent(String.self, forKey: .primaryColor)
         accentColor = try container.decodeIfPresent(String.self, forKey: .accentColor)
         currency = try container.decodeIfPresent(String.self, forKey: .currency)
@@ -179,6 +192,7 @@ public struct UpdateSettingsRequest: Codable, Sendable, Equatable {
         try container.encodeIfPresent(name, forKey: .name)
         try container.encodeIfPresent(description, forKey: .description)
         try logoUrl.encode(to: &container, forKey: .logoUrl)
+        try logoMedia.encode(to: &container, forKey: .logoMedia)
         try container.encodeIfPresent(primaryColor, forKey: .primaryColor)
         try container.encodeIfPresent(accentColor, forKey: .accentColor)
         try container.encodeIfPresent(currency, forKey: .currency)

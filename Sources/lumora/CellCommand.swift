@@ -12,6 +12,7 @@ struct CellCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DatabaseOptions
+    @OptionGroup var media: MediaOptions
 
     @Flag(help: "Serve many stores; each request names its store in the edge-signed x-store-id header.")
     var shared = false
@@ -61,7 +62,8 @@ struct CellCommand: AsyncParsableCommand {
             statementTimeout: .milliseconds(statementTimeout),
             databaseConnections: databaseConnections,
             version: LumoraVersion.running,
-            cacheLifetime: .seconds(cacheSeconds))
+            cacheLifetime: .seconds(cacheSeconds),
+            mediaStore: media.store(dataDirectory: options.dataDirectoryURL))
         if lifeline { Lifeline.watchStandardInput() }
         do {
             try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)),

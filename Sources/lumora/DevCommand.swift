@@ -19,6 +19,7 @@ struct DevCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DatabaseOptions
+    @OptionGroup var media: MediaOptions
     @Option(name: .customLong("edge-port"), help: "The storefronts' port.") var edgePort = 8080
     @Option(name: .customLong("manager-port"), help: "The manager's port.") var managerPort = 9090
     @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>; *.localhost needs no DNS.")
@@ -50,7 +51,8 @@ struct DevCommand: AsyncParsableCommand {
             let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let version = CellVersion(name: LumoraVersion.running, binary: binary)
             let runtime = LocalCellRuntime.Configuration(
-                database: database.cellURL, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"))
+                database: database.cellURL, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"),
+                environment: media.cellEnvironment(dataDirectory: folder))
             let manager = try buildManager(
                 configuration: ManagerConfiguration(
                     port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,
@@ -64,7 +66,8 @@ struct DevCommand: AsyncParsableCommand {
                 onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))
             let edge = try await LumoraEdge.buildApplication(
                 configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
-                                                 managerURL: "http://127.0.0.1:\(managerPort)", accountsToken: AccountsToken.derived(fromSigningSecret: secret)),
+                                                 managerURL: "http://127.0.0.1:\(managerPort)", accountsToken: AccountsToken.derived(fromSigningSecret: secret),
+                                                 mediaStore: media.store(dataDirectory: folder)),
                 logger: logger)
             let welcome = Welcome(
                 folder: folder, database: database, managerURL: "http://127.0.0.1:\(managerPort)", edgePort: edgePort,

@@ -13,6 +13,7 @@ struct EdgeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DatabaseOptions
+    @OptionGroup var media: MediaOptions
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port; see --port-file).") var port = 8080
@@ -44,7 +45,8 @@ struct EdgeCommand: AsyncParsableCommand {
             host: host, port: port, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
             managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"], accountsToken: AccountsToken.derived(fromSigningSecret: secret),
-            version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds))
+            version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds),
+            mediaStore: media.store(dataDirectory: options.dataDirectoryURL))
         do {
             try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)), logger: logger)
         } catch {

@@ -14,6 +14,7 @@ struct ManagerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DatabaseOptions
+    @OptionGroup var media: MediaOptions
     @OptionGroup var platform: PlatformOptions
     @OptionGroup var drivers: DriverOptions
 
@@ -34,7 +35,8 @@ struct ManagerCommand: AsyncParsableCommand {
                 trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
                 accountsToken: AccountsToken.derived(fromSigningSecret: secret))
             let runtime = LocalCellRuntime.Configuration(
-                database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"))
+                database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"),
+                environment: media.cellEnvironment(dataDirectory: options.dataDirectoryURL))
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
             let manager = try buildManager(
                 configuration: configuration,

@@ -8,7 +8,7 @@ import Testing
 /// Platform releases over real processes: a manager, an edge, the shared cell and dedicated
 /// cells started by the local runtime, and a newer `lumora` that ships one more store migration.
 @Suite(.serialized) struct ReleaseTests {
-    static let marker = ["0003_release_marker.sql": "CREATE TABLE release_marker (id integer PRIMARY KEY);\n"]
+    static let marker = ["0004_release_marker.sql": "CREATE TABLE release_marker (id integer PRIMARY KEY);\n"]
 
     /// The good release, under storefront load on every store: schemas first, then the shared
     /// cell, the canary and the batches; every cell ends on the new version, no shopper sees an
@@ -62,7 +62,7 @@ import Testing
             #expect(report.output.contains("canary") && report.output.contains("11/11 cells"), "\(report.output)")
 
             // Every store schema (and the warm pool) got the new migration.
-            #expect(try await platform.scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE version < 3") == 0)
+            #expect(try await platform.scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE version < 4") == 0)
             #expect(try await platform.scalar("SELECT count(*)::int FROM pg_tables WHERE tablename = 'release_marker'")
                     == platform.scalar("SELECT count(*)::int FROM lumora.store_schemas"))
             // The cells answer as the new version.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import LumoraCell
+import LumoraMedia
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
@@ -22,6 +23,8 @@ struct CellHarness: Sendable {
     let database: TestDatabase
     let http: any TestClientProtocol
     let tokens: [String: String]
+    /// This run's own media folder (nothing another test uploads or sweeps).
+    let media: LocalDiskMediaStore
     let signer = StoreRequestSigner(secret: CellHarness.secret)
 
     static func run(
@@ -30,6 +33,7 @@ struct CellHarness: Sendable {
         limits: CellConfiguration.PlanLimits = .unlimited,
         clock: any MonotonicClock = SystemClock(),
         imageChecker: any ImageURLChecker = CellHarness.images,
+        mediaQuotas: CellConfiguration.MediaQuotas = .init(),
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -46,9 +50,13 @@ struct CellHarness: Sendable {
                 mode: mode?(slugs) ?? .shared, port: 0, database: database.cellURL, signingSecret: secret,
                 limits: limits, databaseConnections: 8, clock: clock)
             configuration.imageChecker = imageChecker
+            let media = LocalDiskMediaStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("lumora-cell-media-\(UUID().uuidString.prefix(8))"))
+            defer { try? FileManager.default.removeItem(at: media.root) }
+            configuration.mediaStore = media
+            configuration.mediaQuotas = mediaQuotas
             let app = buildApplication(configuration: configuration, logger: database.logger)
             try await app.test(.router) { client in
-                try await body(CellHarness(database: database, http: client, tokens: tokens))
+                try await body(CellHarness(database: database, http: client, tokens: tokens, media: media))
             }
         }
     }
@@ -58,11 +66,12 @@ struct CellHarness: Sendable {
     @discardableResult
     func request(
         _ method: HTTPRequest.Method, _ path: String, store: String?, admin: String? = nil,
-        json: String? = nil, headers extra: [(String, String)] = [], signed: Bool = true, visitor: String? = nil, actor: String? = nil
+        json: String? = nil, body raw: ByteBuffer? = nil, headers extra: [(String, String)] = [], signed: Bool = true,
+        visitor: String? = nil, actor: String? = nil
     ) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         let authorization = admin.map { "Bearer \(tokens[$0] ?? $0)" }
-        let body = json.map { ByteBuffer(string: $0) }
+        let body = raw ?? json.map { ByteBuffer(string: $0) }
         if let store, signed {
             let idempotencyKey = extra.first { $0.0.lowercased() == "idempotency-key" }?.1
             for (name, value) in signer.headers(store: store, method: method.rawValue, path: path, body: body, authorization: authorization,

@@ -6,6 +6,7 @@ import LumoraCell
 import LumoraCore
 import LumoraDatabase
 import LumoraEdge
+import LumoraMedia
 import LumoraTestSupport
 import NIOCore
 import NIOHTTP1
@@ -23,6 +24,8 @@ struct PlatformHarness: Sendable {
     let cellURL: String
     let tokens: [String: String]
     let http: HTTPClient
+    /// This run's media folder, which the cell writes and the edge reads.
+    let media: LocalDiskMediaStore
 
     struct Reply: Sendable {
         let status: Int
@@ -64,12 +67,15 @@ struct PlatformHarness: Sendable {
                 }
                 return tokens
             }
+            let media = LocalDiskMediaStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("lumora-platform-media-\(UUID().uuidString.prefix(8))"))
+            defer { try? FileManager.default.removeItem(at: media.root) }
             // Both on port 0: each server says which port it got.
             let cellPort = ListeningPort(), edgePort = ListeningPort()
             var cellConfiguration = CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
                                                       limits: cellLimits, databaseConnections: 6, clock: cellClock)
             // Nothing is fetched from the network: these logo URLs "load".
             cellConfiguration.imageChecker = ListedImageURLChecker(loading: ["https://cdn.example/acme.png"])
+            cellConfiguration.mediaStore = media
             let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
@@ -78,12 +84,13 @@ struct PlatformHarness: Sendable {
                 do {
                     let cellURL = "http://127.0.0.1:\(try await cellPort.value)"
                     var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL,
-                                                              signingSecret: secret, sharedCellURL: cellURL)
+                                                              signingSecret: secret, sharedCellURL: cellURL, mediaStore: media)
                     configure(&edgeConfiguration)
                     let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
                                                                      onListening: { edgePort.report($0) })
                     group.addTask { try await edge.run() }
-                    let harness = PlatformHarness(database: database, edgePort: try await edgePort.value, cellURL: cellURL, tokens: tokens, http: http)
+                    let harness = PlatformHarness(database: database, edgePort: try await edgePort.value, cellURL: cellURL, tokens: tokens, http: http,
+                                                  media: media)
                     try await waitUntil {
                         let edgeUp = (try? await harness.get(rootDomain, "/")) != nil
                         let cellReady = (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok

@@ -25,7 +25,7 @@ struct StoreResolutionMiddleware: RouterMiddleware {
     let cellID: String
     let limiter: StoreLimiter
     let limits: CellConfiguration.PlanLimits
-    let maximumBodySize: Int
+    let bodyLimits: BodyLimits
     /// The admin API: a suspended store's data may be read (not written).
     var readsWhileSuspended = false
 
@@ -35,9 +35,9 @@ struct StoreResolutionMiddleware: RouterMiddleware {
         var body: ByteBuffer?
         if request.method != .get && request.method != .head {
             do {
-                body = try await request.collectBody(upTo: maximumBodySize)
+                body = try await request.collectBody(upTo: bodyLimits.limit(forPath: request.uri.path))
             } catch is NIOTooManyBytesError {
-                throw LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(maximumBodySize) bytes")
+                throw bodyLimits.tooLarge(path: request.uri.path)
             }
         }
         let verified = try signer.verify(request.headers, method: request.method.rawValue, target: request.uri.description, body: body)

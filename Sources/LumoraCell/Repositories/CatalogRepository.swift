@@ -67,6 +67,7 @@ struct CatalogRepository: Sendable {
         let description = try Validate.description(request.description ?? "")
         let status = try Validate.status(request.status ?? "draft")
         let images = try Validate.images(request.images ?? [])
+        let attachments = try Validate.mediaAttachments(request.media ?? [])
         guard !request.variants.isEmpty, request.variants.count <= 100 else {
             throw LumoraError.badRequest("invalid_variants", "a product needs 1 to 100 variants")
         }
@@ -83,6 +84,7 @@ struct CatalogRepository: Sendable {
                 try await insertVariant(productID: id, title: variant.title, sku: variant.sku, price: variant.price,
                                         stocked: variant.stocked, position: position, on: connection)
             }
+            try await replaceMedia(productID: id, with: attachments, on: connection)
             return try await product(id: id, on: connection)
         }
     }
@@ -93,6 +95,7 @@ struct CatalogRepository: Sendable {
         let description = try request.description.map { value throws(LumoraError) in try Validate.description(value) }
         let status = try request.status.map { value throws(LumoraError) in try Validate.status(value) }
         let images = try request.images.map { value throws(LumoraError) in try Validate.images(value) }
+        let attachments = try request.media.map { value throws(LumoraError) in try Validate.mediaAttachments(value) }
         return try await scope.withStore(store) { connection in
             var setCollection = false
             var collectionID: Int64?
@@ -108,6 +111,7 @@ struct CatalogRepository: Sendable {
                                       setCollection: setCollection, collectionID: collectionID, images: images),
                 logger: logger).hasRows()
             guard updated else { throw ResourceID.product.notFound(ResourceID.product.format(id)) }
+            if let attachments { try await replaceMedia(productID: id, with: attachments, on: connection) }
             return try await product(id: id, on: connection)
         }
     }
@@ -118,9 +122,11 @@ struct CatalogRepository: Sendable {
 
     func deleteProduct(_ store: StoreSlug, id: Int64) async throws {
         try await scope.withStore(store) { connection in
+            let pictures = try await connection.query(CellSQL.mediaOfProduct(id: id), logger: logger).collect(Int64.self)
             guard try await connection.query(CellSQL.deleteProduct(id: id), logger: logger).hasRows() else {
                 throw ResourceID.product.notFound(ResourceID.product.format(id))
             }
+            if !pictures.isEmpty { try await connection.run(CellSQL.deleteUnusedMedia(ids: pictures), logger: logger) }
         }
     }
 
@@ -201,6 +207,7 @@ struct CatalogRepository: Sendable {
         let accent = try request.accentColor.map { value throws(LumoraError) in try Validate.themeColor(value, field: "accent_color") }
         var setLogo = false
         var logo: String?
+        var logoMedia: Int64?
         switch request.logoUrl {
         case .absent: break
         case .null: setLogo = true
@@ -210,10 +217,23 @@ struct CatalogRepository: Sendable {
             try await images.check(checked, field: "logo_url")
             logo = checked
         }
+        switch request.logoMedia {
+        case .absent: break
+        case .null: setLogo = true
+        case .value(let id):
+            guard logo == nil else { throw LumoraError.badRequest("invalid_logo", "give logo_url or logo_media, not both") }
+            setLogo = true
+            logoMedia = try Validate.mediaID(id, field: "logo_media")
+        }
         let currency = try request.currency.map { value throws(LumoraError) in try CurrencyCode(validating: value) }
         return try await scope.withStore(store) { connection in
-            try await connection.run(CellSQL.updateSettings(name: name, description: description, setLogo: setLogo, logoURL: logo,
+            let previousLogo = try await connection.query(CellSQL.logoMediaID, logger: logger).collect(Int64?.self).first ?? nil
+            if let logoMedia { _ = try await MediaRepository.liveMedia([logoMedia], on: connection, logger: logger) }
+            try await connection.run(CellSQL.updateSettings(name: name, description: description, setLogo: setLogo, logoURL: logo, logoMediaID: logoMedia,
                                                             primaryColor: primary, accentColor: accent), logger: logger)
+            if setLogo, let previousLogo, previousLogo != logoMedia {
+                try await connection.run(CellSQL.deleteUnusedMedia(ids: [previousLogo]), logger: logger)
+            }
             if let name { try await connection.run(CellSQL.renameOwnStore(name: name), logger: logger) }
             if let currency, currency.code != (try await settings(on: connection)).currency {
                 // Prices are kept in minor units of one currency: no conversion, so no change once there are any.
@@ -240,10 +260,28 @@ struct CatalogRepository: Sendable {
 
     func settings(on connection: PostgresConnection) async throws -> SettingsWire {
         let rows = try await connection.query(CellSQL.settings, logger: logger)
-            .collect((String, String, String?, String, String, String, Int64).self)
+            .collect((String, String, String?, String, String, String, Int64, Int64?, String?, String?, [Int32]?, [Int32]?, [String]?, Int64?, Date?).self)
         guard let row = rows.first else { throw LumoraError.internalError("the store has no settings row") }
-        return SettingsWire(name: row.0, description: row.1, logoUrl: row.2, primaryColor: row.3, accentColor: row.4,
-                            currency: row.5, catalogVersion: row.6)
+        let logo = MediaRow(optional: (row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14)).map(MediaRepository.wire)
+        return SettingsWire(name: row.0, description: row.1, logoUrl: logo?.url(atLeast: Self.logoWidth) ?? row.2, logo: logo,
+                            primaryColor: row.3, accentColor: row.4, currency: row.5, catalogVersion: row.6)
+    }
+
+    /// The width of the logo rendition `logo_url` names (the storefront header shows it small).
+    static let logoWidth = 320
+    /// The width of the rendition a product's `thumbnail` names (a catalog card).
+    static let thumbnailWidth = 640
+
+    /// The product's pictures become `attachments`, in their order; those it no longer shows
+    /// and nothing else uses are deleted (their files go after the grace period).
+    private func replaceMedia(productID: Int64, with attachments: [(id: Int64, alt: String)], on connection: PostgresConnection) async throws {
+        _ = try await MediaRepository.liveMedia(attachments.map(\.id), on: connection, logger: logger)
+        let previous = try await connection.query(CellSQL.detachAllMedia(productID: productID), logger: logger).collect(Int64.self)
+        for (position, attachment) in attachments.enumerated() {
+            try await connection.run(CellSQL.attachMedia(productID: productID, mediaID: attachment.id, position: position, alt: attachment.alt), logger: logger)
+        }
+        let dropped = previous.filter { id in !attachments.contains { $0.id == id } }
+        if !dropped.isEmpty { try await connection.run(CellSQL.deleteUnusedMedia(ids: dropped), logger: logger) }
     }
 
     private func collectionID(_ handle: String?, on connection: PostgresConnection) async throws -> Int64? {
@@ -289,9 +327,17 @@ struct CatalogRepository: Sendable {
                 available: available, inStock: available > 0,
                 stocked: admin ? stocked : nil, reserved: admin ? reserved : nil))
         }
+        var mediaByProduct: [Int64: [ProductMediaWire]] = [:]
+        for row in try await connection.query(CellSQL.productMedia(ofProducts: ids), logger: logger)
+            .collect((Int64, String, Int64, String, String, [Int32], [Int32], [String], Int64, Date).self) {
+            let media = MediaRow(id: row.2, hash: row.3, source: row.4, widths: row.5, heights: row.6, formats: row.7, byteCount: row.8, createdAt: row.9)
+            mediaByProduct[row.0, default: []].append(ProductMediaWire(alt: row.1, media: MediaRepository.wire(media)))
+        }
         return zip(products, ids).map { product, id in
             var product = product
             product.variants = byProduct[id] ?? []
+            product.media = mediaByProduct[id] ?? []
+            if let first = product.media.first { product.thumbnail = first.media.url(atLeast: Self.thumbnailWidth) }
             return product
         }
     }

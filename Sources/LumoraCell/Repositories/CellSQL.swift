@@ -53,7 +53,9 @@ enum CellSQL {
     static let collections: PostgresQuery = "SELECT id, handle, title, count(*) OVER () FROM collections ORDER BY title, id"
 
     static let settings: PostgresQuery = """
-        SELECT name, description, logo_url, primary_color, accent_color, currency, catalog_version FROM settings
+        SELECT s.name, s.description, s.logo_url, s.primary_color, s.accent_color, s.currency, s.catalog_version,
+               \(unescaped: mediaColumns)
+        FROM settings s LEFT JOIN media m ON m.id = s.logo_media_id
         """
 
     // MARK: Catalog writes
@@ -143,13 +145,14 @@ enum CellSQL {
         "SELECT stocked, reserved FROM inventory WHERE variant_id = \(variantID)"
     }
 
-    static func updateSettings(name: String?, description: String?, setLogo: Bool, logoURL: String?,
+    static func updateSettings(name: String?, description: String?, setLogo: Bool, logoURL: String?, logoMediaID: Int64?,
                                primaryColor: String?, accentColor: String?) -> PostgresQuery {
         """
         UPDATE settings SET
             name = COALESCE(\(name), name),
             description = COALESCE(\(description), description),
             logo_url = CASE WHEN \(setLogo) THEN \(logoURL) ELSE logo_url END,
+            logo_media_id = CASE WHEN \(setLogo) THEN \(logoMediaID) ELSE logo_media_id END,
             primary_color = COALESCE(\(primaryColor), primary_color),
             accent_color = COALESCE(\(accentColor), accent_color),
             updated_at = now()
@@ -320,6 +323,96 @@ enum CellSQL {
     }
 
     static let ping: PostgresQuery = "SELECT 1"
+
+    // MARK: Media
+
+    /// A media's columns as `MediaRow` decodes them (all NULL through a LEFT JOIN that found none).
+    static let mediaColumns = "m.id, m.hash, m.source, m.widths, m.heights, m.formats, m.byte_count, m.created_at"
+
+    /// Uploads of one store queue here, so two cannot both fit in the quota's last megabytes.
+    /// Keyed by the store's schema: another store's uploads do not wait.
+    static let lockStoreMedia: PostgresQuery = "SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()))"
+
+    static func media(hash: String) -> PostgresQuery {
+        "SELECT m.id, m.deleted_at IS NOT NULL FROM media m WHERE m.hash = \(hash)"
+    }
+
+    static func media(id: Int64) -> PostgresQuery {
+        "SELECT \(unescaped: mediaColumns) FROM media m WHERE m.id = \(id) AND m.deleted_at IS NULL"
+    }
+
+    static func liveMedia(ids: [Int64]) -> PostgresQuery {
+        "SELECT \(unescaped: mediaColumns) FROM media m WHERE m.id = ANY(\(ids)) AND m.deleted_at IS NULL"
+    }
+
+    static let mediaInUse: PostgresQuery = "SELECT COALESCE(sum(byte_count), 0)::bigint FROM media WHERE deleted_at IS NULL"
+
+    static func mediaLibrary(limit: Int, offset: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: mediaColumns), count(*) OVER ()
+        FROM media m WHERE m.deleted_at IS NULL
+        ORDER BY m.created_at DESC, m.id DESC
+        LIMIT \(limit) OFFSET \(offset)
+        """
+    }
+
+    static func insertMedia(hash: String, source: String, widths: [Int32], heights: [Int32], formats: [String], byteCount: Int64) -> PostgresQuery {
+        """
+        INSERT INTO media (hash, source, widths, heights, formats, byte_count)
+        VALUES (\(hash), \(source), \(widths), \(heights), \(formats), \(byteCount))
+        RETURNING id
+        """
+    }
+
+    static func reviveMedia(id: Int64) -> PostgresQuery {
+        "UPDATE media SET deleted_at = NULL WHERE id = \(id)"
+    }
+
+    static func deleteMedia(id: Int64) -> PostgresQuery {
+        "UPDATE media SET deleted_at = now() WHERE id = \(id) AND deleted_at IS NULL RETURNING id"
+    }
+
+    static func detachMediaEverywhere(id: Int64) -> PostgresQuery {
+        "DELETE FROM product_media WHERE media_id = \(id)"
+    }
+
+    static func dropLogoMedia(id: Int64) -> PostgresQuery {
+        "UPDATE settings SET logo_media_id = NULL WHERE logo_media_id = \(id)"
+    }
+
+    static func productMedia(ofProducts ids: [Int64]) -> PostgresQuery {
+        """
+        SELECT pm.product_id, pm.alt, \(unescaped: mediaColumns)
+        FROM product_media pm JOIN media m ON m.id = pm.media_id
+        WHERE pm.product_id = ANY(\(ids))
+        ORDER BY pm.product_id, pm.position
+        """
+    }
+
+    static func mediaOfProduct(id: Int64) -> PostgresQuery {
+        "SELECT media_id FROM product_media WHERE product_id = \(id)"
+    }
+
+    static func detachAllMedia(productID: Int64) -> PostgresQuery {
+        "DELETE FROM product_media WHERE product_id = \(productID) RETURNING media_id"
+    }
+
+    static func attachMedia(productID: Int64, mediaID: Int64, position: Int, alt: String) -> PostgresQuery {
+        "INSERT INTO product_media (product_id, media_id, position, alt) VALUES (\(productID), \(mediaID), \(position), \(alt))"
+    }
+
+    static let logoMediaID: PostgresQuery = "SELECT logo_media_id FROM settings"
+
+    /// Of `ids`, those no product and no logo use any more are deleted (their files go after the
+    /// grace period). An upload never attached anywhere is not among the candidates.
+    static func deleteUnusedMedia(ids: [Int64]) -> PostgresQuery {
+        """
+        UPDATE media SET deleted_at = now()
+        WHERE id = ANY(\(ids)) AND deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM product_media pm WHERE pm.media_id = media.id)
+          AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.logo_media_id = media.id)
+        """
+    }
 
     // MARK: Overview
 

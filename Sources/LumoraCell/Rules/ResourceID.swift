@@ -8,6 +8,7 @@ enum ResourceID: String {
     case collection = "pcol"
     case lineItem = "item"
     case order = "order"
+    case media = "med"
 
     func format(_ number: Int64) -> String { "\(rawValue)_\(number)" }
 
@@ -28,6 +29,7 @@ enum ResourceID: String {
         case .collection: return .notFound("collection_not_found", "no collection '\(shown)'")
         case .lineItem: return .notFound("line_item_not_found", "no line item '\(shown)' in this cart")
         case .order: return .notFound("order_not_found", "no order '\(shown)'")
+        case .media: return .notFound("media_not_found", "no media '\(shown)'")
         }
     }
 }

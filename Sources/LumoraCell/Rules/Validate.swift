@@ -1,4 +1,5 @@
 import LumoraCore
+import LumoraWire
 
 /// The rules for what merchants and shoppers send, each failure a 400 naming the field.
 enum Validate {
@@ -72,6 +73,29 @@ enum Validate {
             throw .badRequest("invalid_url", "\(field) must be an https: URL or a path on the store's site")
         }
         return trimmed
+    }
+
+    /// A product's uploaded pictures: at most 20, each once, alt text at most 500 characters.
+    static func mediaAttachments(_ values: [MediaAttachment]) throws(LumoraError) -> [(id: Int64, alt: String)] {
+        guard values.count <= 20 else { throw .badRequest("invalid_media", "a product shows at most 20 pictures") }
+        var result: [(id: Int64, alt: String)] = []
+        for (index, value) in values.enumerated() {
+            let id = try mediaID(value.id, field: "media[\(index)].id")
+            let alt = (value.alt ?? "").trimmingASCIIWhitespace()
+            guard alt.count <= 500 else { throw .badRequest("invalid_alt", "media[\(index)].alt must be at most 500 characters") }
+            guard !result.contains(where: { $0.id == id }) else { throw .badRequest("invalid_media", "media[\(index)] repeats \(value.id.prefix(40))") }
+            result.append((id, alt))
+        }
+        return result
+    }
+
+    /// A `med_<n>` id; a 422 when it is not one (it names nothing the store has).
+    static func mediaID(_ value: String, field: String) throws(LumoraError) -> Int64 {
+        do {
+            return try ResourceID.media.parse(value)
+        } catch {
+            throw LumoraError(.unprocessable, code: "unknown_media", message: "\(field): no media '\(value.prefix(60))'; upload it first (POST /admin/media)")
+        }
     }
 
     static func images(_ values: [String]) throws(LumoraError) -> [String] {

@@ -29,10 +29,13 @@ public final class LocalCellRuntime: CellRuntime {
         public var readyTimeout: Duration
         /// How long a replaced cell keeps serving requests routed to it before it is stopped.
         public var drainTime: Duration
+        /// Set in every cell's environment besides the database and the secret (where store
+        /// media go: `LUMORA_MEDIA_DIR`, `LUMORA_MEDIA_BUCKET`).
+        public var environment: [String: String]
 
         public init(database: DatabaseURL, signingSecret: String, hostName: String = ProcessInfo.processInfo.hostName,
                     tieCellsToManager: Bool = false, sharedCellArguments: [String] = [], logDirectory: URL? = nil,
-                    readyTimeout: Duration = .seconds(30), drainTime: Duration = .seconds(2)) {
+                    readyTimeout: Duration = .seconds(30), drainTime: Duration = .seconds(2), environment: [String: String] = [:]) {
             self.database = database
             self.signingSecret = signingSecret
             self.hostName = hostName
@@ -41,6 +44,7 @@ public final class LocalCellRuntime: CellRuntime {
             self.logDirectory = logDirectory
             self.readyTimeout = readyTimeout
             self.drainTime = drainTime
+            self.environment = environment
         }
     }
 
@@ -188,7 +192,7 @@ public final class LocalCellRuntime: CellRuntime {
             case .shared: arguments += ["--shared"] + configuration.sharedCellArguments
             case .dedicated: arguments += ["--store", spec.store?.rawValue ?? ""]
             }
-            var environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { _, given in given }
             // Secrets go in the environment, which only the cell's own user can read; `ps` shows
             // every process's arguments to everyone.
             environment["DATABASE_URL"] = configuration.database.string

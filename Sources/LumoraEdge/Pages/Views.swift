@@ -32,8 +32,23 @@ struct ProductCard {
     let title: String
     let url: String
     let image: String
+    /// The uploaded picture in every width, when there is one (else `image` alone).
+    let picture: PictureView?
     let price: String
     let available: Bool
+}
+
+/// An uploaded image as `<picture>`: WebP for browsers that take it, the upload's format
+/// otherwise, each in every width for the browser to pick by `sizes`.
+struct PictureView {
+    let src: String
+    let srcset: String
+    /// Absent for a WebP upload (its `srcset` is WebP already).
+    let webpSrcset: String?
+    let sizes: String
+    let alt: String
+    let width: Int
+    let height: Int
 }
 
 struct CollectionLink {
@@ -105,7 +120,24 @@ enum Presentable {
     static func card(_ product: ProductWire) -> ProductCard {
         ProductCard(title: product.title, url: "/products/\(product.handle)",
                     image: url(product.thumbnail) ?? placeholderImage,
+                    picture: product.media.first.flatMap { picture($0.media, alt: product.title, sizes: cardSizes) },
                     price: priceLabel(product.variants), available: product.variants.contains { $0.inStock })
+    }
+
+    /// A card is a column of the grid: about a third of the page, all of a phone's width.
+    static let cardSizes = "(max-width: 600px) 100vw, (max-width: 1000px) 50vw, 320px"
+    /// The product page's gallery: the page's width on a phone, half of it beside the details.
+    static let gallerySizes = "(max-width: 800px) 100vw, 480px"
+
+    /// Nil unless every URL of the media is a path on the store's own site.
+    static func picture(_ media: MediaWire, alt: String, sizes: String) -> PictureView? {
+        let all = media.sizes.flatMap { [$0.url, $0.webpUrl].compactMap { $0 } } + [media.url]
+        guard all.allSatisfy({ url($0) != nil && $0.hasPrefix("/media/") }) else { return nil }
+        let original = media.srcset(webp: false)
+        let webp = media.srcset(webp: true)
+        return PictureView(src: media.url(atLeast: 640), srcset: original.isEmpty ? webp : original,
+                           webpSrcset: original.isEmpty || webp.isEmpty ? nil : webp, sizes: sizes, alt: alt,
+                           width: media.width, height: media.height)
     }
 
     /// "$19.99", or "from $19.99" when variants differ.
@@ -174,6 +206,8 @@ struct ProductPageView {
     let title: String
     let description: String
     let collection: CollectionLink?
+    /// Uploaded pictures, in order; else `images` (hosted elsewhere, or the placeholder).
+    let pictures: [PictureView]
     let images: [String]
     let price: String
     let variants: [VariantOption]

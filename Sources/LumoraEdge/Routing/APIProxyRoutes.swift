@@ -14,7 +14,7 @@ import NIOHTTP1
 /// `Idempotency-Key` pass through; the cell's status, body and `Retry-After` come back.
 struct APIProxyRoutes: Sendable {
     let cells: CellClient
-    let maximumBodySize: Int
+    let bodyLimits: BodyLimits
 
     static let forwardedRequestHeaders: [HTTPField.Name] = [.authorization, .contentType, .cacheControl, HTTPField.Name("Idempotency-Key")!]
     /// The cell's response headers that come back, and the name they come back under (which
@@ -82,9 +82,9 @@ struct APIProxyRoutes: Sendable {
         if request.method != .get && request.method != .head {
             var request = request
             do {
-                body = try await request.collectBody(upTo: maximumBodySize)
+                body = try await request.collectBody(upTo: bodyLimits.limit(forPath: request.uri.path))
             } catch is NIOTooManyBytesError {
-                throw Self.bodyTooLarge(maximumBodySize)
+                throw bodyLimits.tooLarge(path: request.uri.path)
             }
         }
         guard let target = Self.cellTarget(area: area, rest: rest, query: request.uri.query) else { throw Self.invalidTarget }
@@ -136,9 +136,5 @@ struct APIProxyRoutes: Sendable {
             if let value = reply.headers.first(name: name) { fields.append(HTTPField(name: field, value: value)) }
         }
         return fields
-    }
-
-    static func bodyTooLarge(_ maximumBodySize: Int) -> LumoraError {
-        LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(maximumBodySize) bytes")
     }
 }

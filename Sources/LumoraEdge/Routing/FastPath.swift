@@ -19,6 +19,7 @@ final class FastPath: Sendable {
     let pageCache: StoreResponseCache
     let csrf: CSRFTokens
     let timeout: TimeAmount = .seconds(10)
+    let bodyLimits: BodyLimits
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>]
     /// What every relayed response carries, serialised once: the server's name and what
@@ -33,6 +34,7 @@ final class FastPath: Sendable {
         self.forwarder = forwarder
         self.pageCache = pageCache
         self.csrf = csrf
+        self.bodyLimits = configuration.bodyLimits
         var signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>] = [:]
         for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = .makeBoxSendingValue(SignatureCache(), eventLoop: loop) }
         self.signatures = signatures
@@ -57,14 +59,18 @@ final class FastPath: Sendable {
         let visitor: String?
         /// The visitor's connection ends after the response (`Connection: close`, HTTP/1.0).
         let closeAfter: Bool
+        /// How large the body may grow (`BodyLimits`: image uploads may be larger).
+        let bodyLimit: Int
 
-        init(store: StoreRoute, method: HTTPMethod, cellTarget: RequestTarget, headers: [(String, String)], visitor: String?, closeAfter: Bool) {
+        init(store: StoreRoute, method: HTTPMethod, cellTarget: RequestTarget, headers: [(String, String)], visitor: String?, closeAfter: Bool,
+             bodyLimit: Int) {
             self.store = store
             self.method = method
             self.cellTarget = cellTarget
             self.headers = headers
             self.visitor = visitor
             self.closeAfter = closeAfter
+            self.bodyLimit = bodyLimit
         }
 
         /// GET carries no body to the cell (as through the router).
@@ -95,7 +101,7 @@ final class FastPath: Sendable {
         let visitor = VisitorAddress.resolve(peer: peer.address, forwardedFor: peer.trusted ? head.headers.first(name: "x-forwarded-for") : nil,
                                              trustedProxies: configuration.trustedProxies)
         return Plan(store: store, method: head.method, cellTarget: target, headers: APIProxyRoutes.forwardedHeaders(head.headers),
-                    visitor: visitor, closeAfter: !head.isKeepAlive)
+                    visitor: visitor, closeAfter: !head.isKeepAlive, bodyLimit: bodyLimits.limit(forPath: target.path))
     }
 
     /// A store's catalog page from the edge's page cache, personalised as `StorefrontRoutes`

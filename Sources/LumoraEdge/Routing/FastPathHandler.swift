@@ -157,7 +157,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 body!.writeBuffer(&chunk)
             }
-            if body!.readableBytes > fastPath.configuration.maximumBodySize {
+            if body!.readableBytes > plan.bodyLimit {
                 body = nil
                 bodyTooLarge = true
             }
@@ -167,7 +167,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let body = self.body
             self.body = nil
             if bodyTooLarge {
-                finish(fastPath.response(to: APIProxyRoutes.bodyTooLarge(fastPath.configuration.maximumBodySize)), closeAfter: plan.closeAfter,
+                finish(fastPath.response(to: fastPath.bodyLimits.tooLarge(path: plan.cellTarget.path)), closeAfter: plan.closeAfter,
                        context: context)
                 return
             }

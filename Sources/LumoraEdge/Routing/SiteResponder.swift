@@ -20,6 +20,8 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     let pages: PageRenderer
     /// The API proxy, reached without the router for `/api/store/…` and `/api/admin/…`.
     var api: APIProxyRoutes? = nil
+    /// Store media, at `/media/…` on every store host.
+    var media: MediaFiles? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var context = context
@@ -53,6 +55,9 @@ struct SiteResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
         case .dashboard:
             return try await inner.respond(to: Self.rewrite(request, prefix: "/_app"), context: context)
         case .store(let route, _):
+            if let media, path.hasPrefix(MediaFiles.pathPrefix) {
+                return try await media.respond(to: request, store: route)
+            }
             if let api, let direct = APIProxyRoutes.directRoute(request) {
                 return try await api.forward(request, context: context, area: direct.area, rest: direct.rest)
             }
