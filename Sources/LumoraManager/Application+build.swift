@@ -49,6 +49,7 @@ public func buildManager(
             JobKind.deleteStore: DeleteStoreJob(platform: platform),
             JobKind.release: ReleaseJob(platform: platform, migrations: migrations, migrationConcurrency: configuration.migrationConcurrency),
             JobKind.moveCell: MoveCellJob(platform: platform),
+            JobKind.sweepMedia: MediaSweepJob(platform: platform),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)
@@ -77,7 +78,8 @@ public func buildManager(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-manager"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(client, CellSupervisor(platform: platform, migrations: migrations), feed, runner, keeper)
+    let sweeper = MediaSweeper(queue: queue, interval: configuration.mediaSweepInterval, logger: logger)
+    app.addServices(client, CellSupervisor(platform: platform, migrations: migrations), feed, runner, keeper, sweeper)
     return Manager(application: app, queue: queue, runtime: runtime)
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraMedia
 import LumoraHTTP
 
 /// Everything the manager needs to start.
@@ -48,6 +49,13 @@ public struct ManagerConfiguration: Sendable {
     public var sessionLifetime: Duration
     /// Where invitation and reset links go out (the console by default).
     public var mailer: (any Mailer)?
+    /// Where store media are kept (the cells write there): the sweep removes deleted media's
+    /// files, and a purged store's go with it.
+    public var mediaStore: any MediaStore
+    /// How long a deleted media's files stay (an upload of the same bytes brings it back).
+    public var mediaGracePeriod: Duration
+    /// How often the sweep of deleted media is queued.
+    public var mediaSweepInterval: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -74,7 +82,10 @@ public struct ManagerConfiguration: Sendable {
         accountsToken: String? = nil,
         passwordLogRounds: Int = 15,
         sessionLifetime: Duration = .seconds(14 * 24 * 3600),
-        mailer: (any Mailer)? = nil
+        mailer: (any Mailer)? = nil,
+        mediaStore: any MediaStore = LocalDiskMediaStore.inTemporaryFolder,
+        mediaGracePeriod: Duration = .seconds(24 * 3600),
+        mediaSweepInterval: Duration = .seconds(3600)
     ) {
         self.host = host
         self.port = port
@@ -101,6 +112,9 @@ public struct ManagerConfiguration: Sendable {
         self.passwordLogRounds = passwordLogRounds
         self.sessionLifetime = sessionLifetime
         self.mailer = mailer
+        self.mediaStore = mediaStore
+        self.mediaGracePeriod = mediaGracePeriod
+        self.mediaSweepInterval = mediaSweepInterval
     }
 
     /// The merchant dashboard's address (`app.` under the root domain), with a trailing slash.

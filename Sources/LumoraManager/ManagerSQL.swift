@@ -106,5 +106,27 @@ enum ManagerSQL {
 
     static let sharedCellVersion: PostgresQuery = "SELECT version, binary_path, image FROM lumora.cells WHERE id = 'shared'"
 
+    // MARK: Media sweep
+
+    /// Every store that has a schema (pool schemas have no store yet).
+    static let storesWithSchemas: PostgresQuery = "SELECT store_slug FROM lumora.store_schemas WHERE store_slug IS NOT NULL ORDER BY store_slug"
+
+    /// In a store's scope: deleted media whose grace period is over and that nothing uses,
+    /// locked so an upload of the same bytes waits (and then makes the media anew).
+    static func expiredMedia(graceSeconds: Double, limit: Int) -> PostgresQuery {
+        """
+        SELECT m.id, m.hash, m.widths, m.formats FROM media m
+        WHERE m.deleted_at < now() - make_interval(secs => \(graceSeconds))
+          AND NOT EXISTS (SELECT 1 FROM product_media pm WHERE pm.media_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.logo_media_id = m.id)
+        ORDER BY m.id LIMIT \(limit)
+        FOR UPDATE OF m SKIP LOCKED
+        """
+    }
+
+    static func deleteMediaRows(ids: [Int64]) -> PostgresQuery {
+        "DELETE FROM media WHERE id = ANY(\(ids))"
+    }
+
     static let storesOnSharedCells: PostgresQuery = "SELECT slug FROM lumora.stores WHERE cell_id IS NULL ORDER BY slug"
 }

@@ -60,7 +60,7 @@ struct DevCommand: AsyncParsableCommand {
                     // The edge runs in this process and reaches the manager over loopback.
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
-                    accountsToken: AccountsToken.derived(fromSigningSecret: secret)),
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: media.store(dataDirectory: folder)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
                 domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger,
                 onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))

@@ -72,12 +72,15 @@ import Testing
             let product = try await cell.createProduct("acme", handle: "tee", variants: [("S", 1000, 5)])
             let first = try await cell.request(.get, "/store/products", store: "acme")
             #expect(first.headers[HTTPField.Name("x-lumora-cache")!] == "miss")
-            // Once the product's own change notifications have arrived, repeats are hits.
+            // Once the change notifications of the store's creation and of the product have
+            // arrived (on a loaded machine they come late, and each drops the page), repeats are
+            // hits: two in a row show the page is served from the cache.
+            var second = first
             try await waitUntil {
-                try await cell.request(.get, "/store/products", store: "acme").headers[HTTPField.Name("x-lumora-cache")!] == "hit"
+                let one = try await cell.request(.get, "/store/products", store: "acme")
+                second = try await cell.request(.get, "/store/products", store: "acme")
+                return one.headers[HTTPField.Name("x-lumora-cache")!] == "hit" && second.headers[HTTPField.Name("x-lumora-cache")!] == "hit"
             }
-            let second = try await cell.request(.get, "/store/products", store: "acme")
-            #expect(second.headers[HTTPField.Name("x-lumora-cache")!] == "hit")
             #expect(try second.json["products"][0]["id"].string == first.json["products"][0]["id"].string)
             #expect(try second.json["count"].int == 1)
 

@@ -88,12 +88,15 @@ import Testing
             firstName: "W", lastName: "C", address1: "1 Road", city: "Desert", postalCode: "1", countryCode: "US")))
         try roundTrip(UpdateSettingsRequest(name: "Acme", logoUrl: .value("https://cdn.example/l.png"), primaryColor: "#aa0000"))
         try roundTrip(UpdateSettingsRequest(logoUrl: .null))
+        try roundTrip(UpdateSettingsRequest(logoMedia: .value("med_3")))
+        try roundTrip(UpdateSettingsRequest(logoUrl: .null, logoMedia: .null))
+        try roundTrip(UpdateProductRequest(media: [MediaAttachment(id: "med_1", alt: "Side"), MediaAttachment(id: "med_2")]))
         try roundTrip(UpdateSettingsRequest())
     }
 
     @Test func productKeys() throws {
         let product = try object(Self.product)
-        #expect(Set(product.keys) == ["id", "handle", "title", "description", "status", "collection", "images", "thumbnail", "variants",
+        #expect(Set(product.keys) == ["id", "handle", "title", "description", "status", "collection", "images", "media", "thumbnail", "variants",
                                       "created_at", "updated_at"])
         let variants = try #require(product["variants"] as? [[String: Any]])
         // A store-API variant carries no stock figures; an admin one does.

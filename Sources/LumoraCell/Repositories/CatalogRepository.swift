@@ -84,7 +84,7 @@ struct CatalogRepository: Sendable {
                 try await insertVariant(productID: id, title: variant.title, sku: variant.sku, price: variant.price,
                                         stocked: variant.stocked, position: position, on: connection)
             }
-            try await replaceMedia(productID: id, with: attachments, on: connection)
+            if !attachments.isEmpty { try await replaceMedia(productID: id, with: attachments, on: connection) }
             return try await product(id: id, on: connection)
         }
     }

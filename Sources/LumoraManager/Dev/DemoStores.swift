@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraHTTP
+import LumoraMedia
 import LumoraWire
 import NIOCore
 import NIOHTTP1
@@ -225,11 +226,15 @@ public struct DemoStores: Sendable {
                                      price: Money(amount: Int64(product.price + (product.options.isEmpty ? 0 : position * product.price / 10)), currency: .usd),
                                      stocked: Int64(product.stock))
             }
+            // A photo of its own, uploaded as a merchant's would be.
+            let photo = try await SVGRenderer.render(DemoPhotos.svg(title: product.title, primary: store.primaryColor, accent: store.accentColor), as: .jpeg)
+            let uploaded = try await call(edgeURL + "/api/admin/media", method: .POST, bearer: token, host: host, encoded: Data(buffer: photo),
+                                          contentType: ImageFormat.jpeg.contentType)
+            guard let mediaID = (uploaded["media"] as? [String: Any])?["id"] as? String else { throw DemoError("the upload of \(handle)'s photo named no media") }
             _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, body: CreateProductRequest(
                 title: product.title, handle: handle, description: product.description, status: "published",
                 collection: Handle.suggested(from: store.collections[product.collection % store.collections.count]),
-                // Drawn by the edge from the store's colours and the product's name (`/art/…`).
-                images: ["/art/\(handle).svg"], variants: variants))
+                media: [MediaAttachment(id: mediaID, alt: product.title)], variants: variants))
         }
     }
 
@@ -241,13 +246,14 @@ public struct DemoStores: Sendable {
         try await call(url, method: method, bearer: bearer, host: host, encoded: try JSONWire.encoder.encode(body))
     }
 
-    private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, encoded: Data?) async throws -> [String: Any] {
+    private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, encoded: Data?,
+                      contentType: String = "application/json") async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
         if let encoded {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: encoded))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

@@ -92,6 +92,10 @@ public struct JobQueue: Sendable {
         try await Self.decode(try await client.query(JobSQL.activeJob(store: store, kinds: kinds), logger: logger)).first
     }
 
+    public func activePlatformJob(kind: String) async throws -> JobRecord? {
+        try await Self.decode(try await client.query(JobSQL.activePlatformJob(kind: kind), logger: logger)).first
+    }
+
     static func decode(_ rows: PostgresRowSequence) async throws -> [JobRecord] {
         try await rows.collect((Int64, String, String?, String, String, [String], String?, Int, Int, Date, String?, Date, Date, Date?).self).map { row in
             JobRecord(

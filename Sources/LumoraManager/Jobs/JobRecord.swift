@@ -38,4 +38,6 @@ public enum JobKind {
     public static let release = "release"
     /// Moves a dedicated cell to the version its store is pinned to.
     public static let moveCell = "move_cell"
+    /// Removes the files (and rows) of media deleted longer ago than the grace period, store by store.
+    public static let sweepMedia = "sweep_media"
 }

@@ -111,6 +111,15 @@ enum JobSQL {
         """
     }
 
+    /// A platform-wide job of `kind` (no store) not yet finished.
+    static func activePlatformJob(kind: String) -> PostgresQuery {
+        """
+        SELECT \(unescaped: columns) FROM lumora.jobs
+        WHERE store_slug IS NULL AND kind = \(kind) AND state IN ('queued', 'running', 'retrying')
+        ORDER BY id LIMIT 1
+        """
+    }
+
     static func cancelPending(store: String, kinds: [String]) -> PostgresQuery {
         """
         UPDATE lumora.jobs SET state = 'canceled', finished_at = now(), updated_at = now()

@@ -91,6 +91,10 @@ struct ManagerRoutes: Sendable {
         group.post("jobs/:id/retry") { _, context in
             try JSONWire.response(["job": try await queue.retry(try context.numericID(notFound: "job_not_found", "job"))], status: .accepted)
         }
+        // A sweep of deleted media now, not at the next interval (the one queued, if any).
+        group.post("media-sweeps") { _, _ in
+            try JSONWire.response(["job": try await MediaSweeper.queueSweep(on: queue)], status: .accepted)
+        }
         group.get("cells") { _, context in
             let rows = try await client.query(ManagerSQL.cells, logger: context.logger)
                 .collect((String, String, String?, String, String, String, String?, Date?, [String]).self)

@@ -121,7 +121,7 @@ struct ChangePlanJob: JobHandler {
 }
 
 /// After the grace period (or at once with `?purge=true`): stop the store's dedicated cell,
-/// release its domains, drop its schema and control rows.
+/// release its domains, remove its media files, drop its schema and control rows.
 struct DeleteStoreJob: JobHandler {
     let platform: Platform
 
@@ -136,6 +136,7 @@ struct DeleteStoreJob: JobHandler {
                 try await platform.domains.remove(domain.hostname)
             }
         }
+        try await steps.step("media") { try await platform.configuration.mediaStore.deleteAll(of: slug) }
         try await steps.step("data") {
             do {
                 try await platform.directory.delete(slug)
