@@ -37,6 +37,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
     let cells = CellClient(http: http, forwarder: forwarder, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
                            sharedCellURL: configuration.sharedCellURL, logger: logger)
 
+    let mediaFiles = MediaFiles(store: configuration.mediaStore, cache: MediaCache(budget: configuration.mediaCacheBytes))
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }
     // The dashboard and the landing page's signup talk to the manager's account API.
@@ -47,7 +48,8 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
         .add(to: router)
     StorefrontRoutes(cells: cells, pages: pages, cache: cache, csrf: csrf, maximumBodySize: configuration.maximumBodySize, logger: logger).add(to: router)
     if let accounts {
-        let dashboard = Dashboard(pages: pages, csrf: csrf, accounts: accounts, cells: cells, table: table, maximumBodySize: configuration.maximumBodySize)
+        let dashboard = Dashboard(pages: pages, csrf: csrf, accounts: accounts, cells: cells, table: table, maximumBodySize: configuration.maximumBodySize,
+                                  uploadLimits: configuration.bodyLimits, media: mediaFiles)
         let app = router.group("_app").add(middleware: PrivatePagesMiddleware()).add(middleware: ErrorPageMiddleware(pages: pages, logger: logger))
         AccountPages(dashboard: dashboard).add(to: app)
         TeamPages(dashboard: dashboard).add(to: app)
@@ -62,7 +64,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
 
     let responder = EdgeResponder(
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api,
-                            media: MediaFiles(store: configuration.mediaStore, cache: MediaCache(budget: configuration.mediaCacheBytes))),
+                            media: mediaFiles),
         pages: pages, version: configuration.version, logger: logger)
     let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
     let connections = ConnectionCounter(maximumPerAddress: configuration.maximumConnectionsPerAddress)

@@ -96,7 +96,8 @@ public struct BodyLimits: Sendable, Equatable {
         return LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(general) bytes")
     }
 
-    static func isUpload(_ path: some StringProtocol) -> Bool {
+    /// Whether `path` is the upload route (`/admin/media` at the cell, `/api/admin/media` at the edge).
+    public static func isUpload(_ path: some StringProtocol) -> Bool {
         path.elementsEqual(uploadPath) || path.elementsEqual("/api" + uploadPath)
     }
 }

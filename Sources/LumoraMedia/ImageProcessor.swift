@@ -29,7 +29,7 @@ public struct ImageProcessor: Sendable {
         ImageLibrary.start()
         guard bytes.count <= limits.maximumBytes else {
             throw LumoraError(.payloadTooLarge, code: "image_too_large",
-                              message: "an image may be at most \(limits.maximumBytes / 1_048_576) MB; this one is \(Self.megabytes(bytes.count))")
+                              message: "an image may be at most \(limits.maximumBytes / 1_048_576) MB; this one is \(ByteCount.text(bytes.count))")
         }
         var header = lumora_image_header()
         let probed = bytes.withUnsafeBytes { lumora_imaging_probe($0.baseAddress, $0.count, &header) }
@@ -81,10 +81,6 @@ public struct ImageProcessor: Sendable {
         return ProcessedImage(hash: hash, source: header, width: largest.width, height: largest.height, renditions: renditions)
     }
 
-    static func megabytes(_ count: Int) -> String {
-        let tenths = (count * 10 + 524_288) / 1_048_576
-        return "\(tenths / 10).\(tenths % 10) MB"
-    }
 }
 
 /// Refusal thresholds, checked before a pixel is decoded.

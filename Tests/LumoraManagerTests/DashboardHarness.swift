@@ -9,6 +9,7 @@ import LumoraDrivers
 import LumoraEdge
 import LumoraHTTP
 import LumoraManager
+import LumoraMedia
 import LumoraTestSupport
 import NIOCore
 import NIOHTTP1
@@ -31,14 +32,19 @@ struct DashboardHarness: Sendable {
     let mailer: RecordingMailer
     let clock: ManualClock
     let http: HTTPClient
+    /// This run's media folder, for the cell, the edge and the manager.
+    let media: LocalDiskMediaStore
 
     static func run(mailFolder: URL? = nil, _ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
         try await TestDatabase.withFresh { database in
             let mailer = RecordingMailer(folder: mailFolder), clock = ManualClock()
+            let media = LocalDiskMediaStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("lumora-dashboard-media-\(UUID().uuidString.prefix(8))"))
+            defer { try? FileManager.default.removeItem(at: media.root) }
             let cellPort = ListeningPort(), managerPort = ListeningPort(), edgePort = ListeningPort()
             var cellConfiguration = CellConfiguration(mode: .shared, port: 0, database: database.cellURL, signingSecret: secret,
                                                       limits: .unlimited, databaseConnections: 6)
             cellConfiguration.imageChecker = ListedImageURLChecker(loading: [])
+            cellConfiguration.mediaStore = media
             let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
             let manager = try buildManager(
                 configuration: ManagerConfiguration(
@@ -46,7 +52,7 @@ struct DashboardHarness: Sendable {
                     cellVersion: CellVersion(name: LumoraVersion.current, binary: try LumoraBinary.url().path), runsSharedCell: false,
                     workers: 2, warmPoolSize: 2, signupsPerMinute: 1000, trustedProxies: [IPRange("127.0.0.1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret), clock: clock,
-                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), passwordLogRounds: 4, mailer: mailer),
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), passwordLogRounds: 4, mailer: mailer, mediaStore: media),
                 runtime: { client in
                     LocalCellRuntime(configuration: .init(database: database.cellURL, signingSecret: secret), client: client, logger: database.logger)
                 },
@@ -67,13 +73,14 @@ struct DashboardHarness: Sendable {
                 var edgeConfiguration = EdgeConfiguration(port: 0, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
                                                           sharedCellURL: cellURL, managerURL: managerURL)
                 edgeConfiguration.accountsToken = AccountsToken.derived(fromSigningSecret: secret)
+                edgeConfiguration.mediaStore = media
                 let edge = try await LumoraEdge.buildApplication(configuration: edgeConfiguration, logger: database.logger,
                                                                  onListening: { edgePort.report($0) })
                 let edgeGroup = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: database.logger))
                 front = edgeGroup
                 frontTask = Task { try await edgeGroup.run() }
                 let harness = DashboardHarness(database: database, edgePort: try await edgePort.value, managerURL: managerURL,
-                                               mailer: mailer, clock: clock, http: http)
+                                               mailer: mailer, clock: clock, http: http, media: media)
                 // One at a time, so a hang says which part never came up.
                 try await waitUntil { (try? await http.execute(HTTPClientRequest(url: managerURL + "/health"), timeout: .seconds(1)).status) == .ok }
                 try await waitUntil { (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok }
@@ -192,15 +199,37 @@ final class Browser: @unchecked Sendable {
         return try await get(DashboardHarness.app, location)
     }
 
+    /// A file-upload form on the page at `page`: its CSRF token read from the page first, the
+    /// fields and the file sent as `multipart/form-data`, as a browser sends them.
+    func upload(_ path: String, on page: String, fields: [String: String] = [:], file: ByteBuffer, filename: String,
+                contentType: String) async throws -> Reply {
+        let shown = try await get(DashboardHarness.app, page)
+        guard let csrf = shown.csrf else { throw FormMissing(page: page, status: shown.status, body: shown.body) }
+        let boundary = "----LumoraBrowser\(UInt32.random(in: 0...UInt32.max))"
+        var body = ByteBuffer()
+        for (name, value) in fields.merging(["csrf": csrf], uniquingKeysWith: { $1 }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n")
+        var file = file
+        body.writeBuffer(&file)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return try await send(.POST, DashboardHarness.app, path, headers: [("content-type", "multipart/form-data; boundary=\(boundary)")], bytes: body)
+    }
+
     func send(_ method: HTTPMethod, _ host: String, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Reply {
+        try await send(method, host, path, headers: headers, bytes: body.map { ByteBuffer(string: $0) })
+    }
+
+    func send(_ method: HTTPMethod, _ host: String, _ path: String, headers: [(String, String)] = [], bytes: ByteBuffer?) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.edgePort)\(path)")
         request.method = method
         request.headers.replaceOrAdd(name: "Host", value: host)
         let cookies = cookies(host)
         if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await harness.http.execute(request, timeout: .seconds(30))
+        if let bytes { request.body = .bytes(bytes) }
+        let response = try await harness.http.execute(request, timeout: patientRequestDeadline)
         let collected = try await response.body.collect(upTo: 4 << 20)
         for header in response.headers["set-cookie"] {
             let attributes = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -32,7 +32,7 @@ struct MediaRepository: Sendable {
             let used = try await connection.query(CellSQL.mediaInUse, logger: logger).collect(Int64.self).first ?? 0
             guard used + Int64(image.byteCount) <= quota else {
                 throw LumoraError(.payloadTooLarge, code: "media_quota_exceeded", message:
-                    "the store's images may take \(Self.megabytes(quota)); \(Self.megabytes(used)) are in use and this one needs \(Self.megabytes(Int64(image.byteCount)))")
+                    "the store's images may take \(ByteCount.text(quota)); \(ByteCount.text(used)) are in use and this one needs \(ByteCount.text(Int64(image.byteCount)))")
             }
             let id: Int64
             if let (deletedID, _) = existing {
@@ -129,10 +129,6 @@ struct MediaRepository: Sendable {
     static func formats(_ image: ProcessedImage) -> [ImageFormat] {
         var seen = Set<ImageFormat>()
         return image.renditions.compactMap { seen.insert($0.file.format).inserted ? $0.file.format : nil }
-    }
-
-    static func megabytes(_ bytes: Int64) -> String {
-        bytes >= 1 << 30 ? "\(bytes / (1 << 30)) GB" : "\((bytes + (1 << 19)) / (1 << 20)) MB"
     }
 }
 

@@ -20,6 +20,10 @@ struct Dashboard: Sendable {
     let cells: CellClient
     let table: StoreRoutingTable
     let maximumBodySize: Int
+    /// Picture and logo uploads may be as large as the API's.
+    let uploadLimits: BodyLimits
+    /// The store's media files, shown to its members.
+    let media: MediaFiles
 
     /// One request's view of the dashboard.
     struct Visit {

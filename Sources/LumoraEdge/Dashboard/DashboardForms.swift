@@ -144,7 +144,8 @@ struct ProductDraft {
 struct SettingsDraft {
     let name: String
     let description: String
-    let logoURL: String
+    /// Nil when the form has no logo URL field (the logo is an upload, changed on its own form).
+    let logoURL: String?
     let primaryColor: String
     let accentColor: String
     let currency: String
@@ -155,7 +156,7 @@ struct SettingsDraft {
     init(_ settings: SettingsWire) {
         name = settings.name
         description = settings.description
-        logoURL = settings.logoUrl ?? ""
+        logoURL = settings.logo == nil ? settings.logoUrl ?? "" : nil
         primaryColor = settings.primaryColor
         accentColor = settings.accentColor
         currency = settings.currency
@@ -164,14 +165,15 @@ struct SettingsDraft {
     init(_ form: FormFields) {
         name = form["name"] ?? ""
         description = form["description"] ?? ""
-        logoURL = (form["logo_url"] ?? "").trimmingASCIIWhitespace()
+        logoURL = form["logo_url"].map { $0.trimmingASCIIWhitespace() }
         primaryColor = (form["primary_color"] ?? "").trimmingASCIIWhitespace()
         accentColor = (form["accent_color"] ?? "").trimmingASCIIWhitespace()
         currency = (form["currency"] ?? "").trimmingASCIIWhitespace()
     }
 
     var request: UpdateSettingsRequest {
-        UpdateSettingsRequest(name: name, description: description, logoUrl: logoURL.isEmpty ? .null : .value(logoURL),
+        UpdateSettingsRequest(name: name, description: description,
+                              logoUrl: logoURL.map { $0.isEmpty ? .null : .value($0) } ?? .absent,
                               primaryColor: primaryColor, accentColor: accentColor, currency: currency.isEmpty ? nil : currency)
     }
 

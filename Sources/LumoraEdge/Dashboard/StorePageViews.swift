@@ -71,6 +71,15 @@ struct ProductFormPage {
         let stocked: FieldView
     }
 
+    /// An uploaded picture of the product, shown small, with what can be done to it.
+    struct PictureRow {
+        let thumbnailURL: String
+        let alt: String
+        let removeURL: String
+        /// Nil for the first picture (it already is the main one).
+        let firstURL: String?
+    }
+
     struct VariantRow {
         let title: String
         let sku: String
@@ -103,6 +112,10 @@ struct ProductFormPage {
     let unpublishURL: String?
     let storefrontURL: String?
     let deleteURL: String?
+    let pictures: [PictureRow]
+    /// Where the upload form goes (existing products only).
+    let pictureURL: String?
+    let pictureError: String?
     let saved: Bool
 }
 
@@ -177,10 +190,17 @@ struct SettingsPage {
     let action: String
     let name: FieldView
     let description: FieldView
-    let logoURL: FieldView
+    /// Nil while the logo is an upload.
+    let logoURL: FieldView?
     let primaryColor: FieldView
     let accentColor: FieldView
     let currency: FieldView
     let currencies: [CurrencyOption]
+    /// The uploaded logo, shown small; where a new one is uploaded; why the last upload failed.
+    let logoThumbnailURL: String?
+    let logoAction: String
+    let logoError: String?
+    /// "12.3 MB of 1 GB".
+    let mediaUsage: String?
     let saved: Bool
 }

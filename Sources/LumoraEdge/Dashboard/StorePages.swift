@@ -36,15 +36,16 @@ struct StorePages: Sendable {
         group.post("stores/:slug/orders/:id/cancel", use: cancel)
         group.get("stores/:slug/settings", use: settings)
         group.post("stores/:slug/settings", use: saveSettings)
+        addPictures(to: group)
     }
 
     // MARK: Calling the cell
 
-    private func caller(_ member: Dashboard.Member, _ visit: Dashboard.Visit) -> CellCaller {
+    func caller(_ member: Dashboard.Member, _ visit: Dashboard.Visit) -> CellCaller {
         CellCaller(store: member.route, visitor: visit.context.visitor, actor: member.actor)
     }
 
-    private func admin<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ target: RequestTarget, _ member: Dashboard.Member,
+    func admin<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ target: RequestTarget, _ member: Dashboard.Member,
                                      _ visit: Dashboard.Visit, body: (some Encodable)? = Optional<Int>.none) async throws -> T {
         guard !member.isOpening else {
             throw LumoraError(.unavailable, code: "store_opening", message: "\(member.membership.store.name) is still being set up. Please reload in a few seconds.")
@@ -52,14 +53,14 @@ struct StorePages: Sendable {
         return try await dashboard.cells.json(T.self, method, target, as: caller(member, visit), body: body)
     }
 
-    private static func adminPath(_ segments: String...) -> RequestTarget {
+    static func adminPath(_ segments: String...) -> RequestTarget {
         .path(["admin"] + segments)
     }
 
-    private func base(_ member: Dashboard.Member) -> String { "/stores/\(member.slug)" }
+    func base(_ member: Dashboard.Member) -> String { "/stores/\(member.slug)" }
 
     /// A dashboard address with a segment that came from the visitor's URL (an id), encoded.
-    private func path(_ member: Dashboard.Member, _ segments: String...) -> RequestTarget {
+    func path(_ member: Dashboard.Member, _ segments: String...) -> RequestTarget {
         .path(["stores", member.slug] + segments)
     }
 
@@ -270,11 +271,11 @@ struct StorePages: Sendable {
         return Dashboard.redirect(try await action(member, visit, try context.parameters.require("id")))
     }
 
-    private func loadProduct(_ member: Dashboard.Member, _ visit: Dashboard.Visit, _ context: EdgeRequestContext) async throws -> ProductWire {
+    func loadProduct(_ member: Dashboard.Member, _ visit: Dashboard.Visit, _ context: EdgeRequestContext) async throws -> ProductWire {
         try await admin(Single<ProductWire>.self, .GET, Self.adminPath("products", try context.parameters.require("id")), member, visit).value
     }
 
-    private func productForm(_ member: Dashboard.Member, visit: Dashboard.Visit, product: ProductWire?, draft: ProductDraft,
+    func productForm(_ member: Dashboard.Member, visit: Dashboard.Visit, product: ProductWire?, draft: ProductDraft,
                              errors: [String: String], saved: Bool = false, status: HTTPResponse.Status = .ok) async throws -> Response {
         let collections = try await admin(CollectionList.self, .GET, Self.adminPath("collections"), member, visit).collections
         let base = base(member)
@@ -301,7 +302,16 @@ struct StorePages: Sendable {
             publishURL: product.flatMap { $0.status == "published" ? nil : "\(productURL!)/publish" },
             unpublishURL: product.flatMap { $0.status == "published" ? "\(productURL!)/unpublish" : nil },
             storefrontURL: product.flatMap { $0.status == "published" ? member.membership.store.url + "products/" + $0.handle : nil },
-            deleteURL: productURL.map { "\($0)/delete" }, saved: saved)
+            deleteURL: productURL.map { "\($0)/delete" },
+            pictures: product.map { product in
+                product.media.enumerated().map { index, picture in
+                    ProductFormPage.PictureRow(
+                        thumbnailURL: "\(base)/media/" + (picture.media.url(atLeast: 320).split(separator: "/").last.map(String.init) ?? ""),
+                        alt: picture.alt, removeURL: "\(productURL!)/pictures/\(picture.media.id)/remove",
+                        firstURL: index == 0 ? nil : "\(productURL!)/pictures/\(picture.media.id)/first")
+                }
+            } ?? [],
+            pictureURL: productURL.map { "\($0)/pictures" }, pictureError: errors["pictures"], saved: saved)
         return try dashboard.page("dashboard/product", page, visit: visit, status: status)
     }
 
@@ -442,8 +452,7 @@ struct StorePages: Sendable {
     @Sendable func settings(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let visit = dashboard.visit(request, context)
         guard let member = try await dashboard.member(visit, may: .settings) else { return dashboard.redirectToLogin(visit) }
-        let settings = try await admin(Single<SettingsWire>.self, .GET, Self.adminPath("settings"), member, visit).value
-        return try settingsPage(member, visit: visit, values: SettingsDraft(settings), errors: [:], saved: request.uri.queryParameters.get("done") == "saved")
+        return try await settingsPage(member, visit: visit, values: nil, errors: [:], saved: request.uri.queryParameters.get("done") == "saved")
     }
 
     /// One request: every field is saved, or (a refusal naming its field) none.
@@ -457,23 +466,31 @@ struct StorePages: Sendable {
             _ = try await admin(Single<SettingsWire>.self, .PUT, Self.adminPath("settings"), member, visit, body: values.request)
             return Dashboard.redirect("\(base(member))/settings?done=saved")
         } catch let error as LumoraError where error.isFormRefusal {
-            return try settingsPage(member, visit: visit, values: values, errors: [SettingsDraft.field(for: error): error.message], saved: false,
-                                    status: .unprocessableContent)
+            return try await settingsPage(member, visit: visit, values: values, errors: [SettingsDraft.field(for: error): error.message], saved: false,
+                                          status: .unprocessableContent)
         }
     }
 
-    private func settingsPage(_ member: Dashboard.Member, visit: Dashboard.Visit, values: SettingsDraft, errors: [String: String], saved: Bool,
-                              status: HTTPResponse.Status = .ok) throws -> Response {
+    /// The settings form, with `values` as the merchant sent them (else as saved), the logo and
+    /// how much of the store's image quota is in use.
+    func settingsPage(_ member: Dashboard.Member, visit: Dashboard.Visit, values: SettingsDraft?, errors: [String: String], saved: Bool,
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        let settings = try await admin(Single<SettingsWire>.self, .GET, Self.adminPath("settings"), member, visit).value
+        let values = values ?? SettingsDraft(settings)
+        let usage = try await admin(MediaLibraryWire.self, .GET, Self.adminPath("media").query("limit", 1), member, visit).usage
         var codes = SettingsDraft.currencies
         if !codes.contains(values.currency) { codes.insert(values.currency, at: 0) }
         let page = SettingsPage(
             chrome: dashboard.chrome(member, visit: visit, area: "Settings", notice: errors["form"]), action: "\(base(member))/settings",
             name: FieldView(values.name, error: errors["name"]), description: FieldView(values.description, error: errors["description"]),
-            logoURL: FieldView(values.logoURL, error: errors["logo_url"]),
+            logoURL: values.logoURL.map { FieldView($0, error: errors["logo_url"]) },
             primaryColor: FieldView(values.primaryColor, error: errors["primary_color"]),
             accentColor: FieldView(values.accentColor, error: errors["accent_color"]),
             currency: FieldView(values.currency, error: errors["currency"]),
-            currencies: codes.map { .init(code: $0, selected: $0 == values.currency) }, saved: saved)
+            currencies: codes.map { .init(code: $0, selected: $0 == values.currency) },
+            logoThumbnailURL: settings.logo.map { "\(base(member))/media/" + ($0.url(atLeast: 320).split(separator: "/").last.map(String.init) ?? "") },
+            logoAction: "\(base(member))/settings/logo", logoError: errors["logo"],
+            mediaUsage: "\(ByteCount.text(usage.usedBytes)) of \(ByteCount.text(usage.quotaBytes))", saved: saved)
         return try dashboard.page("dashboard/settings", page, visit: visit, status: status)
     }
 }

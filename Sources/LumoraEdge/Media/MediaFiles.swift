@@ -16,11 +16,16 @@ struct MediaFiles: Sendable {
     static let pathPrefix = "/media/"
 
     func respond(to request: Request, store route: StoreRoute) async throws -> Response {
+        try await respond(to: request, name: request.uri.path.dropFirst(Self.pathPrefix.count), store: route)
+    }
+
+    /// `name` is the file's name from the visitor's URL (`<hash>-<width>.<ext>`), checked here.
+    func respond(to request: Request, name: Substring, store route: StoreRoute) async throws -> Response {
         guard request.method == .get || request.method == .head else {
             return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: "media files are read with GET or HEAD\n")))
         }
-        guard let file = MediaFile(name: request.uri.path.dropFirst(Self.pathPrefix.count)),
+        guard let file = MediaFile(name: name),
               let bytes = try await bytes(of: MediaKey(store: route.slug, file: file)) else {
             return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: "no such image\n")))

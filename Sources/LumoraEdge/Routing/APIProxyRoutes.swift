@@ -89,7 +89,8 @@ struct APIProxyRoutes: Sendable {
         }
         guard let target = Self.cellTarget(area: area, rest: rest, query: request.uri.query) else { throw Self.invalidTarget }
         let reply = try await cells.send(HTTPMethod(rawValue: request.method.rawValue), target, store: store, visitor: context.visitor,
-                                         body: body, headers: Self.forwardedHeaders(request.headers), eventLoop: context.eventLoop)
+                                         body: body, headers: Self.forwardedHeaders(request.headers), timeout: CellDeadlines.forPath(target.path),
+                                         eventLoop: context.eventLoop)
         return Response(status: HTTPResponse.Status(code: Int(reply.status.code)), headers: Self.responseFields(of: reply),
                         body: .init(byteBuffer: reply.body))
     }

@@ -18,7 +18,6 @@ final class FastPath: Sendable {
     let forwarder: CellForwarder
     let pageCache: StoreResponseCache
     let csrf: CSRFTokens
-    let timeout: TimeAmount = .seconds(10)
     let bodyLimits: BodyLimits
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>]
@@ -156,7 +155,7 @@ final class FastPath: Sendable {
         do {
             let (endpoint, request) = try cells.prepare(plan.method, plan.cellTarget, store: store, visitor: plan.visitor, body: body,
                                                         headers: plan.headers, signatures: signatures[ObjectIdentifier(loop)]?.value)
-            forwarder.execute(request, endpoint: endpoint, on: loop, timeout: timeout) { completion($0, endpoint) }
+            forwarder.execute(request, endpoint: endpoint, on: loop, timeout: CellDeadlines.forPath(plan.cellTarget.path)) { completion($0, endpoint) }
         } catch {
             completion(.failure(error), nil)
         }
