@@ -50,6 +50,7 @@ PRODUCT = {
     "title": "Trail Runner",
     "handle": "trail-runner",
     "description": "Light and fast.",
+    "photo_alt": "A blue trail running shoe, side view",
     "variants": [
         {"title": "Size 42", "sku": "TR-42", "price": "89.00", "stocked": "5"},
         {"title": "Size 43", "sku": "TR-43", "price": "92.00", "stocked": "3"},
@@ -291,6 +292,7 @@ class DashboardCheck:
     def run(self):
         self.sign_up()
         self.add_product()
+        self.add_photo()
         self.list_products()
         self.buy_in_the_storefront()
         self.fulfil_the_order()
@@ -386,6 +388,32 @@ class DashboardCheck:
                 f"{', '.join(v['title'] for v in PRODUCT['variants'])}; handle '{PRODUCT['handle']}' made by the dashboard")
         self.screenshot("product-saved")
 
+    def add_photo(self):
+        """The merchant picks a photo on the product page, as from their own computer."""
+        self.step = "product-picture"
+        product_page = self.path()
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form[action$='/pictures']")),
+                          "the product page's picture upload form")
+        chooser = form.find_element(By.CSS_SELECTOR, "input[type=file][name=file]")
+        chooser.send_keys(os.path.abspath(self.arguments.photo))
+        self.fill(form, "alt", PRODUCT["photo_alt"])
+        self.submit(form, self.button(form, "Upload picture"), "the picture upload form")
+        problem = self.error_page()
+        if problem:
+            self.fail(f"uploading the picture showed an error page: {problem}")
+        if self.path() != product_page or "Saved." not in self.main_text():
+            self.fail(f"after 'Upload picture' the browser is at {self.path()}: {' / '.join(self.notices()) or self.main_text()[:300]}")
+
+        def picture_loaded(driver):
+            return driver.execute_script(
+                "const i = document.querySelector('ul.pictures img');"
+                "return i && i.complete && i.naturalWidth > 0 ? i.alt : null;")
+        alt = self.until(picture_loaded, "the uploaded picture to show on the product page")
+        if alt != PRODUCT["photo_alt"]:
+            self.fail(f"the product page's picture has the alt text {alt!r}, not {PRODUCT['photo_alt']!r}")
+        self.ok(f"picture uploaded and shown on the product page (alt {alt!r})")
+        self.screenshot("product-picture")
+
     def list_products(self):
         self.step = "products"
         self.open(f"{self.dashboard}{self.store_base}/products")
@@ -415,6 +443,24 @@ class DashboardCheck:
             if size not in form.text:
                 self.fail(f"the add-to-cart form does not offer '{size}'")
         self.ok(f"storefront {url} shows '{PRODUCT['title']}' with {', '.join(sizes)}")
+
+        def photo_shown(driver):
+            return driver.execute_script(
+                "const i = document.querySelector('.gallery picture img');"
+                "if (!i || !i.complete || i.naturalWidth === 0) return null;"
+                "const webp = document.querySelector('.gallery picture source[type=\"image/webp\"]');"
+                "return {alt: i.alt, srcset: i.getAttribute('srcset') || '', webp: webp ? webp.getAttribute('srcset') : '',"
+                " current: i.currentSrc, lazy: i.loading, sizes: i.getAttribute('sizes') || ''};")
+        shown = self.until(photo_shown, "the product's photo to load on the storefront")
+        if shown["alt"] != PRODUCT["photo_alt"]:
+            self.fail(f"the storefront's photo has the alt text {shown['alt']!r}")
+        widths = re.findall(r" (\d+)w", shown["srcset"])
+        if len(widths) < 3 or not shown["webp"] or not shown["sizes"] or shown["lazy"] != "lazy":
+            self.fail(f"the storefront's photo is not responsive: srcset {shown['srcset']!r}, webp {shown['webp']!r}, "
+                      f"sizes {shown['sizes']!r}, loading {shown['lazy']!r}")
+        if "/media/" not in shown["current"]:
+            self.fail(f"the browser showed {shown['current']!r}, not one of the store's media files")
+        self.ok(f"storefront photo loaded from {urlparse(shown['current']).path} (srcset widths {', '.join(widths)})")
         self.screenshot("storefront-product")
 
         self.step = "storefront-cart"
@@ -692,6 +738,7 @@ def main():
     parser.add_argument("--staff-password", required=True, help="the staff member's password (8 characters or more)")
     parser.add_argument("--screenshots", required=True, help="directory for dashboard-<step>.png")
     parser.add_argument("--mail-dir", required=True, help="directory where the harness writes <recipient e-mail>.link per mail")
+    parser.add_argument("--photo", required=True, help="a JPEG the merchant uploads as the product's picture")
     arguments = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr in order in a pipe
 

@@ -63,7 +63,7 @@ struct CellCommand: AsyncParsableCommand {
             databaseConnections: databaseConnections,
             version: LumoraVersion.running,
             cacheLifetime: .seconds(cacheSeconds),
-            mediaStore: media.store(dataDirectory: options.dataDirectoryURL))
+            mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
         if lifeline { Lifeline.watchStandardInput() }
         do {
             try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)),

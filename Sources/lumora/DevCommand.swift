@@ -60,14 +60,14 @@ struct DevCommand: AsyncParsableCommand {
                     // The edge runs in this process and reaches the manager over loopback.
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
-                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: media.store(dataDirectory: folder)),
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: try media.store(dataDirectory: folder)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
                 domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger,
                 onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))
             let edge = try await LumoraEdge.buildApplication(
                 configuration: EdgeConfiguration(port: edgePort, rootDomain: rootDomain, database: database.edgeURL, signingSecret: secret,
                                                  managerURL: "http://127.0.0.1:\(managerPort)", accountsToken: AccountsToken.derived(fromSigningSecret: secret),
-                                                 mediaStore: media.store(dataDirectory: folder)),
+                                                 mediaStore: try media.store(dataDirectory: folder)),
                 logger: logger)
             let welcome = Welcome(
                 folder: folder, database: database, managerURL: "http://127.0.0.1:\(managerPort)", edgePort: edgePort,

@@ -46,7 +46,7 @@ struct EdgeCommand: AsyncParsableCommand {
             sharedCellURL: sharedCell ?? environment["LUMORA_SHARED_CELL_URL"], trustedProxies: ranges,
             managerURL: managerURL ?? environment["LUMORA_MANAGER_URL"], accountsToken: AccountsToken.derived(fromSigningSecret: secret),
             version: LumoraVersion.running, pageCacheLifetime: .seconds(pageCacheSeconds),
-            mediaStore: media.store(dataDirectory: options.dataDirectoryURL))
+            mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
         do {
             try await RoleRunner.run(try await buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)), logger: logger)
         } catch {

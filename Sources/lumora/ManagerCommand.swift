@@ -33,7 +33,7 @@ struct ManagerCommand: AsyncParsableCommand {
                 rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
                 storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort,
                 trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
-                accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: media.store(dataDirectory: options.dataDirectoryURL))
+                accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
             let runtime = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"),
                 environment: media.cellEnvironment(dataDirectory: options.dataDirectoryURL))

@@ -1,6 +1,8 @@
 import Foundation
 import LumoraDatabase
+import LumoraMedia
 import LumoraTestSupport
+import NIOCore
 import Testing
 
 /// The dashboard in a real browser (headless Chromium, `scripts/dashboard_check.py`): a
@@ -9,7 +11,7 @@ import Testing
 /// invites a staff member, who can work on orders but cannot open Staff. A screenshot of every
 /// page goes to `.build/dashboard-screenshots` (docs/DASHBOARD.md shows them).
 @Suite struct DashboardBrowserTests {
-    static let steps = ["landing", "overview", "product-saved", "products", "storefront-product", "storefront-confirmation", "order",
+    static let steps = ["landing", "overview", "product-saved", "product-picture", "products", "storefront-product", "storefront-confirmation", "order",
                         "order-fulfilled", "product-new", "orders", "collections", "settings", "domains", "tokens", "staff", "overview-after",
                         "password", "staff-invited", "login", "staff-overview", "staff-forbidden"]
 
@@ -22,6 +24,10 @@ import Testing
         try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: mail) }
 
+        // The merchant's photo, as a file on their computer.
+        let photo = mail.appendingPathComponent("trail-runner.jpg")
+        try Data(buffer: try await TestImages.make(.jpeg, width: 1800, height: 1200, seed: 11, grainy: true)).write(to: photo)
+
         try await DashboardHarness.run(mailFolder: mail) { platform in
             let script = BrowserSupport.repositoryRoot.appendingPathComponent("scripts/dashboard_check.py").path
             let (status, output) = try await ChildProcess.run([
@@ -29,7 +35,7 @@ import Testing
                 "--edge-port", String(platform.edgePort), "--root-domain", DashboardHarness.rootDomain, "--store", "shoes",
                 "--owner-email", "owner@shoes.test", "--password", "correct horse battery",
                 "--staff-email", "clerk@shoes.test", "--staff-password", "clerk password",
-                "--screenshots", screenshots.path, "--mail-dir", mail.path,
+                "--screenshots", screenshots.path, "--mail-dir", mail.path, "--photo", photo.path,
             ])
             try? output.write(to: screenshots.appendingPathComponent("dashboard_check.log"), atomically: true, encoding: .utf8)
             try #require(status == 0, "dashboard_check.py exited with \(status):\n\(output)")

@@ -316,6 +316,8 @@ public final class CloudRunCellRuntime: CellRuntime {
             .init(name: "LUMORA_VERSION", value: spec.version.name),
             .init(name: "LUMORA_CELL_ID", value: spec.id),
         ]
+        // Cells write store media where the edges read them.
+        if let bucket = configuration.mediaBucket { env.append(.init(name: "LUMORA_MEDIA_BUCKET", value: bucket)) }
         switch configuration.edgeSecret {
         case .plain(let secret):
             env.append(.init(name: "LUMORA_EDGE_SECRET", value: secret))

@@ -34,6 +34,8 @@ public struct CloudRunConfiguration: Sendable {
     /// What the cells connect to (not necessarily what the manager uses: a private IP, a
     /// connection pooler).
     public var cellDatabaseURL: DatabaseURL
+    /// The Cloud Storage bucket of store media (`LUMORA_MEDIA_BUCKET`), passed on to the cells.
+    public var mediaBucket: String?
     public var edgeSecret: EdgeSecret
     public var dedicatedScaling: Scaling
     public var sharedScaling: Scaling
@@ -90,14 +92,7 @@ public struct CloudRunConfiguration: Sendable {
         }
         let project = try required("LUMORA_GCP_PROJECT", "the Google Cloud project that runs the cells")
         let region = try required("LUMORA_GCP_REGION", "the Cloud Run region of the cells (e.g. europe-west1)")
-        let credentials: GoogleAccessTokens.Source
-        if let token = value("LUMORA_GCP_TOKEN") {
-            credentials = .token(token)
-        } else if let path = value("GOOGLE_APPLICATION_CREDENTIALS") {
-            credentials = .serviceAccount(try ServiceAccountKey(contentsOf: path), tokenURI: value("LUMORA_GCP_TOKEN_URL"))
-        } else {
-            credentials = .metadataServer(baseURL: value("LUMORA_GCP_METADATA_URL") ?? GoogleAccessTokens.defaultMetadataURL)
-        }
+        let credentials = try GoogleAccessTokens.Source.fromEnvironment(env)
         guard let rawDatabase = value("LUMORA_CELL_DATABASE_URL") ?? value("DATABASE_URL") else {
             throw LumoraError.badRequest("configuration_missing",
                                          "LUMORA_CELL_DATABASE_URL is not set (nor DATABASE_URL): the database the cells connect to")
@@ -117,8 +112,10 @@ public struct CloudRunConfiguration: Sendable {
             throw LumoraError.badRequest("configuration_missing",
                                          "LUMORA_EDGE_SECRET_REF (a Secret Manager secret) or LUMORA_EDGE_SECRET is not set: the cells need the edge's signing secret")
         }
-        return CloudRunConfiguration(project: project, region: region, baseURL: value("LUMORA_CLOUDRUN_URL") ?? CloudRunClient.defaultBaseURL,
-                                     credentials: credentials, imageRepository: value("LUMORA_CELL_IMAGE"),
-                                     cellDatabaseURL: database, edgeSecret: secret)
+        var configuration = CloudRunConfiguration(project: project, region: region, baseURL: value("LUMORA_CLOUDRUN_URL") ?? CloudRunClient.defaultBaseURL,
+                                                  credentials: credentials, imageRepository: value("LUMORA_CELL_IMAGE"),
+                                                  cellDatabaseURL: database, edgeSecret: secret)
+        configuration.mediaBucket = value("LUMORA_MEDIA_BUCKET")
+        return configuration
     }
 }

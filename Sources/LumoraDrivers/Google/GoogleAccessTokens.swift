@@ -136,3 +136,20 @@ extension GoogleAccessTokens.Source {
         }
     }
 }
+
+extension GoogleAccessTokens.Source {
+    /// Where a process's Google credentials come from: `LUMORA_GCP_TOKEN`, else the key file
+    /// `GOOGLE_APPLICATION_CREDENTIALS` (with an optional `LUMORA_GCP_TOKEN_URL`), else the
+    /// metadata server of the machine (`LUMORA_GCP_METADATA_URL` overrides its address).
+    public static func fromEnvironment(_ env: [String: String]) throws -> GoogleAccessTokens.Source {
+        func value(_ name: String) -> String? {
+            guard let text = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            return text
+        }
+        if let token = value("LUMORA_GCP_TOKEN") { return .token(token) }
+        if let path = value("GOOGLE_APPLICATION_CREDENTIALS") {
+            return .serviceAccount(try ServiceAccountKey(contentsOf: path), tokenURI: value("LUMORA_GCP_TOKEN_URL"))
+        }
+        return .metadataServer(baseURL: value("LUMORA_GCP_METADATA_URL") ?? GoogleAccessTokens.defaultMetadataURL)
+    }
+}

@@ -10,7 +10,11 @@ enum DemoPhotos {
         }
         let backdrop = ["#f5f0e8", "#eef2f3", "#f3eee9", "#eceff4", "#f6f1f1"][next(5)]
         let tilt = next(11) - 5
-        let body = shape(for: title.lowercased(), primary: primary, accent: accent, next: next)
+        // The store's colours, or another tone of the range: products of one kind differ.
+        let tones = [primary, accent, "#475569", "#b45309", "#0f766e", "#9f1239", "#1d4ed8", "#a16207"]
+        let main = tones[next(tones.count)]
+        let trim = tones.filter { $0 != main }[next(tones.count - 1)]
+        let body = shape(for: title.lowercased(), primary: main, accent: trim, next: next)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="1200" height="1200" viewBox="0 0 1200 1200">
             <defs>
@@ -33,9 +37,11 @@ enum DemoPhotos {
         func has(_ words: String...) -> Bool { words.contains { title.contains($0) } }
         let lit = ##"fill="url(#lit)""##
         if has("rose", "tulip", "peony", "lily", "daisy", "sunflower", "bouquet", "orchid", "bunch") {
+            let bloom = ["#dc2626", "#f59e0b", "#ec4899", "#a855f7", "#f97316", "#facc15", "#f43f5e"]
+            let first = bloom[next(bloom.count)], second = bloom[next(bloom.count)]
             let petals = (0..<(5 + next(4))).map { index -> String in
                 let x = 480 + next(240), y = 300 + next(200), r = 60 + next(40)
-                return ##"<circle cx="\##(x)" cy="\##(y)" r="\##(r)" fill="\##(index % 2 == 0 ? accent : primary)"/><circle cx="\##(x)" cy="\##(y)" r="\##(r / 3)" fill="#fde68a"/>"##
+                return ##"<circle cx="\##(x)" cy="\##(y)" r="\##(r)" fill="\##(index % 2 == 0 ? first : second)"/><circle cx="\##(x)" cy="\##(y)" r="\##(r / 3)" fill="#fde68a"/>"##
             }.joined()
             return ##"<path d="M600 900 L560 520 M600 900 L640 520 M600 900 L600 480" stroke="#3f6212" stroke-width="18"/>\##(petals)<path d="M470 760 L730 760 L680 940 L520 940 Z" fill="\##(primary)"/><path d="M470 760 L730 760 L680 940 L520 940 Z" \##(lit)/>"##
         }
