@@ -49,7 +49,6 @@ let package = Package(
                 "CLumoraImaging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -193,6 +192,7 @@ let package = Package(
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
+                "LumoraMedia",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -229,9 +229,10 @@ struct EdgeProcess: Sendable {
     let baseURL: String
     var pid: pid_t { process.pid }
 
-    static func start(binary: URL, database: DatabaseURL, secret: String, rootDomain: String, cell: String) async throws -> EdgeProcess {
+    static func start(binary: URL, database: DatabaseURL, secret: String, rootDomain: String, cell: String,
+                      extra: [String] = []) async throws -> EdgeProcess {
         let (process, port) = try await RoleProcess.start(
-            [binary.path, "edge", "--root-domain", rootDomain, "--shared-cell", cell, "--page-cache-seconds", String(EdgeBenchmark.cacheSeconds)],
+            [binary.path, "edge", "--root-domain", rootDomain, "--shared-cell", cell, "--page-cache-seconds", String(EdgeBenchmark.cacheSeconds)] + extra,
             environment: ["DATABASE_URL": database.string, "LUMORA_EDGE_SECRET": secret])
         let edge = EdgeProcess(process: process, baseURL: "http://127.0.0.1:\(port)")
         do {

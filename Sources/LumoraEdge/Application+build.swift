@@ -37,7 +37,8 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
     let cells = CellClient(http: http, forwarder: forwarder, signer: StoreRequestSigner(secret: configuration.signingSecret), table: table,
                            sharedCellURL: configuration.sharedCellURL, logger: logger)
 
-    let mediaFiles = MediaFiles(store: configuration.mediaStore, cache: MediaCache(budget: configuration.mediaCacheBytes))
+    let mediaCache = MediaCache(budget: configuration.mediaCacheBytes)
+    let mediaFiles = MediaFiles(store: configuration.mediaStore, cache: mediaCache)
     let router = Router(context: EdgeRequestContext.self)
     router.get("_platform/health") { _, _ in "ok" }
     // The dashboard and the landing page's signup talk to the manager's account API.
@@ -66,7 +67,8 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api,
                             media: mediaFiles),
         pages: pages, version: configuration.version, logger: logger)
-    let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf)
+    let fastPath = FastPath(configuration: configuration, table: table, cells: cells, forwarder: forwarder, pageCache: cache, csrf: csrf,
+                            media: mediaCache)
     let connections = ConnectionCounter(maximumPerAddress: configuration.maximumConnectionsPerAddress)
     var app = Application(
         responder: responder,

@@ -2,10 +2,11 @@ import Foundation
 import LumoraCore
 import NIOCore
 import NIOPosix
-import NIOFileSystem
 
 /// Media files in a folder of the data directory (`lumora dev`, single machines). A file is
 /// written to a temporary name and renamed into place, so a reader sees all of it or nothing.
+/// File I/O blocks, so it runs on NIO's blocking pool, off the event loops and Swift's
+/// cooperative threads.
 public struct LocalDiskMediaStore: MediaStore {
     public let root: URL
 
@@ -15,42 +16,42 @@ public struct LocalDiskMediaStore: MediaStore {
 
     public func put(_ key: MediaKey, bytes: ByteBuffer, contentType: String) async throws {
         let target = url(key)
-        let folder = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(key.file.name).\(UInt64.random(in: 0...UInt64.max)).part")
-        do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary.path), options: .newFile(replaceExisting: false)) { handle in
-                _ = try await handle.write(contentsOf: bytes.readableBytesView, toAbsoluteOffset: 0)
-            }
-            try await FileSystem.shared.moveItem(at: FilePath(temporary.path), to: FilePath(target.path))
-        } catch let error as FileSystemError where error.code == .fileAlreadyExists {
-            // The same name holds the same bytes: another writer got there first.
-            try? FileManager.default.removeItem(at: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        try await NIOThreadPool.singleton.runIfActive {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // `.atomic`: written beside the target, then renamed over it. The same name always
+            // holds the same bytes, so a writer that loses a race loses nothing.
+            try Data(bytes.readableBytesView).write(to: target, options: .atomic)
         }
     }
 
     public func get(_ key: MediaKey) async throws -> ByteBuffer? {
-        do {
-            return try await ByteBuffer(contentsOf: FilePath(url(key).path), maximumSizeAllowed: .mebibytes(64))
-        } catch let error as FileSystemError where error.code == .notFound {
-            return nil
+        let source = url(key)
+        return try await NIOThreadPool.singleton.runIfActive {
+            do {
+                return ByteBuffer(bytes: try Data(contentsOf: source))
+            } catch CocoaError.fileReadNoSuchFile, CocoaError.fileNoSuchFile {
+                return nil
+            }
         }
     }
 
     public func delete(_ key: MediaKey) async throws {
-        do {
-            try FileManager.default.removeItem(at: url(key))
-        } catch CocoaError.fileNoSuchFile {
+        let target = url(key)
+        try await NIOThreadPool.singleton.runIfActive {
+            do {
+                try FileManager.default.removeItem(at: target)
+            } catch CocoaError.fileNoSuchFile {
+            }
         }
     }
 
     public func deleteAll(of store: StoreSlug) async throws {
-        do {
-            try FileManager.default.removeItem(at: root.appendingPathComponent(MediaKey.prefix(of: store)))
-        } catch CocoaError.fileNoSuchFile {
+        let folder = root.appendingPathComponent(MediaKey.prefix(of: store))
+        try await NIOThreadPool.singleton.runIfActive {
+            do {
+                try FileManager.default.removeItem(at: folder)
+            } catch CocoaError.fileNoSuchFile {
+            }
         }
     }
 

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Release.self, Isolation.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -67,6 +67,23 @@ struct BenchCommand: AsyncParsableCommand {
             try await options.runBenchmark { database, binary, logger in
                 try await EdgeBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores, seconds: seconds,
                                         nginxWorkers: nginxWorkers, only: only, rounds: rounds, logger: logger).run()
+            }
+        }
+    }
+
+    struct Media: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A 12-megapixel upload until all sizes are made (p50/p99), and a hot image from the edge vs nginx (needs wrk and nginx).")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Uploads to time.") var uploads: Int = 20
+        @Option(help: "Seconds per measured serving run.") var seconds: Int = 15
+        @Option(name: .customLong("nginx-workers"), help: "nginx worker_processes.") var nginxWorkers: Int = 2
+        @Option(help: "ABBA rounds (edge, nginx, nginx, edge each).") var rounds: Int = 1
+
+        func run() async throws {
+            try await options.runBenchmark { database, binary, logger in
+                try await MediaBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, uploads: uploads,
+                                         seconds: seconds, nginxWorkers: nginxWorkers, rounds: rounds, logger: logger).run()
             }
         }
     }

@@ -116,7 +116,8 @@ extension DevCommandTests {
             let dev = try LumoraBinary.start(["dev", "--data-dir", folder.path, "--warm-pool", "3",
                                               "--edge-port", String(edgePort), "--manager-port", String(try FreePort.pick())],
                                              environment: ["DATABASE_URL": ""], output: output)
-            try await waitUntil(timeout: .seconds(120)) {
+            // The first run draws and uploads every demo product's photo.
+            try await waitUntil(timeout: .seconds(240)) {
                 (try? String(contentsOf: output, encoding: .utf8))?.components(separatedBy: "Press Ctrl-C").count == run + 1
             }
             let text = try String(contentsOf: output, encoding: .utf8).components(separatedBy: "Lumora is running").last ?? ""

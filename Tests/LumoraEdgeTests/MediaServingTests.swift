@@ -10,8 +10,11 @@ import Testing
 /// upload relayed to the cell on the store's host, the files served on that host only, with
 /// the caching, validation and range answers browsers and CDNs rely on.
 @Suite struct MediaServingTests {
-    @Test func anUploadIsServedOnItsStoresHostsOnly() async throws {
-        try await PlatformHarness.run { platform in
+    /// With the memory cache (repeats are answered by the fast path) and without (every answer
+    /// is read from the media store by the Hummingbird route): the same answers.
+    @Test(arguments: [64 << 20, 0])
+    func anUploadIsServedOnItsStoresHostsOnly(cacheBytes: Int) async throws {
+        try await PlatformHarness.run(configure: { $0.mediaCacheBytes = cacheBytes }) { platform in
             // A photo larger than the general body limit (256 KB): uploads have their own.
             let photo = try await TestImages.make(.jpeg, width: 2400, height: 1600, seed: 7, grainy: true)
             #expect(photo.readableBytes > 256 * 1024, "the test photo must be larger than the general limit; it is \(photo.readableBytes) bytes")
@@ -33,10 +36,16 @@ import Testing
             #expect(served.body == stored)
             #expect(try await fetch(webpPath, host: platform.host("acme"), on: platform).headers["content-type"].first == "image/webp")
 
-            // HEAD: the same headers, no body.
-            let head = try await fetch(path, host: platform.host("acme"), method: .HEAD, on: platform)
+            // HEAD: the same headers, no body. On a connection of its own: an in-process
+            // AsyncHTTPClient connection reused after a HEAD gets no answer to its next request
+            // (curl and raw sockets do; see the closing note of issue #15).
+            let head = try await fetch(path, host: platform.host("acme"), method: .HEAD, on: platform, client: HTTPClient(eventLoopGroupProvider: .singleton))
             #expect(head.status == 200 && head.body.readableBytes == 0)
             #expect(head.headers["content-length"].first == String(stored.readableBytes) && head.headers["etag"].first == etag)
+
+            // The next answer keeps its body (a HEAD answered by the fast path once made NIO's
+            // codec drop the following response's body).
+            #expect(try await fetch(path, host: platform.host("acme"), on: platform).body == stored)
 
             // Revalidation and ranges.
             let again = try await fetch(path, host: platform.host("acme"), headers: [("if-none-match", etag)], on: platform)
@@ -104,13 +113,15 @@ import Testing
     }
 
     func fetch(_ path: String, host: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: ByteBuffer? = nil,
-               on platform: PlatformHarness) async throws -> Fetched {
+               on platform: PlatformHarness, client: HTTPClient? = nil) async throws -> Fetched {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(platform.edgePort)\(path)")
         request.method = method
         request.headers.replaceOrAdd(name: "Host", value: host)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let response = try await platform.http.execute(request, timeout: patientRequestDeadline)
-        return Fetched(status: Int(response.status.code), headers: response.headers, body: try await response.body.collect(upTo: 16 << 20))
+        let response = try await (client ?? platform.http).execute(request, timeout: patientRequestDeadline)
+        let fetched = Fetched(status: Int(response.status.code), headers: response.headers, body: try await response.body.collect(upTo: 16 << 20))
+        if let client { try await client.shutdown() }
+        return fetched
     }
 }

@@ -1,6 +1,7 @@
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraMedia
 import NIOCore
 import NIOHTTP1
 
@@ -19,6 +20,8 @@ final class FastPath: Sendable {
     let pageCache: StoreResponseCache
     let csrf: CSRFTokens
     let bodyLimits: BodyLimits
+    /// Media files served lately (misses go to Hummingbird, which reads and keeps them).
+    let media: MediaCache
     /// One signature cache per event loop of the forwarder's group, used only on its loop.
     private let signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>]
     /// What every relayed response carries, serialised once: the server's name and what
@@ -26,7 +29,7 @@ final class FastPath: Sendable {
     private let fixedHeaders: (html: String, other: String)
 
     init(configuration: EdgeConfiguration, table: StoreRoutingTable, cells: CellClient, forwarder: CellForwarder,
-         pageCache: StoreResponseCache, csrf: CSRFTokens) {
+         pageCache: StoreResponseCache, csrf: CSRFTokens, media: MediaCache) {
         self.configuration = configuration
         self.table = table
         self.cells = cells
@@ -34,6 +37,7 @@ final class FastPath: Sendable {
         self.pageCache = pageCache
         self.csrf = csrf
         self.bodyLimits = configuration.bodyLimits
+        self.media = media
         var signatures: [ObjectIdentifier: NIOLoopBoundBox<SignatureCache>] = [:]
         for loop in forwarder.group.makeIterator() { signatures[ObjectIdentifier(loop)] = .makeBoxSendingValue(SignatureCache(), eventLoop: loop) }
         self.signatures = signatures
@@ -123,6 +127,28 @@ final class FastPath: Sendable {
         var serialised = Self.statusLine(.ok, capacity: 512 + fixedHeaders.html.utf8.count)
         for field in personal.headers { Self.write(field.name.canonicalName, field.value, to: &serialised) }
         return (finish(serialised, contentType: "text/html", body: personal.body), personal.body)
+    }
+
+    /// A store's media file from memory, answered as `MediaFiles` answers it (`MediaAnswer`);
+    /// nil unless it is a GET of `/media/…` on a store's host whose file is in the cache.
+    /// HEAD goes to Hummingbird: NIO's HTTP codec, which saw the request, remembers a HEAD and
+    /// drops the body of the next response it encodes, which would then be someone else's.
+    func cachedMedia(_ head: HTTPRequestHead, peer: Peer) -> (head: ByteBuffer, body: ByteBuffer)? {
+        guard head.method == .GET, head.uri.utf8.starts(with: MediaFiles.pathPrefix.utf8) else { return nil }
+        let (path, _) = Self.split(head.uri)
+        guard let file = MediaFile(name: path.dropFirst(MediaFiles.pathPrefix.count)),
+              case .store(let store, _) = site(head, trusted: peer.trusted).site,
+              let bytes = media.get(MediaKey(store: store.slug, file: file)) else { return nil }
+        let answer = MediaAnswer.decide(file: file, length: bytes.readableBytes, ifNoneMatch: head.headers.first(name: "if-none-match"),
+                                        range: head.headers.first(name: "range"), ifRange: head.headers.first(name: "if-range"))
+        var serialised = Self.statusLine(HTTPResponseStatus(statusCode: answer.status.rawValue), capacity: 384 + fixedHeaders.other.utf8.count)
+        for (name, value) in answer.headers { Self.write(name, value, to: &serialised) }
+        if answer.status != .notModified { Self.write("content-length", String(answer.body.count), to: &serialised) }
+        serialised.writeString(fixedHeaders.other)
+        serialised.writeStaticString("\r\n")
+        let sendsBody = answer.status == .ok || answer.status == .partialContent
+        let body = sendsBody ? bytes.getSlice(at: bytes.readerIndex + answer.body.lowerBound, length: answer.body.count) ?? ByteBuffer() : ByteBuffer()
+        return (serialised, body)
     }
 
     /// The host the visitor asked for (`SiteResponder`'s rules) and what it names.

@@ -145,6 +145,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             } else if owedByHummingbird == 0, let page = fastPath.cachedPage(head, peer: peer(context)) {
                 reading = .answered(page, closeAfter: !head.isKeepAlive)
+            } else if owedByHummingbird == 0, let file = fastPath.cachedMedia(head, peer: peer(context)) {
+                reading = .answered(file, closeAfter: !head.isKeepAlive)
             } else {
                 passOn(part, context: context)
                 owedByHummingbird += 1

@@ -16,18 +16,16 @@ enum DemoPhotos {
         let trim = tones.filter { $0 != main }[next(tones.count - 1)]
         let body = shape(for: title.lowercased(), primary: main, accent: trim, next: next)
         return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="1200" height="1200" viewBox="0 0 1200 1200">
+            <svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000" viewBox="0 0 1200 1200">
             <defs>
             <radialGradient id="room" cx="35%" cy="25%" r="90%"><stop offset="0" stop-color="#ffffff"/><stop offset="1" stop-color="\(backdrop)"/></radialGradient>
             <radialGradient id="shadow" cx="50%" cy="50%" r="50%"><stop offset="0" stop-color="#000" stop-opacity=".35"/><stop offset="1" stop-color="#000" stop-opacity="0"/></radialGradient>
             <linearGradient id="lit" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#fff" stop-opacity=".45"/><stop offset=".5" stop-color="#fff" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity=".3"/></linearGradient>
-            <filter id="grain"><feTurbulence type="fractalNoise" baseFrequency=".8" numOctaves="2" seed="\(next(1000))"/><feColorMatrix values="0 0 0 0 0  0 0 0 0 0  0 0 0 0 0  0 0 0 .05 0"/></filter>
             </defs>
             <rect width="1200" height="1200" fill="url(#room)"/>
             <rect y="860" width="1200" height="340" fill="#000" fill-opacity=".04"/>
             <ellipse cx="600" cy="960" rx="330" ry="56" fill="url(#shadow)"/>
             <g transform="rotate(\(tilt) 600 640)">\(body)</g>
-            <rect width="1200" height="1200" filter="url(#grain)"/>
             </svg>
             """
     }

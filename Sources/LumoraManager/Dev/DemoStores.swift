@@ -216,6 +216,17 @@ public struct DemoStores: Sendable {
             _ = try await call(edgeURL + "/api/admin/collections", method: .POST, bearer: token, host: host,
                                body: CreateCollectionRequest(title: title, handle: Handle.suggested(from: title)))
         }
+        // Each product's photo, drawn and uploaded as a merchant's would be; two at a time
+        // (drawing takes a core), before the products are made in order.
+        let photos = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var ids: [Int: String] = [:]
+            for (index, product) in store.products.enumerated() {
+                if index >= 2, let (done, id) = try await group.next() { ids[done] = id }
+                group.addTask { (index, try await uploadPhoto(of: product, store: store, token: token, host: host)) }
+            }
+            for try await (done, id) in group { ids[done] = id }
+            return ids
+        }
         for (index, product) in store.products.enumerated() {
             let handle = Handle.suggested(from: product.title)
             let sku = "\(store.slug)-\(index + 1)".uppercased()
@@ -226,16 +237,20 @@ public struct DemoStores: Sendable {
                                      price: Money(amount: Int64(product.price + (product.options.isEmpty ? 0 : position * product.price / 10)), currency: .usd),
                                      stocked: Int64(product.stock))
             }
-            // A photo of its own, uploaded as a merchant's would be.
-            let photo = try await SVGRenderer.render(DemoPhotos.svg(title: product.title, primary: store.primaryColor, accent: store.accentColor), as: .jpeg)
-            let uploaded = try await call(edgeURL + "/api/admin/media", method: .POST, bearer: token, host: host, encoded: Data(buffer: photo),
-                                          contentType: ImageFormat.jpeg.contentType)
-            guard let mediaID = (uploaded["media"] as? [String: Any])?["id"] as? String else { throw DemoError("the upload of \(handle)'s photo named no media") }
             _ = try await call(edgeURL + "/api/admin/products", method: .POST, bearer: token, host: host, body: CreateProductRequest(
                 title: product.title, handle: handle, description: product.description, status: "published",
                 collection: Handle.suggested(from: store.collections[product.collection % store.collections.count]),
-                media: [MediaAttachment(id: mediaID, alt: product.title)], variants: variants))
+                media: photos[index].map { [MediaAttachment(id: $0, alt: product.title)] }, variants: variants))
         }
+    }
+
+    /// The media id of the product's photo, uploaded through the admin API.
+    private func uploadPhoto(of product: Product, store: Store, token: String, host: String) async throws -> String {
+        let photo = try await SVGRenderer.render(DemoPhotos.svg(title: product.title, primary: store.primaryColor, accent: store.accentColor), as: .jpeg)
+        let uploaded = try await call(edgeURL + "/api/admin/media", method: .POST, bearer: token, host: host, encoded: Data(buffer: photo),
+                                      contentType: ImageFormat.jpeg.contentType)
+        guard let id = (uploaded["media"] as? [String: Any])?["id"] as? String else { throw DemoError("the upload of \(product.title)'s photo named no media") }
+        return id
     }
 
     private func call(_ url: String, method: HTTPMethod, bearer: String?, host: String?, json: [String: Any]?) async throws -> [String: Any] {
