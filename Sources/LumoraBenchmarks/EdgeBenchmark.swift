@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import LumoraCore
 import LumoraDatabase
@@ -371,8 +374,16 @@ struct NginxProcess: Sendable {
             """
     }
 
+    func terminate() async { await NginxGroup.terminate(process) }
+
+    /// For `defer`: gone even when the benchmark throws.
+    func stop() { NginxGroup.kill(process) }
+}
+
+/// An nginx master and its workers, one process group.
+enum NginxGroup {
     /// Fast shutdown (the master stops its workers), then anything left in the group is killed.
-    func terminate() async {
+    static func terminate(_ process: ChildProcess) async {
         process.signal(SIGTERM)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await process.waitForExit() }
@@ -380,13 +391,12 @@ struct NginxProcess: Sendable {
             await group.next()
             group.cancelAll()
         }
-        stop()  // whatever is left of the group
+        kill(process)  // whatever is left of the group
     }
 
-    /// For `defer`: the master and its workers (one process group) are gone even when the
-    /// benchmark throws — killing only the master would leave the workers listening.
-    func stop() {
-        kill(-process.pid, SIGKILL)
+    /// The whole group: killing only the master would leave the workers listening.
+    static func kill(_ process: ChildProcess) {
+        _ = Glibc.kill(-process.pid, SIGKILL)
     }
 }
 

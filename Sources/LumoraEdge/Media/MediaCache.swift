@@ -9,6 +9,8 @@ final class MediaCache: Sendable {
     private struct Entry {
         let bytes: ByteBuffer
         var lastUse: UInt64
+        /// The fast path's serialised head of a plain 200 for this file, made once.
+        var okHead: ByteBuffer?
     }
 
     private struct State {
@@ -27,13 +29,22 @@ final class MediaCache: Sendable {
     }
 
     func get(_ key: MediaKey) -> ByteBuffer? {
+        lookup(key)?.bytes
+    }
+
+    /// The file and, once the fast path has kept one, its serialised 200 head.
+    func lookup(_ key: MediaKey) -> (bytes: ByteBuffer, okHead: ByteBuffer?)? {
         state.withLock { state in
             guard var entry = state.entries[key] else { return nil }
             state.tick += 1
             entry.lastUse = state.tick
             state.entries[key] = entry
-            return entry.bytes
+            return (entry.bytes, entry.okHead)
         }
+    }
+
+    func keepOKHead(_ key: MediaKey, _ head: ByteBuffer) {
+        state.withLock { state in state.entries[key]?.okHead = head }
     }
 
     func put(_ key: MediaKey, _ bytes: ByteBuffer) {
@@ -41,7 +52,7 @@ final class MediaCache: Sendable {
         state.withLock { state in
             guard state.entries[key] == nil else { return }
             state.tick += 1
-            state.entries[key] = Entry(bytes: bytes, lastUse: state.tick)
+            state.entries[key] = Entry(bytes: bytes, lastUse: state.tick, okHead: nil)
             state.size += bytes.readableBytes
             // Evict the oldest eighth at a time: one sort per many insertions, not per insertion.
             while state.size > budget {

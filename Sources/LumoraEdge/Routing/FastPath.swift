@@ -137,15 +137,20 @@ final class FastPath: Sendable {
         guard head.method == .GET, head.uri.utf8.starts(with: MediaFiles.pathPrefix.utf8) else { return nil }
         let (path, _) = Self.split(head.uri)
         guard let file = MediaFile(name: path.dropFirst(MediaFiles.pathPrefix.count)),
-              case .store(let store, _) = site(head, trusted: peer.trusted).site,
-              let bytes = media.get(MediaKey(store: store.slug, file: file)) else { return nil }
-        let answer = MediaAnswer.decide(file: file, length: bytes.readableBytes, ifNoneMatch: head.headers.first(name: "if-none-match"),
-                                        range: head.headers.first(name: "range"), ifRange: head.headers.first(name: "if-range"))
+              case .store(let store, _) = site(head, trusted: peer.trusted).site else { return nil }
+        let key = MediaKey(store: store.slug, file: file)
+        guard let (bytes, okHead) = media.lookup(key) else { return nil }
+        let ifNoneMatch = head.headers.first(name: "if-none-match"), range = head.headers.first(name: "range")
+        // The common request (no validator, no range) gets the head serialised the first time.
+        if ifNoneMatch == nil, range == nil, let okHead { return (okHead, bytes) }
+        let answer = MediaAnswer.decide(file: file, length: bytes.readableBytes, ifNoneMatch: ifNoneMatch,
+                                        range: range, ifRange: head.headers.first(name: "if-range"))
         var serialised = Self.statusLine(HTTPResponseStatus(statusCode: answer.status.rawValue), capacity: 384 + fixedHeaders.other.utf8.count)
         for (name, value) in answer.headers { Self.write(name, value, to: &serialised) }
         if answer.status != .notModified { Self.write("content-length", String(answer.body.count), to: &serialised) }
         serialised.writeString(fixedHeaders.other)
         serialised.writeStaticString("\r\n")
+        if ifNoneMatch == nil, range == nil { media.keepOKHead(key, serialised) }
         let sendsBody = answer.status == .ok || answer.status == .partialContent
         let body = sendsBody ? bytes.getSlice(at: bytes.readerIndex + answer.body.lowerBound, length: answer.body.count) ?? ByteBuffer() : ByteBuffer()
         return (serialised, body)
