@@ -39,7 +39,8 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
 
     let mediaCache = MediaCache(budget: configuration.mediaCacheBytes)
     let mediaFiles = MediaFiles(store: configuration.mediaStore, cache: mediaCache)
-    let router = Router(context: EdgeRequestContext.self)
+    // HEAD of every page (link checkers, crawlers): the GET route, answered without its body.
+    let router = Router(context: EdgeRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.get("_platform/health") { _, _ in "ok" }
     // The dashboard and the landing page's signup talk to the manager's account API.
     let accounts = configuration.managerURL.flatMap { url in
@@ -102,7 +103,8 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
                                                pages: pages, logger: logger)
         }
         EdgeHeaders.stamp(&response.headers, version: version)
-        return response
+        // A HEAD is answered with the headers alone, whoever answered it (error pages too).
+        return request.method == .head ? response.createHeadResponse() : response
     }
 }
 

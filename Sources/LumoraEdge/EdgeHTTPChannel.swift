@@ -36,13 +36,18 @@ struct EdgeHTTPChannel: HTTPChannelHandler {
             try pipeline.addHandler(deadlines)
             let writer = SerialisedResponseWriter()
             try pipeline.addHandler(writer)
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // Hummingbird and the fast path answer in order
-                withErrorHandling: false,  // Hummingbird answers parse errors
-                withOutboundHeaderValidation: false,  // HTTP types validate
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: .init()
-            )
+            // NIO's codec, added by hand rather than by `configureHTTPServerPipeline`: since
+            // swift-nio 2.101 that pairs the decoder with the encoder, which then matches each
+            // response to the oldest request it decoded and drops the body of a response to a
+            // HEAD. The fast path answers requests without the encoder, so the pairing matched
+            // Hummingbird's later responses to requests the fast path had answered (a GET after a
+            // HEAD lost its body and the client waited for it). Without it the encoder frames by
+            // status alone, as before; HEAD answers carry no body by construction (the fast path,
+            // Hummingbird's HEAD routes, and `EdgeResponder` for the rest). No pipelining
+            // assistance (Hummingbird and the fast path answer in order), no error handler
+            // (Hummingbird answers parse errors), no header validation (HTTP types validate).
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: .init())))
             try pipeline.addHandler(FastPathHandler(fastPath: fastPath, writer: writer, deadlines: deadlines))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))

@@ -130,11 +130,9 @@ final class FastPath: Sendable {
     }
 
     /// A store's media file from memory, answered as `MediaFiles` answers it (`MediaAnswer`);
-    /// nil unless it is a GET of `/media/…` on a store's host whose file is in the cache.
-    /// HEAD goes to Hummingbird: NIO's HTTP codec, which saw the request, remembers a HEAD and
-    /// drops the body of the next response it encodes, which would then be someone else's.
+    /// nil unless it is a GET or HEAD of `/media/…` on a store's host whose file is in the cache.
     func cachedMedia(_ head: HTTPRequestHead, peer: Peer) -> (head: ByteBuffer, body: ByteBuffer)? {
-        guard head.method == .GET, head.uri.utf8.starts(with: MediaFiles.pathPrefix.utf8) else { return nil }
+        guard head.method == .GET || head.method == .HEAD, head.uri.utf8.starts(with: MediaFiles.pathPrefix.utf8) else { return nil }
         let (path, _) = Self.split(head.uri)
         guard let file = MediaFile(name: path.dropFirst(MediaFiles.pathPrefix.count)),
               case .store(let store, _) = site(head, trusted: peer.trusted).site else { return nil }
@@ -142,7 +140,7 @@ final class FastPath: Sendable {
         guard let (bytes, okHead) = media.lookup(key) else { return nil }
         let ifNoneMatch = head.headers.first(name: "if-none-match"), range = head.headers.first(name: "range")
         // The common request (no validator, no range) gets the head serialised the first time.
-        if ifNoneMatch == nil, range == nil, let okHead { return (okHead, bytes) }
+        if ifNoneMatch == nil, range == nil, let okHead { return (okHead, head.method == .HEAD ? ByteBuffer() : bytes) }
         let answer = MediaAnswer.decide(file: file, length: bytes.readableBytes, ifNoneMatch: ifNoneMatch,
                                         range: range, ifRange: head.headers.first(name: "if-range"))
         var serialised = Self.statusLine(HTTPResponseStatus(statusCode: answer.status.rawValue), capacity: 384 + fixedHeaders.other.utf8.count)
@@ -151,7 +149,7 @@ final class FastPath: Sendable {
         serialised.writeString(fixedHeaders.other)
         serialised.writeStaticString("\r\n")
         if ifNoneMatch == nil, range == nil { media.keepOKHead(key, serialised) }
-        let sendsBody = answer.status == .ok || answer.status == .partialContent
+        let sendsBody = head.method == .GET && (answer.status == .ok || answer.status == .partialContent)
         let body = sendsBody ? bytes.getSlice(at: bytes.readerIndex + answer.body.lowerBound, length: answer.body.count) ?? ByteBuffer() : ByteBuffer()
         return (serialised, body)
     }
