@@ -412,6 +412,7 @@ class DashboardCheck:
         if alt != PRODUCT["photo_alt"]:
             self.fail(f"the product page's picture has the alt text {alt!r}, not {PRODUCT['photo_alt']!r}")
         self.ok(f"picture uploaded and shown on the product page (alt {alt!r})")
+        self.driver.execute_script("document.querySelector('ul.pictures').scrollIntoView({block: 'center'});")
         self.screenshot("product-picture")
 
     def list_products(self):
