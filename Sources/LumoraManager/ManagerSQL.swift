@@ -108,8 +108,12 @@ enum ManagerSQL {
 
     // MARK: Media sweep
 
-    /// Every store that has a schema (pool schemas have no store yet).
-    static let storesWithSchemas: PostgresQuery = "SELECT store_slug FROM lumora.store_schemas WHERE store_slug IS NOT NULL ORDER BY store_slug"
+    /// Stores open for business (active or suspended) with a schema: a store still being
+    /// provisioned has no media yet, one being deleted loses all of its files with it.
+    static let storesWithMedia: PostgresQuery = """
+        SELECT ss.store_slug FROM lumora.store_schemas ss JOIN lumora.stores s ON s.slug = ss.store_slug
+        WHERE s.status IN ('active', 'suspended') ORDER BY ss.store_slug
+        """
 
     /// In a store's scope: deleted media whose grace period is over and that nothing uses,
     /// locked so an upload of the same bytes waits (and then makes the media anew).

@@ -98,8 +98,17 @@ import Testing
 
             // A job whose last step committed just before the kill finishes once its dead
             // worker's lease expires (it skips the recorded steps).
-            try await waitUntil {
-                try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE state <> 'succeeded'") == 0
+            do {
+                try await waitUntil(timeout: .seconds(180)) {
+                    try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'provision_store' AND state <> 'succeeded'") == 0
+                }
+            } catch {
+                let jobs = try await db.withClient { client in
+                    try await client.query("SELECT id, kind, store_slug, state, steps_done, attempts, last_error FROM lumora.jobs WHERE state <> 'succeeded'")
+                        .collect((Int64, String, String?, String, [String], Int, String?).self)
+                }
+                Issue.record("provisioning jobs did not all finish: \(jobs)")
+                throw error
             }
             #expect(try await scalar("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'provision_store'") == slugs.count)
             #expect(try await scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug LIKE \("ft\(run)-%")") == slugs.count)

@@ -13,10 +13,20 @@ struct MediaSweepJob: JobHandler {
     let platform: Platform
 
     func run(_ job: JobRecord, steps: JobSteps) async throws {
-        let stores = try await platform.client.query(ManagerSQL.storesWithSchemas, logger: platform.logger).collect(String.self)
+        let stores = try await platform.client.query(ManagerSQL.storesWithMedia, logger: platform.logger).collect(String.self)
         for raw in stores {
             guard let slug = try? StoreSlug(validating: raw) else { continue }
-            try await steps.step("store:\(slug)") { _ = try await MediaCollector(platform: platform).sweep(slug) }
+            try await steps.step("store:\(slug)") {
+                // One store that cannot be swept now (its schema busy, its files unreachable)
+                // does not hold up the others; the next sweep takes it up again.
+                do {
+                    _ = try await MediaCollector(platform: platform).sweep(slug)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    platform.logger.warning("could not sweep a store's media", metadata: ["store": "\(slug)", "error": "\(error)"])
+                }
+            }
         }
     }
 }
