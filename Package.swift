@@ -94,6 +94,33 @@ let package = Package(
             dependencies: ["LumoraCore"],
             swiftSettings: swiftSettings
         ),
+        // Payments: the Stripe API client (Checkout Sessions, refunds, Connect's Stripe-Account)
+        // and webhook signatures, behind the cell's PaymentProvider seam.
+        .target(
+            name: "LumoraPayments",
+            dependencies: [
+                "LumoraCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Mail: MIME messages, an SMTP client (STARTTLS, AUTH) as a state machine over NIO, and
+        // the loopback mail catcher `lumora dev` and the tests read mail from.
+        .target(
+            name: "LumoraMail",
+            dependencies: [
+                "LumoraCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The commerce API (`lumora cell`): store and admin routes on per-store schemas.
         .target(
             name: "LumoraCell",
@@ -272,6 +299,32 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraPaymentsTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraPayments",
+                "LumoraFakes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraMailTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraMail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,1 @@
+// MIME, SMTP and the mail catcher live beside this file.

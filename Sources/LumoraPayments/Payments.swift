@@ -1,0 +1,1 @@
+// The Stripe client and webhook signatures live in Stripe/.
