@@ -68,7 +68,9 @@ func buildRouter(
 ) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, images: configuration.imageChecker, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
-    let orders = OrderRepository(scope: scope, carts: carts, logger: logger)
+    let checkout = CheckoutRepository(scope: scope, payments: configuration.payments, logger: logger)
+    let orders = OrderRepository(scope: scope, carts: carts, checkout: checkout, payments: configuration.payments, logger: logger)
+    let checkoutRoutes = CheckoutRoutes(carts: carts, orders: orders, checkout: checkout, maximumBodySize: configuration.maximumBodySize)
 
     let router = Router(context: CellRequestContext.self)
     router.add(middleware: VersionHeaderMiddleware(version: configuration.version))
@@ -82,8 +84,10 @@ func buildRouter(
         signer: signer, nonces: NonceRegistry(tolerance: .seconds(signer.tolerance), clock: configuration.clock), table: table,
         mode: configuration.mode, cellID: configuration.cellID, limiter: limiter, limits: configuration.limits,
         bodyLimits: configuration.bodyLimits)
+    let storeAPI = router.group("store").add(middleware: resolution)
     StoreRoutes(catalog: catalog, carts: carts, orders: orders, cache: cache, metrics: metrics, maximumBodySize: configuration.maximumBodySize)
-        .add(to: router.group("store").add(middleware: resolution))
+        .add(to: storeAPI)
+    checkoutRoutes.addStore(to: storeAPI)
     let admin = router.group("admin").add(middleware: resolution.readingWhileSuspended()).add(middleware: AdminAuthenticationMiddleware())
     AdminRoutes(catalog: catalog, orders: orders, overviews: OverviewRepository(scope: scope, logger: logger),
                 maximumBodySize: configuration.maximumBodySize)
@@ -91,5 +95,6 @@ func buildRouter(
     let media = MediaRepository(scope: scope, files: configuration.mediaStore, processor: configuration.imageProcessor,
                                 quotas: configuration.mediaQuotas, logger: logger)
     MediaRoutes(media: media, limits: configuration.bodyLimits).add(to: admin)
+    checkoutRoutes.addAdmin(to: admin)
     return router
 }

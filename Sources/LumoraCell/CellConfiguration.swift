@@ -68,6 +68,23 @@ public struct CellConfiguration: Sendable {
     }
 
     /// How many bytes of images (all renditions) a store may keep, by plan.
+    /// Which payment providers this platform offers stores, and for how long an order waits
+    /// for an online payment before its stock is released.
+    public struct Payments: Sendable, Equatable {
+        /// Always holds `manual`.
+        public var available: [PaymentProviderKind]
+        /// What a store that chose nothing uses: `test` where offered (a developer's machine), else manual.
+        public var defaultProvider: PaymentProviderKind
+        public var paymentWindow: Duration
+
+        public init(available: [PaymentProviderKind] = [.manual], paymentWindow: Duration = .seconds(30 * 60)) {
+            let offered = Set(available + [.manual]).sorted()
+            self.available = offered
+            self.defaultProvider = offered.contains(.test) ? .test : .manual
+            self.paymentWindow = paymentWindow
+        }
+    }
+
     public struct MediaQuotas: Sendable, Equatable {
         public var standard: Int64
         public var enterprise: Int64
@@ -111,6 +128,7 @@ public struct CellConfiguration: Sendable {
     public var mediaStore: any MediaStore
     public var mediaQuotas: MediaQuotas
     public var imageProcessor: ImageProcessor
+    public var payments: Payments
     /// Bodies of requests: the general limit is `maximumBodySize`; image uploads get theirs.
     public var bodyLimits: BodyLimits { BodyLimits(general: maximumBodySize, upload: imageProcessor.limits.maximumBytes + 64 * 1024) }
 
@@ -149,5 +167,6 @@ public struct CellConfiguration: Sendable {
         self.mediaStore = mediaStore
         self.mediaQuotas = mediaQuotas
         self.imageProcessor = ImageProcessor()
+        self.payments = Payments()
     }
 }

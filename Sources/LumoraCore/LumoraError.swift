@@ -8,6 +8,7 @@ public struct LumoraError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Status: Int, Sendable, Equatable {
         case badRequest = 400
         case unauthorized = 401
+        case paymentRequired = 402
         case forbidden = 403
         case notFound = 404
         case methodNotAllowed = 405

@@ -50,6 +50,7 @@ public func buildManager(
             JobKind.release: ReleaseJob(platform: platform, migrations: migrations, migrationConcurrency: configuration.migrationConcurrency),
             JobKind.moveCell: MoveCellJob(platform: platform),
             JobKind.sweepMedia: MediaSweepJob(platform: platform),
+            JobKind.expireOrder: ExpireOrderJob(platform: platform),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)

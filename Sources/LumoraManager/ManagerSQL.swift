@@ -117,6 +117,11 @@ enum ManagerSQL {
 
     /// In a store's scope: deleted media whose grace period is over and that nothing uses,
     /// locked so an upload of the same bytes waits (and then makes the media anew).
+    /// Runs inside the store's scope: the store schema's own function decides.
+    static func expireUnpaidOrder(id: Int64) -> PostgresQuery {
+        "SELECT expire_unpaid_order(\(id))"
+    }
+
     static func expiredMedia(graceSeconds: Double, limit: Int) -> PostgresQuery {
         """
         SELECT m.id, m.hash, m.widths, m.formats FROM media m

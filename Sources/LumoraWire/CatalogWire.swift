@@ -49,11 +49,14 @@ public struct VariantWire: Codable, Sendable, Equatable {
     /// Admin API only.
     public let stocked: Int64?
     public let reserved: Int64?
+    /// For shipping rates by weight.
+    public let weightGrams: Int64?
 
-    enum CodingKeys: String, CodingKey { case id, title, sku, price, available, inStock = "in_stock", stocked, reserved }
+    enum CodingKeys: String, CodingKey { case id, title, sku, price, available, inStock = "in_stock", stocked, reserved, weightGrams = "weight_grams" }
 
     public init(id: String, title: String, sku: String?, price: Money, available: Int64, inStock: Bool,
-                stocked: Int64? = nil, reserved: Int64? = nil) {
+                stocked: Int64? = nil, reserved: Int64? = nil, weightGrams: Int64? = nil) {
+        self.weightGrams = weightGrams
         self.id = id
         self.title = title
         self.sku = sku

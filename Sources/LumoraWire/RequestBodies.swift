@@ -30,12 +30,16 @@ public struct CreateVariantRequest: Codable, Sendable, Equatable {
     public var sku: String?
     public var price: Money
     public var stocked: Int64?
+    public var weightGrams: Int64?
 
-    public init(title: String, sku: String? = nil, price: Money, stocked: Int64? = nil) {
+    enum CodingKeys: String, CodingKey { case title, sku, price, stocked, weightGrams = "weight_grams" }
+
+    public init(title: String, sku: String? = nil, price: Money, stocked: Int64? = nil, weightGrams: Int64? = nil) {
         self.title = title
         self.sku = sku
         self.price = price
         self.stocked = stocked
+        self.weightGrams = weightGrams
     }
 }
 
@@ -90,11 +94,15 @@ public struct UpdateVariantRequest: Codable, Sendable, Equatable {
     public var title: String?
     public var sku: String?
     public var price: Money?
+    public var weightGrams: Int64?
 
-    public init(title: String? = nil, sku: String? = nil, price: Money? = nil) {
+    enum CodingKeys: String, CodingKey { case title, sku, price, weightGrams = "weight_grams" }
+
+    public init(title: String? = nil, sku: String? = nil, price: Money? = nil, weightGrams: Int64? = nil) {
         self.title = title
         self.sku = sku
         self.price = price
+        self.weightGrams = weightGrams
     }
 }
 
@@ -136,15 +144,19 @@ public struct UpdateLineItemRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Completes a cart. E-mail and address default to what the cart holds (`UpdateCartRequest`);
+/// a store that ships needs `shipping_option_id` (or a rate already chosen on the cart).
 public struct CompleteCartRequest: Codable, Sendable, Equatable {
-    public var email: String
-    public var shippingAddress: ShippingAddress
+    public var email: String?
+    public var shippingAddress: ShippingAddress?
+    public var shippingOptionId: String?
 
-    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address" }
+    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address", shippingOptionId = "shipping_option_id" }
 
-    public init(email: String, shippingAddress: ShippingAddress) {
+    public init(email: String? = nil, shippingAddress: ShippingAddress? = nil, shippingOptionId: String? = nil) {
         self.email = email
         self.shippingAddress = shippingAddress
+        self.shippingOptionId = shippingOptionId
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraHTTP
 import LumoraWire
 import PostgresNIO
 
@@ -89,32 +90,105 @@ struct CartRepository: Sendable {
         return cart
     }
 
+    /// A cart as checkout sees it: the wire form, and what it costs where it ships.
+    struct Priced: Sendable {
+        let wire: CartWire
+        let pricing: CartPricing
+        let weights: [Int64]
+    }
+
     /// Loads a cart with its lines and server-computed totals.
     func cart(id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> CartWire {
+        try await priced(id: id, lockingForUpdate: lockingForUpdate, on: connection).wire
+    }
+
+    func priced(id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> Priced {
         let rows = try await connection.query(CellSQL.cart(id: id, forUpdate: lockingForUpdate), logger: logger)
-            .collect((String, String, String?, Date?, Date, Date).self)
-        guard let (cartID, currencyCode, email, completedAt, createdAt, updatedAt) = rows.first else {
+            .collect((String, String, String?, String?, Int64?, Date?, Date, Date).self)
+        guard let (cartID, currencyCode, email, addressJSON, rateID, completedAt, createdAt, updatedAt) = rows.first else {
             throw LumoraError.notFound("cart_not_found", "no such cart")
         }
         let currency = try CurrencyCode(validating: currencyCode)
-        var items: [LineItemWire] = []
-        var subtotal = Money.zero(currency)
-        for (lineID, variantID, quantity, variantTitle, sku, price, priceCurrency, productID, productTitle, handle, images, available)
+        let address = try addressJSON.map { try JSONWire.decoder.decode(ShippingAddress.self, from: Data($0.utf8)) }
+        var lines: [(LineItemWire, Int64)] = []
+        for (lineID, variantID, quantity, variantTitle, sku, price, priceCurrency, productID, productTitle, handle, images, available, weight)
             in try await connection.query(CellSQL.cartLines(cartID: cartID), logger: logger)
-            .collect((Int64, Int64, Int, String, String?, Int64, String, Int64, String, String, [String], Int64).self) {
+            .collect((Int64, Int64, Int, String, String?, Int64, String, Int64, String, String, [String], Int64, Int64).self) {
             let unit = Money(amount: price, currency: try CurrencyCode(validating: priceCurrency))
             let total = try unit.multiplied(by: Int64(quantity))
-            subtotal = try subtotal.adding(total)
-            items.append(LineItemWire(
+            lines.append((LineItemWire(
                 id: ResourceID.lineItem.format(lineID), variantId: ResourceID.variant.format(variantID),
                 productId: ResourceID.product.format(productID), productTitle: productTitle, productHandle: handle,
                 variantTitle: variantTitle, sku: sku, thumbnail: images.first, quantity: quantity,
-                unitPrice: unit, total: total, available: max(0, available)))
+                unitPrice: unit, total: total, available: max(0, available)), weight * Int64(quantity)))
         }
-        return CartWire(
-            id: cartID, currency: currency.code, email: email, items: items, itemCount: items.reduce(0) { $0 + $1.quantity },
-            subtotal: subtotal, shippingTotal: .zero(currency), taxTotal: .zero(currency), total: subtotal,
-            completedAt: completedAt, createdAt: createdAt, updatedAt: updatedAt)
+        let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, address: address, rateID: rateID,
+                                                  currency: currency, on: connection, logger: logger)
+        let totals = pricing.totals
+        let wire = CartWire(
+            id: cartID, currency: currency.code, email: email, items: lines.map(\.0), itemCount: lines.reduce(0) { $0 + $1.0.quantity },
+            subtotal: Money(amount: totals.subtotal, currency: currency), shippingTotal: Money(amount: totals.shipping, currency: currency),
+            taxTotal: Money(amount: totals.tax, currency: currency), total: Money(amount: totals.total, currency: currency),
+            taxIncluded: totals.taxIncluded, shippingAddress: address, shippingOption: pricing.chosen.map(pricing.wire),
+            shippingRequired: pricing.shippingRequired, completedAt: completedAt, createdAt: createdAt, updatedAt: updatedAt)
+        return Priced(wire: wire, pricing: pricing, weights: lines.map(\.1))
+    }
+
+    // MARK: Checkout details
+
+    /// Sets the e-mail and shipping address (each when given); a chosen shipping rate that no
+    /// longer fits the address is dropped.
+    func updateContact(_ store: StoreSlug, cartID: String, _ request: UpdateCartRequest) async throws -> CartWire {
+        try Self.checkID(cartID)
+        let email = try request.email.map { raw throws(LumoraError) in try EmailAddress(validating: raw).rawValue }
+        let address = try request.shippingAddress.map { value throws(LumoraError) in try value.validated() }
+        let addressJSON = try address.map { String(decoding: try JSONWire.encoder.encode($0), as: UTF8.self) }
+        return try await scope.withStore(store) { connection in
+            _ = try await openCart(cartID, on: connection)
+            try await connection.run(CellSQL.setCartContact(id: cartID, email: email, address: addressJSON), logger: logger)
+            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            if priced.pricing.chosen == nil, try await hasChosenRate(cartID, on: connection) {
+                try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: nil), logger: logger)
+                return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+            }
+            return priced.wire
+        }
+    }
+
+    /// The shipping options for the cart's address, priced for this cart.
+    func shippingOptions(_ store: StoreSlug, cartID: String) async throws -> [ShippingOptionWire] {
+        try Self.checkID(cartID)
+        return try await scope.withStore(store) { connection in
+            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            guard let address = priced.wire.shippingAddress else {
+                throw LumoraError(.unprocessable, code: "address_required", message: "set the cart's shipping_address first")
+            }
+            if priced.pricing.shippingRequired, !priced.pricing.addressShips {
+                throw LumoraError(.unprocessable, code: "no_shipping_zone", message: "this store does not ship to \(address.countryCode)")
+            }
+            return priced.pricing.options.map(priced.pricing.wire)
+        }
+    }
+
+    func selectShipping(_ store: StoreSlug, cartID: String, _ request: SelectShippingRequest) async throws -> CartWire {
+        try Self.checkID(cartID)
+        let rateID = try ResourceID.shippingRate.parse(request.optionId)
+        return try await scope.withStore(store) { connection in
+            let current = try await openCart(cartID, on: connection)
+            guard current.shippingAddress != nil else {
+                throw LumoraError(.unprocessable, code: "address_required", message: "set the cart's shipping_address first")
+            }
+            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            guard priced.pricing.options.contains(where: { $0.rateID == rateID }) else {
+                throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "'\(request.optionId.prefix(40))' is not an option for this cart's address")
+            }
+            try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: rateID), logger: logger)
+            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+        }
+    }
+
+    private func hasChosenRate(_ cartID: String, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(CellSQL.cartShippingRate(id: cartID), logger: logger).collect(Int64?.self).first.flatMap { $0 } != nil
     }
 
     static func newCartID() -> String {

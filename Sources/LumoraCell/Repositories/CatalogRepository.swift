@@ -73,7 +73,8 @@ struct CatalogRepository: Sendable {
         }
         let variants = try request.variants.map { variant throws(LumoraError) in
             (title: try Validate.title(variant.title, field: "variant_title"), sku: try Validate.sku(variant.sku),
-             price: try Validate.price(variant.price, storeCurrency: currency), stocked: try Validate.stocked(variant.stocked ?? 0))
+             price: try Validate.price(variant.price, storeCurrency: currency), stocked: try Validate.stocked(variant.stocked ?? 0),
+             weight: try Validate.weight(variant.weightGrams))
         }
         return try await scope.withStore(store) { connection in
             let collectionID = try await collectionID(request.collection, on: connection)
@@ -82,7 +83,7 @@ struct CatalogRepository: Sendable {
                                       collectionID: collectionID, images: images), logger: logger).collect(Int64.self)[0]
             for (position, variant) in variants.enumerated() {
                 try await insertVariant(productID: id, title: variant.title, sku: variant.sku, price: variant.price,
-                                        stocked: variant.stocked, position: position, on: connection)
+                                        stocked: variant.stocked, weightGrams: variant.weight, position: position, on: connection)
             }
             if !attachments.isEmpty { try await replaceMedia(productID: id, with: attachments, on: connection) }
             return try await product(id: id, on: connection)
@@ -135,10 +136,12 @@ struct CatalogRepository: Sendable {
         let sku = try Validate.sku(request.sku)
         let price = try Validate.price(request.price, storeCurrency: currency)
         let stocked = try Validate.stocked(request.stocked ?? 0)
+        let weight = try Validate.weight(request.weightGrams)
         return try await scope.withStore(store) { connection in
             _ = try await product(id: productID, on: connection)
             let position = try await connection.query(CellSQL.nextVariantPosition(productID: productID), logger: logger).collect(Int.self)[0]
-            try await insertVariant(productID: productID, title: title, sku: sku, price: price, stocked: stocked, position: position, on: connection)
+            try await insertVariant(productID: productID, title: title, sku: sku, price: price, stocked: stocked, weightGrams: weight,
+                                    position: position, on: connection)
             return try await product(id: productID, on: connection)
         }
     }
@@ -147,8 +150,10 @@ struct CatalogRepository: Sendable {
         let title = try request.title.map { value throws(LumoraError) in try Validate.title(value, field: "variant_title") }
         let sku = try Validate.sku(request.sku)
         let price = try request.price.map { value throws(LumoraError) in try Validate.price(value, storeCurrency: currency) }
+        let weight = try Validate.weight(request.weightGrams)
         return try await scope.withStore(store) { connection in
-            guard try await connection.query(CellSQL.updateVariant(productID: productID, variantID: variantID, title: title, sku: sku, price: price),
+            guard try await connection.query(CellSQL.updateVariant(productID: productID, variantID: variantID, title: title, sku: sku, price: price,
+                                                                   weightGrams: weight),
                                              logger: logger).hasRows() else {
                 throw ResourceID.variant.notFound(ResourceID.variant.format(variantID))
             }
@@ -292,10 +297,10 @@ struct CatalogRepository: Sendable {
         return id
     }
 
-    private func insertVariant(productID: Int64, title: String, sku: String?, price: Money, stocked: Int64, position: Int,
+    private func insertVariant(productID: Int64, title: String, sku: String?, price: Money, stocked: Int64, weightGrams: Int64?, position: Int,
                                on connection: PostgresConnection) async throws {
         let variantID = try await connection.query(
-            CellSQL.insertVariant(productID: productID, title: title, sku: sku, price: price, position: position), logger: logger
+            CellSQL.insertVariant(productID: productID, title: title, sku: sku, price: price, weightGrams: weightGrams, position: position), logger: logger
         ).collect(Int64.self)[0]
         try await connection.run(CellSQL.insertInventory(variantID: variantID, stocked: stocked), logger: logger)
     }
@@ -318,14 +323,14 @@ struct CatalogRepository: Sendable {
         guard !products.isEmpty else { return [] }
         let ids = try products.map { product throws(LumoraError) in try ResourceID.product.parse(product.id) }
         var byProduct: [Int64: [VariantWire]] = [:]
-        for (id, productID, title, sku, amount, currency, stocked, reserved) in try await connection.query(CellSQL.variants(ofProducts: ids), logger: logger)
-            .collect((Int64, Int64, String, String?, Int64, String, Int64, Int64).self) {
+        for (id, productID, title, sku, amount, currency, stocked, reserved, weight) in try await connection.query(CellSQL.variants(ofProducts: ids), logger: logger)
+            .collect((Int64, Int64, String, String?, Int64, String, Int64, Int64, Int64?).self) {
             let available = max(0, stocked - reserved)
             byProduct[productID, default: []].append(VariantWire(
                 id: ResourceID.variant.format(id), title: title, sku: sku,
                 price: Money(amount: amount, currency: try CurrencyCode(validating: currency)),
                 available: available, inStock: available > 0,
-                stocked: admin ? stocked : nil, reserved: admin ? reserved : nil))
+                stocked: admin ? stocked : nil, reserved: admin ? reserved : nil, weightGrams: weight))
         }
         var mediaByProduct: [Int64: [ProductMediaWire]] = [:]
         for row in try await connection.query(CellSQL.productMedia(ofProducts: ids), logger: logger)

@@ -43,7 +43,7 @@ enum CellSQL {
     static func variants(ofProducts ids: [Int64]) -> PostgresQuery {
         """
         SELECT v.id, v.product_id, v.title, v.sku, v.price_amount, v.currency,
-               COALESCE(i.stocked, 0), COALESCE(i.reserved, 0)
+               COALESCE(i.stocked, 0), COALESCE(i.reserved, 0), v.weight_grams::bigint
         FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id
         WHERE v.product_id = ANY(\(ids))
         ORDER BY v.product_id, v.position, v.id
@@ -92,10 +92,10 @@ enum CellSQL {
         "DELETE FROM products WHERE id = \(id) RETURNING id"
     }
 
-    static func insertVariant(productID: Int64, title: String, sku: String?, price: Money, position: Int) -> PostgresQuery {
+    static func insertVariant(productID: Int64, title: String, sku: String?, price: Money, weightGrams: Int64?, position: Int) -> PostgresQuery {
         """
-        INSERT INTO variants (product_id, title, sku, price_amount, currency, position)
-        VALUES (\(productID), \(title), \(sku), \(price.amount), \(price.currency.code), \(position))
+        INSERT INTO variants (product_id, title, sku, price_amount, currency, weight_grams, position)
+        VALUES (\(productID), \(title), \(sku), \(price.amount), \(price.currency.code), \(weightGrams)::bigint, \(position))
         RETURNING id
         """
     }
@@ -108,9 +108,10 @@ enum CellSQL {
         "INSERT INTO inventory (variant_id, stocked) VALUES (\(variantID), \(stocked))"
     }
 
-    static func updateVariant(productID: Int64, variantID: Int64, title: String?, sku: String?, price: Money?) -> PostgresQuery {
+    static func updateVariant(productID: Int64, variantID: Int64, title: String?, sku: String?, price: Money?, weightGrams: Int64?) -> PostgresQuery {
         """
         UPDATE variants SET
+            weight_grams = COALESCE(\(weightGrams)::bigint, weight_grams),
             title = COALESCE(\(title), title),
             sku = COALESCE(\(sku), sku),
             price_amount = COALESCE(\(price?.amount), price_amount),
@@ -188,16 +189,19 @@ enum CellSQL {
         "INSERT INTO carts (id, currency) VALUES (\(id), \(currency))"
     }
 
+    static let cartColumns = "id, currency, email, shipping_address::text, shipping_rate_id, completed_at, created_at, updated_at"
+
     static func cart(id: String, forUpdate: Bool) -> PostgresQuery {
         forUpdate
-            ? "SELECT id, currency, email, completed_at, created_at, updated_at FROM carts WHERE id = \(id) FOR UPDATE"
-            : "SELECT id, currency, email, completed_at, created_at, updated_at FROM carts WHERE id = \(id)"
+            ? "SELECT \(unescaped: cartColumns) FROM carts WHERE id = \(id) FOR UPDATE"
+            : "SELECT \(unescaped: cartColumns) FROM carts WHERE id = \(id)"
     }
 
     static func cartLines(cartID: String) -> PostgresQuery {
         """
         SELECT l.id, l.variant_id, l.quantity, v.title, v.sku, v.price_amount, v.currency,
-               p.id, p.title, p.handle, p.images, COALESCE(i.stocked, 0) - COALESCE(i.reserved, 0)
+               p.id, p.title, p.handle, p.images, COALESCE(i.stocked, 0) - COALESCE(i.reserved, 0),
+               COALESCE(v.weight_grams, 0)::bigint
         FROM cart_line_items l
         JOIN variants v ON v.id = l.variant_id
         JOIN products p ON p.id = v.product_id
@@ -255,30 +259,14 @@ enum CellSQL {
         """
     }
 
-    static func insertOrder(cartID: String, email: String, shippingAddress: String, currency: String, subtotal: Int64,
-                            total: Int64, idempotencyKey: String?, requestHash: String) -> PostgresQuery {
-        """
-        INSERT INTO orders (cart_id, email, shipping_address, currency, subtotal_amount, total_amount, idempotency_key, request_hash)
-        VALUES (\(cartID), \(email), \(shippingAddress)::jsonb, \(currency), \(subtotal), \(total), \(idempotencyKey), \(requestHash))
-        RETURNING id
-        """
-    }
-
-    static func insertOrderLine(orderID: Int64, variantID: Int64, productTitle: String, variantTitle: String, sku: String?,
-                                quantity: Int, unitPrice: Int64, total: Int64) -> PostgresQuery {
-        """
-        INSERT INTO order_line_items (order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount)
-        VALUES (\(orderID), \(variantID), \(productTitle), \(variantTitle), \(sku), \(quantity), \(unitPrice), \(total))
-        """
-    }
-
     static func completeCart(id: String, email: String) -> PostgresQuery {
         "UPDATE carts SET completed_at = now(), email = \(email), updated_at = now() WHERE id = \(id)"
     }
 
     static let orderColumns = """
         o.id, o.cart_id, o.email, o.shipping_address::text, o.currency, o.subtotal_amount, o.total_amount,
-        o.status, o.created_at, o.updated_at
+        o.status, o.created_at, o.updated_at, o.shipping_amount, o.tax_amount, o.prices_include_tax, o.shipping_method,
+        o.payment_provider, o.payment_url, o.payment_due_at, o.paid_at, o.refunded_amount, o.flag
         """
 
     static func order(id: Int64, forUpdate: Bool = false) -> PostgresQuery {
@@ -290,28 +278,20 @@ enum CellSQL {
     static func orders(status: String?, limit: Int, offset: Int) -> PostgresQuery {
         """
         SELECT \(unescaped: orderColumns), count(*) OVER () FROM orders o
-        WHERE (\(status)::text IS NULL OR o.status = \(status))
+        WHERE (\(status)::text IS NULL OR o.status = \(status) OR (\(status) = 'pending_payment' AND o.status = 'pending'))
         ORDER BY o.created_at DESC, o.id DESC LIMIT \(limit) OFFSET \(offset)
         """
     }
 
     static func orderLines(orderIDs: [Int64]) -> PostgresQuery {
         """
-        SELECT id, order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount
+        SELECT id, order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount, tax_amount
         FROM order_line_items WHERE order_id = ANY(\(orderIDs)) ORDER BY order_id, id
         """
     }
 
     static func setOrderStatus(id: Int64, status: String) -> PostgresQuery {
         "UPDATE orders SET status = \(status), updated_at = now() WHERE id = \(id)"
-    }
-
-    /// Cancelling gives the reserved units back.
-    static func releaseReservation(orderID: Int64) -> PostgresQuery {
-        """
-        UPDATE inventory i SET reserved = i.reserved - l.quantity
-        FROM order_line_items l WHERE l.order_id = \(orderID) AND l.variant_id = i.variant_id
-        """
     }
 
     /// Fulfilling ships the reserved units: they leave both stocked and reserved.

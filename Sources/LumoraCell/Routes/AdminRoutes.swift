@@ -139,8 +139,8 @@ struct AdminRoutes: Sendable {
     @Sendable func listOrders(_ request: Request, context: CellRequestContext) async throws -> Response {
         let store = try context.requireStore()
         let status = request.uri.queryParameters.get("status")
-        if let status, !["pending", "fulfilled", "canceled"].contains(status) {
-            throw LumoraError.badRequest("invalid_status", "status must be 'pending', 'fulfilled' or 'canceled'")
+        if let status, !Self.orderStatuses.contains(status) {
+            throw LumoraError.badRequest("invalid_status", "status must be one of \(Self.orderStatuses.joined(separator: ", "))")
         }
         return try JSONWire.response(try await orders.list(store.slug, status: status, page: try Pagination(query: request.uri)))
     }
@@ -175,6 +175,8 @@ struct AdminRoutes: Sendable {
         let body = try await JSONWire.decode(UpdateSettingsRequest.self, from: request, limit: maximumBodySize)
         return try JSONWire.response(Single(key: "settings", value: try await catalog.updateSettings(store.slug, body)))
     }
+
+    static let orderStatuses = ["pending_payment", "paid", "fulfilled", "canceled", "refunded"]
 
     private func productID(_ context: CellRequestContext) throws -> Int64 {
         try ResourceID.product.parse(try context.parameters.decoded("id"))

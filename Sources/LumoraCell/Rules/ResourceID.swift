@@ -9,6 +9,11 @@ enum ResourceID: String {
     case lineItem = "item"
     case order = "order"
     case media = "med"
+    case shippingZone = "szone"
+    case shippingRate = "ship"
+    case taxRate = "txr"
+    case payment = "pay"
+    case refund = "refund"
 
     func format(_ number: Int64) -> String { "\(rawValue)_\(number)" }
 
@@ -30,6 +35,11 @@ enum ResourceID: String {
         case .lineItem: return .notFound("line_item_not_found", "no line item '\(shown)' in this cart")
         case .order: return .notFound("order_not_found", "no order '\(shown)'")
         case .media: return .notFound("media_not_found", "no media '\(shown)'")
+        case .shippingZone: return .notFound("shipping_zone_not_found", "no shipping zone '\(shown)'")
+        case .shippingRate: return .notFound("shipping_option_not_found", "no shipping option '\(shown)'")
+        case .taxRate: return .notFound("tax_rate_not_found", "no tax rate '\(shown)'")
+        case .payment: return .notFound("payment_not_found", "no payment '\(shown)' for this order")
+        case .refund: return .notFound("refund_not_found", "no refund '\(shown)'")
         }
     }
 }

@@ -57,6 +57,12 @@ enum Validate {
         return value
     }
 
+    static func weight(_ value: Int64?) throws(LumoraError) -> Int64? {
+        guard let value else { return nil }
+        guard value >= 0, value <= 1_000_000_000 else { throw .badRequest("invalid_weight", "weight_grams must be from 0 to 1000000000") }
+        return value
+    }
+
     static func quantity(_ value: Int) throws(LumoraError) -> Int {
         guard value >= 1, value <= 1000 else { throw .badRequest("invalid_quantity", "quantity must be from 1 to 1000") }
         return value

@@ -61,6 +61,29 @@ enum StorefrontInput {
         return value
     }
 
+    static func shippingOptionID(_ raw: String?) throws(LumoraError) -> String {
+        guard let raw, isID(raw, prefix: "ship_") else {
+            throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "no such shipping option")
+        }
+        return raw
+    }
+
+    static func paymentID(_ raw: String?) throws(LumoraError) -> String {
+        guard let raw, isID(raw, prefix: "pay_") else {
+            throw LumoraError(.unprocessable, code: "payment_not_found", message: "That payment is not pending any more; please start again.")
+        }
+        return raw
+    }
+
+    /// 12 to 19 digits, spaces and dashes allowed between them.
+    static func cardNumber(_ raw: String?) throws(LumoraError) -> String {
+        let digits = (raw ?? "").utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
+        guard (12...19).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw LumoraError(.unprocessable, code: "invalid_test_card", message: "a card number is 12 to 19 digits")
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
     /// `<prefix><1-19 digits, no leading zero>`.
     private static func isID(_ raw: String, prefix: String) -> Bool {
         guard raw.hasPrefix(prefix) else { return false }

@@ -32,9 +32,7 @@ struct StorefrontRoutes: Sendable {
         site.post("cart/add", use: addToCart)
         site.post("cart/update", use: updateCart)
         site.post("cart/remove", use: removeFromCart)
-        site.get("checkout", use: checkoutForm)
-        site.post("checkout", use: checkout)
-        site.get("order/confirmation", use: confirmation)
+        addCheckout(to: site)
         site.get("robots.txt", use: robots)
         site.get("sitemap.xml", use: sitemap)
         site.get("theme.css", use: theme)
@@ -262,75 +260,18 @@ struct StorefrontRoutes: Sendable {
         }
     }
 
-    @Sendable func checkoutForm(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try requireStore(context)
-        let session = Session(request: request)
-        guard let cart = try await currentCart(caller, session: session), !cart.items.isEmpty else {
-            return Response(status: .seeOther, headers: [.location: "/cart"])
-        }
-        return try await checkoutPage(caller, context: context, session: session, cart: cart, form: CheckoutForm(), notice: nil)
-    }
-
-    @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try requireStore(context)
-        let session = Session(request: request)
-        let fields = try await FormFields(request, limit: maximumBodySize)
-        try csrf.verify(fields["csrf"], host: context.host, session: session)
-        guard let cartID = session.cartID, let cart = try await currentCart(caller, session: session), !cart.items.isEmpty else {
-            return Response(status: .seeOther, headers: [.location: "/cart"])
-        }
-        let form = CheckoutForm(
-            email: fields["email"] ?? "", firstName: fields["first_name"] ?? "", lastName: fields["last_name"] ?? "",
-            address1: fields["address_1"] ?? "", city: fields["city"] ?? "", postalCode: fields["postal_code"] ?? "",
-            countryCode: fields["country_code"] ?? "")
-        let body = CompleteCartRequest(email: form.email, shippingAddress: ShippingAddress(
-            firstName: form.firstName, lastName: form.lastName, address1: form.address1, city: form.city,
-            postalCode: form.postalCode, countryCode: form.countryCode))
-        do {
-            // Submitting twice (a double click, a retry) completes the cart once.
-            _ = try await cells.json(Single<OrderWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "complete"), as: caller, body: body,
-                                     headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(form))")])
-            return Response(status: .seeOther, headers: [.location: "/order/confirmation"])
-        } catch let error as LumoraError where error.httpStatusCode < 500 {
-            let fresh = (try? await currentCart(caller, session: session)) ?? cart
-            return try await checkoutPage(caller, context: context, session: session, cart: fresh, form: form,
-                                          notice: Self.notice(for: error), status: HTTPResponse.Status(code: error.httpStatusCode))
-        }
-    }
-
-    @Sendable func confirmation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try requireStore(context)
-        let session = Session(request: request)
-        guard let cartID = session.cartID,
-              let order = try? await cells.json(Single<OrderWire>.self, .GET, RequestTarget.path("store", "carts", cartID, "order"), as: caller).value else {
-            return Response(status: .seeOther, headers: [.location: "/cart"])
-        }
-        let settings = try await settings(caller)
-        let view = StoreView.from(settings, route: caller.store, cartCount: 0)
-        var response = try pages.html("confirmation", ConfirmationPage(
-            meta: meta(context, path: nil, title: "Order confirmed — \(view.name)", description: "Your order at \(view.name).", image: nil, settings: settings),
-            store: view, number: order.displayId, email: order.email,
-            items: order.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },
-            total: order.total.formatted, name: "\(order.shippingAddress.firstName) \(order.shippingAddress.lastName)",
-            address: order.shippingAddress.address1, city: order.shippingAddress.city, postalCode: order.shippingAddress.postalCode,
-            country: order.shippingAddress.countryCode))
-        response.headers[.cacheControl] = "no-store"
-        response.headers.append(HTTPField(name: .setCookie, value: Session.cookie(Session.cartItemsCookie, "0", secure: context.isSecure)))
-        return response
-    }
-
     // MARK: Helpers
 
-    private func requireStore(_ context: EdgeRequestContext) throws -> CellCaller {
+    func requireStore(_ context: EdgeRequestContext) throws -> CellCaller {
         guard let store = context.store else { throw LumoraError.notFound("not_found", "no store") }
         return CellCaller(store: store, visitor: context.visitor)
     }
 
-    private func settings(_ caller: CellCaller) async throws -> SettingsWire {
+    func settings(_ caller: CellCaller) async throws -> SettingsWire {
         try await cells.json(Single<SettingsWire>.self, .GET, RequestTarget.path("store", "settings"), as: caller).value
     }
 
-    private func meta(_ context: EdgeRequestContext, path: String?, title: String, description: String, image: String?,
+    func meta(_ context: EdgeRequestContext, path: String?, title: String, description: String, image: String?,
                       settings: SettingsWire, type: String = "website") -> PageMeta {
         let origin = "\(context.scheme)://\(context.canonicalHost ?? context.host)"
         let picture = Presentable.url(image).map { $0.hasPrefix("/") ? origin + $0 : $0 }
@@ -421,7 +362,7 @@ struct StorefrontRoutes: Sendable {
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: body))
     }
 
-    private func currentCart(_ caller: CellCaller, session: Session) async throws -> CartWire? {
+    func currentCart(_ caller: CellCaller, session: Session) async throws -> CartWire? {
         guard let cartID = session.cartID else { return nil }
         do {
             let cart = try await cells.json(Single<CartWire>.self, .GET, RequestTarget.path("store", "carts", cartID), as: caller).value
@@ -484,19 +425,6 @@ struct StorefrontRoutes: Sendable {
         return response
     }
 
-    private func checkoutPage(_ caller: CellCaller, context: EdgeRequestContext, session: Session, cart: CartWire, form: CheckoutForm,
-                              notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let settings = try await settings(caller)
-        let view = StoreView.from(settings, route: caller.store, cartCount: cart.itemCount)
-        var response = try pages.html("checkout", CheckoutPage(
-            meta: meta(context, path: nil, title: "Checkout — \(view.name)", description: "Checkout at \(view.name).", image: nil, settings: settings),
-            store: view, items: cart.items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) },
-            total: cart.total.formatted, form: form, notice: notice, csrf: csrf.token(host: context.host, session: session)), status: status)
-        response.headers[.cacheControl] = "no-store"
-        session.stamp(&response, secure: context.isSecure)
-        return response
-    }
-
     /// What a shopper is told when the store refuses something.
     static func notice(for error: LumoraError) -> String {
         switch error.code {
@@ -506,16 +434,14 @@ struct StorefrontRoutes: Sendable {
         case "invalid_email": return "Please enter a valid e-mail address."
         case "invalid_address": return "Please complete the shipping address: " + error.message
         case "cart_empty": return "Your cart is empty."
+        case "no_shipping_zone": return "Sorry — this store does not ship to that country. Please choose another address."
+        case "no_shipping_rate": return "Sorry — no shipping option of this store fits this order for that address."
+        case "shipping_option_required": return "Please choose how your order should be shipped."
+        case "shipping_option_unavailable": return "That shipping option is not available for your address; please choose another."
+        case "payment_unavailable": return "The payment service is not answering right now. Your cart is unchanged — please try again in a moment."
+        case "invalid_test_card": return "Please use one of the test cards listed below."
         default: return error.message
         }
-    }
-
-    static func fingerprint(_ form: CheckoutForm) -> String {
-        var hasher = FNV1a()
-        for field in [form.email, form.firstName, form.lastName, form.address1, form.city, form.postalCode, form.countryCode] {
-            hasher.combine(field)
-        }
-        return String(hasher.value, radix: 16)
     }
 
     static func xmlEscape(_ text: String) -> String {

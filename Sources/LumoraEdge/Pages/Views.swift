@@ -85,7 +85,27 @@ struct CheckoutForm {
     var address1 = ""
     var city = ""
     var postalCode = ""
+    var province = ""
     var countryCode = ""
+
+    /// What the cart already holds (the shopper came back to change it).
+    init(_ cart: CartWire) {
+        email = cart.email ?? ""
+        if let address = cart.shippingAddress {
+            (firstName, lastName, address1, city, postalCode) = (address.firstName, address.lastName, address.address1, address.city, address.postalCode)
+            (province, countryCode) = (address.province ?? "", address.countryCode)
+        }
+    }
+
+    init(email: String, firstName: String, lastName: String, address1: String, city: String, postalCode: String, province: String, countryCode: String) {
+        (self.email, self.firstName, self.lastName, self.address1) = (email, firstName, lastName, address1)
+        (self.city, self.postalCode, self.province, self.countryCode) = (city, postalCode, province, countryCode)
+    }
+
+    var address: ShippingAddress {
+        ShippingAddress(firstName: firstName, lastName: lastName, address1: address1, city: city, postalCode: postalCode,
+                        countryCode: countryCode, province: province.isEmpty ? nil : province)
+    }
 }
 
 /// How store-supplied values are made safe for a page.
@@ -229,15 +249,83 @@ struct OrderLineView {
     let variant: String
     let quantity: Int
     let total: String
+
+    static func lines(_ items: [LineItemWire]) -> [OrderLineView] {
+        items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) }
+    }
+
+    static func lines(_ items: [OrderLineWire]) -> [OrderLineView] {
+        items.map { OrderLineView(title: $0.productTitle, variant: $0.variantTitle, quantity: $0.quantity, total: $0.total.formatted) }
+    }
+}
+
+/// The money lines every checkout page and the receipt show, as the cell computed them.
+struct TotalsView {
+    let subtotal: String
+    let shipping: String?
+    let tax: String
+    let taxIncluded: Bool
+    let total: String
+    let refunded: String?
+
+    init(_ cart: CartWire) {
+        subtotal = cart.subtotal.formatted
+        shipping = cart.shippingOption.map { _ in cart.shippingTotal.amount == 0 ? "Free" : cart.shippingTotal.formatted }
+        tax = cart.taxTotal.formatted
+        taxIncluded = cart.taxIncluded
+        total = cart.total.formatted
+        refunded = nil
+    }
+
+    init(_ order: OrderWire) {
+        subtotal = order.subtotal.formatted
+        shipping = order.shippingMethod.map { _ in order.shippingTotal.amount == 0 ? "Free" : order.shippingTotal.formatted }
+        tax = order.taxTotal.formatted
+        taxIncluded = order.taxIncluded
+        total = order.total.formatted
+        refunded = order.refundedAmount.amount > 0 ? order.refundedAmount.formatted : nil
+    }
 }
 
 struct CheckoutPage {
     let meta: PageMeta
     let store: StoreView
     let items: [OrderLineView]
-    let total: String
+    let totals: TotalsView
     let form: CheckoutForm
     let notice: String?
+    let csrf: String
+}
+
+struct ShippingOptionView {
+    let id: String
+    let name: String
+    let amount: String
+    let chosen: Bool
+}
+
+struct ShippingPage {
+    let meta: PageMeta
+    let store: StoreView
+    let items: [OrderLineView]
+    let totals: TotalsView
+    let options: [ShippingOptionView]
+    let shippingRequired: Bool
+    let email: String
+    let address: String
+    let notice: String?
+    let csrf: String
+}
+
+struct PaymentPage {
+    let meta: PageMeta
+    let store: StoreView
+    let number: Int64
+    let totals: TotalsView
+    let notice: String?
+    /// The attempt waiting for its second step, if any.
+    let confirming: String?
+    let confirmMessage: String?
     let csrf: String
 }
 
@@ -247,12 +335,20 @@ struct ConfirmationPage {
     let number: Int64
     let email: String
     let items: [OrderLineView]
-    let total: String
+    let totals: TotalsView
     let name: String
     let address: String
     let city: String
     let postalCode: String
     let country: String
+    let shippingMethod: String?
+    let paid: Bool
+    let awaitingManualPayment: Bool
+    let instructions: String?
+    let needsPayment: Bool
+    let payURL: String
+    let expired: Bool
+    let status: String
 }
 
 struct LandingPage {

@@ -102,7 +102,8 @@ public struct JobQueue: Sendable {
                 id: row.0, kind: row.1, storeSlug: row.2,
                 payload: (try? JSONDecoder().decode([String: String].self, from: Data(row.3.utf8))) ?? [:],
                 state: JobRecord.State(rawValue: row.4) ?? .queued, stepsDone: row.5, currentStep: row.6, attempts: row.7,
-                maxAttempts: row.8, runAfter: row.9, lastError: row.10, createdAt: row.11, updatedAt: row.12, finishedAt: row.13)
+                maxAttempts: row.8, runAfter: row.9, lastError: row.10, createdAt: row.11, updatedAt: row.12, finishedAt: row.13,
+                payloadJSON: row.3)
         }
     }
 }

@@ -20,6 +20,9 @@ public struct JobRecord: Sendable, Codable, Equatable {
     public let createdAt: Date
     public let updatedAt: Date
     public let finishedAt: Date?
+    /// The payload as stored, for jobs whose payload is a structured document (a store's
+    /// mail, queued by its cell) rather than a map of strings. Not listed by the API.
+    public var payloadJSON: String = "{}"
 
     enum CodingKeys: String, CodingKey {
         case id, kind, storeSlug = "store_slug", payload, state, stepsDone = "steps_done", currentStep = "current_step", attempts
@@ -40,4 +43,7 @@ public enum JobKind {
     public static let moveCell = "move_cell"
     /// Removes the files (and rows) of media deleted longer ago than the grace period, store by store.
     public static let sweepMedia = "sweep_media"
+    /// Queued by a store's own transaction (control migration 0008): the outbox and unpaid orders.
+    public static let sendMail = "send_mail"
+    public static let expireOrder = "expire_order"
 }
