@@ -145,6 +145,18 @@ public struct TaxRateWire: Codable, Sendable, Equatable {
         self.name = name
         self.percent = percent
     }
+
+    enum CodingKeys: String, CodingKey { case id, country, region, name, percent }
+
+    /// A request may leave out the id (it is the server's) and the name ("Tax").
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(String.self, forKey: .id)
+        country = try c.decode(String.self, forKey: .country)
+        region = try c.decodeIfPresent(String.self, forKey: .region)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "Tax"
+        percent = try c.decode(String.self, forKey: .percent)
+    }
 }
 
 /// A rate a cart's address can ship with, priced for that cart.

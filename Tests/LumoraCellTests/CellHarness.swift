@@ -34,6 +34,7 @@ struct CellHarness: Sendable {
         clock: any MonotonicClock = SystemClock(),
         imageChecker: any ImageURLChecker = CellHarness.images,
         mediaQuotas: CellConfiguration.MediaQuotas = .init(),
+        payments: CellConfiguration.Payments = .init(available: [.manual, .test]),
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -54,6 +55,7 @@ struct CellHarness: Sendable {
             defer { try? FileManager.default.removeItem(at: media.root) }
             configuration.mediaStore = media
             configuration.mediaQuotas = mediaQuotas
+            configuration.payments = payments
             let app = buildApplication(configuration: configuration, logger: database.logger)
             try await app.test(.router) { client in
                 try await body(CellHarness(database: database, http: client, tokens: tokens, media: media))

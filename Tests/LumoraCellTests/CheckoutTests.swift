@@ -44,7 +44,9 @@ import Testing
             #expect(order["email"].string == "ada@example.com")
             #expect(order["shipping_address"]["address_1"].string == "12 Analytical St")
             #expect(order["shipping_address"]["country_code"].string == "GB")
-            #expect(order["status"].string == "pending")
+            #expect(order["status"].string == "pending_payment")
+            #expect(order["payment"]["provider"].string == "test")  // the harness offers test cards
+            #expect(order["payment"]["status"].string == "requires_payment")
 
             // The cart's holder can read the order it became.
             let viaCart = try await cell.request(.get, "/store/carts/\(cartID)/order", store: "acme").json["order"]
@@ -143,6 +145,9 @@ import Testing
             }
             let shipped = try await order(2)
             let canceled = try await order(1)
+            // Nothing ships before it is paid; a manual payment is marked by the merchant.
+            #expect(try await cell.request(.post, "/admin/orders/\(shipped)/fulfil", store: "acme", admin: "acme").errorCode == "order_not_paid")
+            #expect(try await cell.request(.post, "/admin/orders/\(shipped)/mark-paid", store: "acme", admin: "acme").json["order"]["status"].string == "paid")
             #expect(try await cell.request(.post, "/admin/orders/\(shipped)/fulfil", store: "acme", admin: "acme").json["order"]["status"].string == "fulfilled")
             #expect(try await cell.request(.post, "/admin/orders/\(canceled)/cancel", store: "acme", admin: "acme").json["order"]["status"].string == "canceled")
             let again = try await cell.request(.post, "/admin/orders/\(canceled)/cancel", store: "acme", admin: "acme")
