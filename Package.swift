@@ -209,7 +209,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
+            resources: [.copy("Resources/Mail")],
             swiftSettings: swiftSettings
         ),
         // Reproducible benchmarks behind `lumora bench …`.

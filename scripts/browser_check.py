@@ -209,15 +209,33 @@ class StoreCheck:
             box.send_keys(value)
         self.screenshot("checkout")
 
+        self.step = "shipping"
+        onward = form.find_element(By.XPATH, ".//button[normalize-space()='Continue to shipping']")
+        onward.click()
+        try:
+            self.wait.until(left_the_page(onward))
+        except TimeoutException:
+            invalid = self.driver.execute_script(
+                "return Array.from(document.querySelectorAll('form.address :invalid')).map(e => e.name);")
+            self.fail(f"'Continue to shipping' did not submit the form (invalid fields: {invalid})")
+        self.until(lambda d: "/checkout/shipping" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice"),
+                   "the shipping page")
+        self.page_ready()
+        if "/checkout/shipping" not in self.driver.current_url:
+            notices = self.driver.find_elements(By.CSS_SELECTOR, "main .notice")
+            self.fail(f"'Continue to shipping' led to {self.driver.current_url}"
+                      + (f" with the notice: {notices[0].text}" if notices else ""))
+        if not self.driver.find_elements(By.CSS_SELECTOR, "dl.totals dd.total"):
+            self.fail("the shipping page shows no total")
+        self.screenshot("shipping")
+
         self.step = "confirmation"
-        place = form.find_element(By.XPATH, ".//button[normalize-space()='Place order']")
+        place = self.until(EC.element_to_be_clickable((By.XPATH, "//main//button[normalize-space()='Place order']")), "the 'Place order' button")
         place.click()
         try:
             self.wait.until(left_the_page(place))
         except TimeoutException:
-            invalid = self.driver.execute_script(
-                "return Array.from(document.querySelectorAll('form.address :invalid')).map(e => e.name);")
-            self.fail(f"'Place order' did not submit the form (invalid fields: {invalid})")
+            self.fail("'Place order' did not submit the form")
         # The POST answers with a redirect: wait for the confirmation (or a refusal) to load
         # before reading it, or the page can be swapped out under us.
         self.until(lambda d: "/order/confirmation" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice"),

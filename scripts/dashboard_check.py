@@ -499,8 +499,17 @@ class DashboardCheck:
         form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.address")), "the address form")
         for field, value in SHOPPER.items():
             self.fill(form, field, value)
-        place = self.button(form, "Place order")
-        self.submit(form, place, "the checkout form")
+        onward = self.button(form, "Continue to shipping")
+        self.submit(form, onward, "the checkout form")
+        self.until(lambda d: "/checkout/shipping" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
+                   "the shipping page")
+        self.page_ready()
+        if "/checkout/shipping" not in self.driver.current_url:
+            reason = self.error_page() or " / ".join(self.notices())
+            self.fail(f"'Continue to shipping' led to {self.driver.current_url}: {reason}")
+        review = self.until(EC.presence_of_element_located((By.XPATH, "//main//form[.//button[normalize-space()='Place order']]")), "the order form")
+        place = self.button(review, "Place order")
+        self.submit(review, place, "the order form")
         # The POST answers with a redirect: wait for the confirmation (or a refusal) to load.
         self.until(lambda d: "/order/confirmation" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
                    "the order to be placed")
@@ -542,8 +551,18 @@ class DashboardCheck:
         self.expect_page(texts=(SHOPPER["email"],))
         if not self.heading().startswith("Order #"):
             self.fail(f"the order page's <h1> is '{self.heading()}'")
-        fulfil = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as fulfilled")
         order_path = self.path()
+        # A manual payment: the merchant marks it paid before it can ship.
+        paid = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as paid")
+        paid.click()
+        self.until(left_the_page(paid), "'Mark as paid' to leave the page")
+        self.until(lambda d: self.at(order_path) or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
+                   f"the browser to come back to {order_path}")
+        self.page_ready()
+        problem = self.error_page()
+        if problem:
+            self.fail(f"'Mark as paid' showed an error page: {problem}")
+        fulfil = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as fulfilled")
         self.ok(f"order page {order_path}: '{self.heading()}', from {SHOPPER['email']}, offers 'Mark as fulfilled'")
         self.screenshot("order")
 

@@ -41,6 +41,8 @@ public func buildManager(
         runtime: runtime, domains: domains, configuration: configuration, logger: logger)
     let keeper = WarmPoolKeeper(pool: SchemaPool(client: client, live: migrations, logger: logger), target: configuration.warmPoolSize, logger: logger)
     let stores = StoreService(platform: platform, poolDoorbell: { keeper.doorbell.ring() })
+    let mailer = configuration.mailer ?? ConsoleMailer(logger: logger)
+    let mailTemplates = try OrderMailJob.loadTemplates()
     let runner = JobRunner(
         queue: queue,
         handlers: [
@@ -51,6 +53,7 @@ public func buildManager(
             JobKind.moveCell: MoveCellJob(platform: platform),
             JobKind.sweepMedia: MediaSweepJob(platform: platform),
             JobKind.expireOrder: ExpireOrderJob(platform: platform),
+            JobKind.sendMail: OrderMailJob(platform: platform, mailer: mailer, templates: mailTemplates),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)
@@ -62,7 +65,7 @@ public func buildManager(
     let signupLimiter = SignupLimiter(perMinute: configuration.signupsPerMinute, clock: configuration.clock)
     SignupRoutes(stores: stores, limiter: signupLimiter, trustedProxies: configuration.trustedProxies, maximumBodySize: 64 * 1024).add(to: router)
     let accounts = AccountService(platform: platform, stores: stores, hasher: PasswordHasher(logRounds: configuration.passwordLogRounds),
-                                  throttle: LoginThrottle(clock: configuration.clock), mailer: configuration.mailer ?? ConsoleMailer(logger: logger),
+                                  throttle: LoginThrottle(clock: configuration.clock), mailer: mailer,
                                   sessionLifetime: configuration.sessionLifetime)
     let accountRoutes = AccountRoutes(accounts: accounts, domains: DomainService(platform: platform), signupLimiter: signupLimiter, maximumBodySize: 64 * 1024)
     if let accountsToken = configuration.accountsToken {

@@ -117,6 +117,13 @@ enum ManagerSQL {
 
     /// In a store's scope: deleted media whose grace period is over and that nothing uses,
     /// locked so an upload of the same bytes waits (and then makes the media anew).
+    static func ownerEmails(store: String) -> PostgresQuery {
+        """
+        SELECT a.email FROM lumora.memberships m JOIN lumora.accounts a ON a.id = m.account_id
+        WHERE m.store_slug = \(store) AND m.role = 'owner' ORDER BY a.id
+        """
+    }
+
     /// Runs inside the store's scope: the store schema's own function decides.
     static func expireUnpaidOrder(id: Int64) -> PostgresQuery {
         "SELECT expire_unpaid_order(\(id))"

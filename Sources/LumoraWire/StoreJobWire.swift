@@ -36,6 +36,8 @@ public struct OrderMailWire: Codable, Sendable, Equatable {
     public let template: Template
     /// The recipient; nil for the store's owners (the manager looks them up).
     public let to: String?
+    /// Where the recipient's reply goes (the store's notice address on a shopper's mail).
+    public let replyTo: String?
     public let store: String
     public let branding: MailBrandingWire
     public let order: OrderWire
@@ -43,10 +45,11 @@ public struct OrderMailWire: Codable, Sendable, Equatable {
     /// The refund a refund notice is about.
     public let refund: Money?
 
-    public init(template: Template, to: String?, store: String, branding: MailBrandingWire, order: OrderWire,
+    public init(template: Template, to: String?, replyTo: String? = nil, store: String, branding: MailBrandingWire, order: OrderWire,
                 instructions: String? = nil, refund: Money? = nil) {
         self.template = template
         self.to = to
+        self.replyTo = replyTo
         self.store = store
         self.branding = branding
         self.order = order

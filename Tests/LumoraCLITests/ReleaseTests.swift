@@ -8,7 +8,15 @@ import Testing
 /// Platform releases over real processes: a manager, an edge, the shared cell and dedicated
 /// cells started by the local runtime, and a newer `lumora` that ships one more store migration.
 @Suite(.serialized) struct ReleaseTests {
-    static let marker = ["0004_release_marker.sql": "CREATE TABLE release_marker (id integer PRIMARY KEY);\n"]
+    /// One store migration after the shipped ones (numbered from the source folder, so a new
+    /// migration in the product does not break the release tests).
+    static let marker: [String: String] = {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/LumoraDatabase/Resources/Migrations/store")
+        let shipped = (try? FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.count) ?? 0
+        let number = String(shipped + 1)
+        return [String(repeating: "0", count: max(0, 4 - number.count)) + number + "_release_marker.sql": "CREATE TABLE release_marker (id integer PRIMARY KEY);\n"]
+    }()
 
     /// The good release, under storefront load on every store: schemas first, then the shared
     /// cell, the canary and the batches; every cell ends on the new version, no shopper sees an

@@ -169,6 +169,9 @@ import Testing
             "address_1": "1 Hidden Way", "city": "Mesa", "postal_code": "85201", "country_code": "us",
         ], cookies: cookies)
         try #require(placed.status == 303, "\(placed.body)")
+        let review = try await platform.get(host, "/checkout/shipping", cookies: cookies)
+        let ordered = try await platform.post(host, "/checkout/shipping", form: ["csrf": try #require(review.csrf), "action": "place"], cookies: cookies)
+        try #require(ordered.status == 303, "\(ordered.body)")
     }
 }
 

@@ -178,15 +178,28 @@ import Testing
                 "address_1": "1 Carrot Lane", "city": "Toontown", "postal_code": "12345", "country_code": "US",
             ])
             #expect(placed.status == 303, "\(placed.body.prefix(300))")
+            let review = try await shopper.get("acme.lumora.test", "/checkout/shipping")
+            let ordered = try await shopper.post("acme.lumora.test", "/checkout/shipping", form: ["csrf": try #require(review.csrf), "action": "place"])
+            #expect(ordered.status == 303, "\(ordered.body.prefix(300))")
 
             let overview = try await owner.get(Self.app, "/stores/acme")
             #expect(overview.body.contains("$240.00"))
             #expect(overview.body.contains("Anvil") && overview.body.contains("Heavy"))  // 1 left: low stock
-            let list = try await owner.get(Self.app, "/stores/acme/orders?status=pending")
+            let list = try await owner.get(Self.app, "/stores/acme/orders?status=pending_payment")
             #expect(list.body.contains("shopper@example.test"))
             let orderURL = try #require(list.body.range(of: #"/stores/acme/orders/order_[0-9]+"#, options: .regularExpression).map { String(list.body[$0]) })
             let order = try await owner.get(Self.app, orderURL)
-            #expect(order.body.contains("1 Carrot Lane") && order.body.contains("Mark as fulfilled"))
+            // A manual payment: nothing ships before the merchant marks it paid.
+            #expect(order.body.contains("1 Carrot Lane") && order.body.contains("Mark as paid") && !order.body.contains("Mark as fulfilled"))
+            #expect(try await owner.submit(orderURL + "/mark-paid", on: orderURL, form: [:]).status == 303)
+            let paid = try await owner.get(Self.app, orderURL)
+            #expect(paid.body.contains("status-paid") && paid.body.contains("Mark as fulfilled"))
+            // A partial refund, typed as a person types it.
+            #expect(try await owner.submit(orderURL + "/refund", on: orderURL, form: ["amount": "40", "reason": "dented"]).status == 303)
+            let refunded = try await owner.get(Self.app, orderURL)
+            #expect(refunded.body.contains("$40.00") && refunded.body.contains("status-paid"))
+            let tooMuch = try await owner.submit(orderURL + "/refund", on: orderURL, form: ["amount": "500"])
+            #expect(tooMuch.status == 422 && tooMuch.body.contains("what is left to refund"))
             let fulfilled = try await owner.submit(orderURL + "/fulfil", on: orderURL, form: [:])
             #expect(fulfilled.status == 303)
             let after = try await owner.get(Self.app, orderURL)

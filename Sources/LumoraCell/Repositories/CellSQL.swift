@@ -396,11 +396,12 @@ enum CellSQL {
 
     // MARK: Overview
 
-    /// Today's orders (UTC), their revenue (canceled left out) and the orders still to fulfil.
+    /// Today's orders (UTC), their revenue (canceled left out) and the orders still to fulfil
+    /// (paid, or waiting for a payment).
     static let orderTotals: PostgresQuery = """
         SELECT count(*) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND status <> 'canceled')::int,
                COALESCE(sum(total_amount) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND status <> 'canceled'), 0)::bigint,
-               count(*) FILTER (WHERE status = 'pending')::int
+               count(*) FILTER (WHERE status IN ('pending', 'pending_payment', 'paid'))::int
         FROM orders
         """
 

@@ -314,7 +314,7 @@ struct OrderRepository: Sendable {
     private func mail(_ template: OrderMailWire.Template, _ order: OrderWire, store: StoreSlug, settings: CheckoutSettings,
                       on connection: PostgresConnection, refund: Money? = nil) async throws {
         let to: String? = template == .newOrder ? settings.orderNoticeEmail : order.email
-        let mail = OrderMailWire(template: template, to: to, store: store.rawValue, branding: settings.branding, order: order,
+        let mail = OrderMailWire(template: template, to: to, replyTo: template == .newOrder ? nil : settings.orderNoticeEmail, store: store.rawValue, branding: settings.branding, order: order,
                                  instructions: template == .orderReceived ? settings.paymentInstructions : nil, refund: refund)
         try await enqueue(kind: OrderMailWire.kind, payload: mail, dueInSeconds: nil, on: connection)
     }

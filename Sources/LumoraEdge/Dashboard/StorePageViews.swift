@@ -172,11 +172,22 @@ struct OrderPage {
     let lines: [Line]
     let subtotal: String
     let total: String
+    let shipping: String?
+    let tax: String?
+    let refunded: String?
+    let payment: String?
+    let flag: String?
     let name: String
     let address: [String]
-    let isPending: Bool
+    let awaitingPayment: Bool
+    let canFulfil: Bool
+    let canRefund: Bool
+    /// What is left to refund, as a person types it.
+    let refundable: String
     let fulfilURL: String
     let cancelURL: String
+    let markPaidURL: String
+    let refundURL: String
     let backURL: String
 }
 

@@ -34,6 +34,8 @@ struct StorePages: Sendable {
         group.get("stores/:slug/orders/:id", use: order)
         group.post("stores/:slug/orders/:id/fulfil", use: fulfil)
         group.post("stores/:slug/orders/:id/cancel", use: cancel)
+        group.post("stores/:slug/orders/:id/mark-paid", use: markPaid)
+        group.post("stores/:slug/orders/:id/refund", use: refund)
         group.get("stores/:slug/settings", use: settings)
         group.post("stores/:slug/settings", use: saveSettings)
         addPictures(to: group)
@@ -372,7 +374,8 @@ struct StorePages: Sendable {
         let visit = dashboard.visit(request, context)
         guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
         let parameters = request.uri.queryParameters
-        let status = ["pending", "fulfilled", "canceled"].contains(parameters.get("status") ?? "") ? parameters.get("status")! : "all"
+        let statuses = ["pending_payment", "paid", "fulfilled", "canceled", "refunded"]
+        let status = statuses.contains(parameters.get("status") ?? "") ? parameters.get("status")! : "all"
         let offset = max(0, Int(parameters.get("offset") ?? "") ?? 0)
         let limit = 25
         let listed = try await admin(Page<OrderWire>.self, .GET, Self.adminPath("orders").query("status", status == "all" ? nil : status)
@@ -383,7 +386,8 @@ struct StorePages: Sendable {
         }
         let page = OrderListPage(
             chrome: dashboard.chrome(member, visit: visit, area: "Orders"),
-            filters: [("All", "all"), ("To fulfil", "pending"), ("Fulfilled", "fulfilled"), ("Canceled", "canceled")].map {
+            filters: [("All", "all"), ("Awaiting payment", "pending_payment"), ("To fulfil", "paid"), ("Fulfilled", "fulfilled"),
+                      ("Canceled", "canceled"), ("Refunded", "refunded")].map {
                 .init(title: $0.0, url: link(status: $0.1, offset: 0), selected: status == $0.1)
             },
             orders: listed.items.map { order in
@@ -392,7 +396,7 @@ struct StorePages: Sendable {
                       url: "\(base(member))/orders/\(order.id)")
             },
             hasOrders: !listed.items.isEmpty,
-            emptyMessage: status == "all" ? "No orders yet." : "No \(status) orders.",
+            emptyMessage: status == "all" ? "No orders yet." : "No \(status.replacingOccurrences(of: "_", with: " ")) orders.",
             previousURL: offset > 0 ? link(status: status, offset: max(0, offset - limit)) : nil,
             nextURL: offset + limit < listed.count ? link(status: status, offset: offset + limit) : nil)
         return try dashboard.page("dashboard/orders", page, visit: visit)
@@ -413,17 +417,43 @@ struct StorePages: Sendable {
         try await orderAction(request, context, "cancel")
     }
 
-    private func orderAction(_ request: Request, _ context: EdgeRequestContext, _ action: String) async throws -> Response {
+    @Sendable func markPaid(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await orderAction(request, context, "mark-paid")
+    }
+
+    /// A refund of the amount typed (everything left when it is empty).
+    @Sendable func refund(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await orderAction(request, context, "refunds") { form, order throws(LumoraError) in
+            let typed = (form["amount"] ?? "").trimmingASCIIWhitespace()
+            var amount: Money?
+            if !typed.isEmpty {
+                guard let parsed = Money(parsing: typed, currency: order.total.currency) else {
+                    throw LumoraError(.unprocessable, code: "invalid_refund_amount", message: "Type the amount to refund, such as 12.50.")
+                }
+                amount = parsed
+            }
+            let reason = (form["reason"] ?? "").trimmingASCIIWhitespace()
+            return CreateRefundRequest(amount: amount, reason: reason.isEmpty ? nil : reason)
+        }
+    }
+
+    private func orderAction(_ request: Request, _ context: EdgeRequestContext, _ action: String,
+                             body makeBody: ((FormFields, OrderWire) throws(LumoraError) -> CreateRefundRequest)? = nil) async throws -> Response {
         let visit = dashboard.visit(request, context)
         guard let member = try await dashboard.member(visit, may: .orders) else { return dashboard.redirectToLogin(visit) }
-        _ = try await dashboard.form(visit)
+        let form = try await dashboard.form(visit)
         try dashboard.requireWritable(member)
         let id = try context.parameters.require("id")
         do {
-            _ = try await admin(Single<OrderWire>.self, .POST, Self.adminPath("orders", id, action), member, visit, body: AccountsClient.NoBody())
-        } catch let error as LumoraError where error.status == .conflict {
+            if let makeBody {
+                let order = try await admin(Single<OrderWire>.self, .GET, Self.adminPath("orders", id), member, visit).value
+                _ = try await admin(Single<OrderWire>.self, .POST, Self.adminPath("orders", id, action), member, visit, body: try makeBody(form, order))
+            } else {
+                _ = try await admin(Single<OrderWire>.self, .POST, Self.adminPath("orders", id, action), member, visit, body: AccountsClient.NoBody())
+            }
+        } catch let error as LumoraError where error.status == .conflict || error.status == .unprocessable {
             let order = try await admin(Single<OrderWire>.self, .GET, Self.adminPath("orders", id), member, visit).value
-            return try orderPage(order, member: member, visit: visit, notice: error.message, status: .conflict)
+            return try orderPage(order, member: member, visit: visit, notice: error.message, status: HTTPResponse.Status(code: error.httpStatusCode))
         }
         return Dashboard.redirect(path(member, "orders", id).text)
     }
@@ -438,11 +468,21 @@ struct StorePages: Sendable {
                 .init(title: $0.productTitle, variant: $0.variantTitle, sku: $0.sku, quantity: $0.quantity,
                       unitPrice: $0.unitPrice.formatted, total: $0.total.formatted)
             },
-            subtotal: order.subtotal.formatted, total: order.total.formatted, name: "\(address.firstName) \(address.lastName)",
+            subtotal: order.subtotal.formatted, total: order.total.formatted,
+            shipping: order.shippingMethod.map { "\($0): \(order.shippingTotal.formatted)" },
+            tax: order.taxTotal.amount > 0 ? (order.taxIncluded ? "\(order.taxTotal.formatted) (included)" : order.taxTotal.formatted) : nil,
+            refunded: order.refundedAmount.amount > 0 ? order.refundedAmount.formatted : nil,
+            payment: order.payment.map { "\($0.provider) · \($0.status.replacingOccurrences(of: "_", with: " "))" },
+            flag: order.flag,
+            name: "\(address.firstName) \(address.lastName)",
             address: [address.address1, address.address2, "\(address.postalCode) \(address.city)", address.province, address.countryCode, address.phone]
                 .compactMap { $0 }.filter { !$0.isEmpty },
-            isPending: order.status == "pending" && !member.isReadOnly,
+            awaitingPayment: order.status == "pending_payment" && !member.isReadOnly,
+            canFulfil: order.status == "paid" && !member.isReadOnly,
+            canRefund: (order.status == "paid" || order.status == "fulfilled") && !member.isReadOnly,
+            refundable: (try? order.total.subtracting(order.refundedAmount))?.decimalText ?? "",
             fulfilURL: "\(base(member))/orders/\(order.id)/fulfil", cancelURL: "\(base(member))/orders/\(order.id)/cancel",
+            markPaidURL: "\(base(member))/orders/\(order.id)/mark-paid", refundURL: "\(base(member))/orders/\(order.id)/refund",
             backURL: "\(base(member))/orders")
         return try dashboard.page("dashboard/order", page, visit: visit, status: status)
     }
