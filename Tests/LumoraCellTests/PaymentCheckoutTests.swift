@@ -205,3 +205,43 @@ import Testing
         }
     }
 }
+
+/// The store schema's own expiry, as the manager's `expire_order` job runs it at the deadline.
+@Suite struct OrderExpiryTests {
+    @Test func anUnpaidOrderExpiresOnceAndAPaidOneNever() async throws {
+        try await CellHarness.run { cell in
+            func place() async throws -> (cart: String, id: Int) {
+                let cartID = try await PaymentCheckoutTests.cart(cell)
+                let order = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme",
+                                                   json: #"{"email":"ada@example.com","shipping_address":\#(PaymentCheckoutTests.address(country: "US"))}"#).json["order"]
+                return (cartID, try #require(order["display_id"].int))
+            }
+            let unpaid = try await place()
+            let paid = try await place()
+            try await cell.request(.post, "/store/carts/\(paid.cart)/test-payments", store: "acme", json: #"{"card_number":"4242424242424242"}"#)
+            func expire(_ id: Int, passDeadline: Bool) async throws -> Bool {
+                try await cell.database.withClient { client in
+                    try await client.transaction(logger: cell.database.logger) { connection in
+                        try await connection.query("SET LOCAL search_path TO store_acme", logger: cell.database.logger)
+                        if passDeadline {
+                            try await connection.query("UPDATE orders SET payment_due_at = now() - interval '1 second' WHERE id = \(id)", logger: cell.database.logger)
+                        }
+                        return try await connection.query("SELECT expire_unpaid_order(\(id))", logger: cell.database.logger).collect(Bool.self)[0]
+                    }
+                }
+            }
+            #expect(try await expire(unpaid.id, passDeadline: false) == false)  // not yet due
+            #expect(try await expire(unpaid.id, passDeadline: true) == true)
+            #expect(try await expire(unpaid.id, passDeadline: true) == false)   // once
+            #expect(try await expire(paid.id, passDeadline: true) == false)     // a payment that came first keeps it
+            let order = try await cell.request(.get, "/store/carts/\(unpaid.cart)/order", store: "acme").json["order"]
+            #expect(order["status"].string == "canceled")
+            #expect(order["payment"]["status"].string == "expired")
+            let late = try await cell.request(.post, "/store/carts/\(unpaid.cart)/test-payments", store: "acme", json: #"{"card_number":"4242424242424242"}"#)
+            #expect(late.status == .conflict && late.errorCode == "order_canceled")
+            // Only the paid order's 2 units stay reserved.
+            let variants = try await cell.request(.get, "/admin/products", store: "acme", admin: "acme").json["products"].array
+            #expect(variants.map { $0["variants"][0]["reserved"].int ?? -1 }.reduce(0, +) == 2)
+        }
+    }
+}

@@ -182,6 +182,14 @@ import Testing
             let ordered = try await shopper.post("acme.lumora.test", "/checkout/shipping", form: ["csrf": try #require(review.csrf), "action": "place"])
             #expect(ordered.status == 303, "\(ordered.body.prefix(300))")
 
+            // The outbox: the shopper is told how to pay, the owner of the new order, by the manager.
+            try await waitUntil {
+                platform.mailer.mails.contains { $0.to == "shopper@example.test" && $0.subject.contains("how to pay") }
+                    && platform.mailer.mails.contains { $0.to == "wile@acme.test" && $0.subject.hasPrefix("New order") }
+            }
+            let receipt = try #require(platform.mailer.mails.last { $0.to == "shopper@example.test" })
+            #expect(receipt.body.contains("2 × Anvil (Heavy)") && receipt.body.contains("Total: $240.00") && receipt.body.contains("1 Carrot Lane"))
+
             let overview = try await owner.get(Self.app, "/stores/acme")
             #expect(overview.body.contains("$240.00"))
             #expect(overview.body.contains("Anvil") && overview.body.contains("Heavy"))  // 1 left: low stock
