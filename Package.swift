@@ -272,7 +272,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Loopback fakes of what cannot run here — the Cloud Run Admin API, Vercel's domains
-        // API, Google's token endpoints — following ../shared/contracts, not our clients.
+        // API, Google's token endpoints, Stripe (whose webhooks the fake delivers over HTTP) —
+        // following ../shared/contracts and the providers' own documents, not our clients.
         .target(
             name: "LumoraFakes",
             dependencies: [
@@ -283,6 +284,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/LumoraFakes",
             swiftSettings: swiftSettings

@@ -1,1 +1,0 @@
-// The Stripe client and webhook signatures live in Stripe/.
