@@ -1,1 +1,0 @@
-// MIME, SMTP and the mail catcher live beside this file.
