@@ -245,6 +245,9 @@ let package = Package(
                 "LumoraHTTP",
                 "LumoraMedia",
                 "LumoraBenchmarks",
+                // Linked now, wired next: the dev mail catcher and SMTP (`--smtp-url`), Stripe (`--payments stripe`).
+                "LumoraMail",
+                "LumoraPayments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
