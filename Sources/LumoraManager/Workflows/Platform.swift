@@ -77,6 +77,9 @@ struct ProvisionStoreJob: JobHandler {
         try await steps.step("activate") {
             let cell = store.plan.hasDedicatedCell ? spec.id : nil
             guard try await platform.client.query(ManagerSQL.activate(slug, cellID: cell), logger: platform.logger).hasRows() else {
+                // Run again after an attempt that activated the store but lost its lease before
+                // recording the step (a loaded machine): already active is done.
+                if try await platform.status(slug)?.status == .active { return }
                 throw PermanentJobFailure("the store \(slug) is no longer waiting to be provisioned")
             }
         }
