@@ -400,7 +400,7 @@ struct OrderRepository: Sendable {
         case "pending_payment": return row.provider == PaymentProviderKind.manual.rawValue ? "awaiting_payment" : "requires_payment"
         case "paid", "fulfilled": return row.refunded > 0 ? "partially_refunded" : "paid"
         case "refunded": return "refunded"
-        default: return row.paidAt == nil && row.provider != PaymentProviderKind.manual.rawValue && row.dueAt.map({ $0 <= row.updated }) == true
+        default: return row.paidAt == nil && row.provider != PaymentProviderKind.manual.rawValue && row.dueAt.map({ $0 <= max(row.updated, Date()) }) == true
             ? "expired" : "canceled"
         }
     }
