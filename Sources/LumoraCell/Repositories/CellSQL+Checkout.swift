@@ -205,14 +205,12 @@ extension CellSQL {
                  ELSE now() + make_interval(secs => \(dueInSeconds)::double precision) END)
         """
     }
-}
 
-extension CellSQL {
+    // MARK: Pricing a cart
+
     /// What pricing a cart needs from the settings: tax-inclusive prices, and whether the store ships.
     static let pricingSettings: PostgresQuery = "SELECT prices_include_tax, EXISTS (SELECT 1 FROM shipping_zones) FROM settings"
-}
 
-extension CellSQL {
     static func cartShippingRate(id: String) -> PostgresQuery {
         "SELECT shipping_rate_id FROM carts WHERE id = \(id)"
     }

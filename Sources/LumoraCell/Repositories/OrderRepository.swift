@@ -133,8 +133,9 @@ struct OrderRepository: Sendable {
             let rows = try await connection.query(CellSQL.orders(status: status, limit: page.limit, offset: page.offset), logger: logger)
                 .collect((Int64, String, String, String, String, Int64, Int64, String, Date, Date,
                           Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?, Int).self)
-            let orders = try await build(rows.map { OrderRow($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9,
-                                                             $0.10, $0.11, $0.12, $0.13, $0.14, $0.15, $0.16, $0.17, $0.18, $0.19) }, on: connection)
+            // The page's total rides on every row (count(*) OVER ()); the rest is an order row.
+            let orders = try await build(rows.map { OrderRow(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9,
+                                                              $0.10, $0.11, $0.12, $0.13, $0.14, $0.15, $0.16, $0.17, $0.18, $0.19)) }, on: connection)
             return Page(key: "orders", items: orders, count: rows.first?.20 ?? 0, limit: page.limit, offset: page.offset)
         }
     }
@@ -331,22 +332,20 @@ struct OrderRepository: Sendable {
         let created: Date, updated: Date, shipping: Int64, tax: Int64, taxIncluded: Bool, shippingMethod: String?, provider: String
         let paymentURL: String?, dueAt: Date?, paidAt: Date?, refunded: Int64, flag: String?
 
-        init(_ id: Int64, _ cartID: String, _ email: String, _ addressJSON: String, _ currency: String, _ subtotal: Int64, _ total: Int64,
-             _ status: String, _ created: Date, _ updated: Date, _ shipping: Int64, _ tax: Int64, _ taxIncluded: Bool, _ shippingMethod: String?,
-             _ provider: String, _ paymentURL: String?, _ dueAt: Date?, _ paidAt: Date?, _ refunded: Int64, _ flag: String?) {
-            (self.id, self.cartID, self.email, self.addressJSON, self.currency, self.subtotal, self.total, self.status) =
-                (id, cartID, email, addressJSON, currency, subtotal, total, status)
-            (self.created, self.updated, self.shipping, self.tax, self.taxIncluded, self.shippingMethod, self.provider) =
-                (created, updated, shipping, tax, taxIncluded, shippingMethod, provider)
-            (self.paymentURL, self.dueAt, self.paidAt, self.refunded, self.flag) = (paymentURL, dueAt, paidAt, refunded, flag)
+        /// `CellSQL.orderColumns`, in order.
+        typealias Columns = (Int64, String, String, String, String, Int64, Int64, String, Date, Date,
+                             Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?)
+
+        init(_ c: Columns) {
+            (id, cartID, email, addressJSON, currency, subtotal, total, status) = (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7)
+            (created, updated, shipping, tax, taxIncluded, shippingMethod, provider) = (c.8, c.9, c.10, c.11, c.12, c.13, c.14)
+            (paymentURL, dueAt, paidAt, refunded, flag) = (c.15, c.16, c.17, c.18, c.19)
         }
     }
 
     private func order(id: Int64, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> OrderWire {
         let rows = try await connection.query(CellSQL.order(id: id, forUpdate: forUpdate), logger: logger)
-            .collect((Int64, String, String, String, String, Int64, Int64, String, Date, Date,
-                      Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?).self)
-            .map { OrderRow($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12, $0.13, $0.14, $0.15, $0.16, $0.17, $0.18, $0.19) }
+            .collect(OrderRow.Columns.self).map(OrderRow.init)
         guard let order = try await build(rows, on: connection).first else {
             throw ResourceID.order.notFound(ResourceID.order.format(id))
         }

@@ -48,7 +48,7 @@ extension StorefrontRoutes {
             if updated.shippingRequired {
                 // Ask now, before the shopper is shown a total: an address outside every zone
                 // is told so on the address page.
-                _ = try await cells.json(Single<[ShippingOptionWire]>.self, .GET, RequestTarget.path("store", "carts", cartID, "shipping-options"), as: caller)
+                _ = try await shippingOptions(caller, cartID: cartID)
             }
             return Self.redirect("/checkout/shipping")
         } catch let error as LumoraError where error.httpStatusCode < 500 {
@@ -70,12 +70,10 @@ extension StorefrontRoutes {
         var options: [ShippingOptionWire] = []
         do {
             if cart.shippingRequired {
-                options = try await cells.json(Single<[ShippingOptionWire]>.self, .GET, RequestTarget.path("store", "carts", cartID, "shipping-options"),
-                                               as: caller).value
+                options = try await shippingOptions(caller, cartID: cartID)
                 // The first option is chosen until the shopper picks another, so the page shows a total.
                 if cart.shippingOption == nil, let first = options.first {
-                    cart = try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "shipping-method"),
-                                                as: caller, body: SelectShippingRequest(optionId: first.id)).value
+                    cart = try await chooseShipping(first.id, caller, cartID: cartID)
                 }
             }
         } catch let error as LumoraError where error.httpStatusCode < 500 {
@@ -98,12 +96,9 @@ extension StorefrontRoutes {
         var options: [ShippingOptionWire] = []
         do {
             if cart.shippingRequired {
-                options = try await cells.json(Single<[ShippingOptionWire]>.self, .GET, RequestTarget.path("store", "carts", cartID, "shipping-options"),
-                                               as: caller).value
+                options = try await shippingOptions(caller, cartID: cartID)
                 if let chosen = fields["shipping_option"], !chosen.isEmpty, chosen != cart.shippingOption?.id {
-                    let option = try StorefrontInput.shippingOptionID(chosen)
-                    cart = try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "shipping-method"),
-                                                as: caller, body: SelectShippingRequest(optionId: option)).value
+                    cart = try await chooseShipping(try StorefrontInput.shippingOptionID(chosen), caller, cartID: cartID)
                 }
             }
             guard fields["action"] == "place" else {
@@ -212,6 +207,15 @@ extension StorefrontRoutes {
     }
 
     // MARK: Helpers
+
+    private func shippingOptions(_ caller: CellCaller, cartID: String) async throws -> [ShippingOptionWire] {
+        try await cells.json(Single<[ShippingOptionWire]>.self, .GET, RequestTarget.path("store", "carts", cartID, "shipping-options"), as: caller).value
+    }
+
+    private func chooseShipping(_ optionID: String, _ caller: CellCaller, cartID: String) async throws -> CartWire {
+        try await cells.json(Single<CartWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "shipping-method"),
+                             as: caller, body: SelectShippingRequest(optionId: optionID)).value
+    }
 
     private func placedOrder(_ caller: CellCaller, session: Session) async throws -> OrderWire? {
         guard let cartID = session.cartID else { return nil }
