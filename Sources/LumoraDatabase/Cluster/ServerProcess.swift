@@ -41,10 +41,14 @@ final class ServerProcess: Sendable {
     ) throws -> ServerProcess {
         var settings = [
             "listen_addresses=127.0.0.1", "port=\(port)", "unix_socket_directories=",
-            "max_connections=300", "shared_buffers=128MB",
+            "shared_buffers=128MB",
         ]
         if ephemeral {
-            settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+            // A test run's one cluster serves every suite at once, each with its own pools
+            // (cells, edges, managers): 300 slots ran out on a clean CI run (53300).
+            settings += ["max_connections=1000", "fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        } else {
+            settings += ["max_connections=300"]
         }
         let server = account.prefix + [binaries.postgres.path, "-D", dataDirectory.path]
             + settings.flatMap { ["-c", $0] }
