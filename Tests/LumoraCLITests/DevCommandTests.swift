@@ -20,7 +20,8 @@ import Testing
             let dev = try LumoraBinary.start(["dev", "--data-dir", folder.path, "--warm-pool", "3", "--no-demo",
                                               "--edge-port", String(try FreePort.pick()), "--manager-port", String(try FreePort.pick())],
                                              environment: ["DATABASE_URL": ""], output: output)
-            try await waitUntil(timeout: .seconds(60)) {
+            // Only a guard against a hang: initdb and migrations on a loaded CI runner took over 60 s.
+            try await waitUntil(timeout: .seconds(180)) {
                 (try? String(contentsOf: output, encoding: .utf8))?.components(separatedBy: "Press Ctrl-C").count == run + 1
             }
             let text = try String(contentsOf: output, encoding: .utf8)
