@@ -6,6 +6,7 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraPayments
 import PostgresNIO
 
 /// Builds the cell: its database pool (shared: one pool for every store; dedicated: the
@@ -68,8 +69,10 @@ func buildRouter(
 ) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, images: configuration.imageChecker, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
-    let checkout = CheckoutRepository(scope: scope, payments: configuration.payments, logger: logger)
-    let orders = OrderRepository(scope: scope, carts: carts, checkout: checkout, payments: configuration.payments, logger: logger)
+    let payments = configuration.offeredPayments
+    let stripe = configuration.stripe.map { StripeCheckout(client: StripeClient(configuration: $0, clock: configuration.clock, logger: logger)) }
+    let checkout = CheckoutRepository(scope: scope, payments: payments, logger: logger)
+    let orders = OrderRepository(scope: scope, carts: carts, checkout: checkout, payments: payments, stripe: stripe, logger: logger)
     let checkoutRoutes = CheckoutRoutes(carts: carts, orders: orders, checkout: checkout, maximumBodySize: configuration.maximumBodySize)
 
     let router = Router(context: CellRequestContext.self)

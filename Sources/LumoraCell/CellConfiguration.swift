@@ -3,6 +3,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
 import LumoraMedia
+import LumoraPayments
 
 /// Everything a cell needs to start.
 public struct CellConfiguration: Sendable {
@@ -83,6 +84,14 @@ public struct CellConfiguration: Sendable {
             self.defaultProvider = offered.contains(.test) ? .test : .manual
             self.paymentWindow = paymentWindow
         }
+
+        /// Stripe takes a session's expiry no sooner than 30 minutes after it is made; an order
+        /// paid there waits a little longer than that, so its session ends with it.
+        public func paymentWindow(for provider: PaymentProviderKind) -> Duration {
+            provider == .stripe ? max(paymentWindow, Self.stripeMinimumWindow) : paymentWindow
+        }
+
+        public static let stripeMinimumWindow = Duration.seconds(35 * 60)
     }
 
     public struct MediaQuotas: Sendable, Equatable {
@@ -129,6 +138,13 @@ public struct CellConfiguration: Sendable {
     public var mediaQuotas: MediaQuotas
     public var imageProcessor: ImageProcessor
     public var payments: Payments
+    /// The platform's Stripe key and webhook secret; with it the cell offers `stripe`.
+    public var stripe: StripeConfiguration?
+    /// Which providers stores on this cell may choose: `payments`, and Stripe where configured.
+    public var offeredPayments: Payments {
+        guard stripe != nil, !payments.available.contains(.stripe) else { return payments }
+        return Payments(available: payments.available + [.stripe], paymentWindow: payments.paymentWindow)
+    }
     /// Bodies of requests: the general limit is `maximumBodySize`; image uploads get theirs.
     public var bodyLimits: BodyLimits { BodyLimits(general: maximumBodySize, upload: imageProcessor.limits.maximumBytes + 64 * 1024) }
 
@@ -168,5 +184,6 @@ public struct CellConfiguration: Sendable {
         self.mediaQuotas = mediaQuotas
         self.imageProcessor = ImageProcessor()
         self.payments = Payments()
+        self.stripe = nil
     }
 }

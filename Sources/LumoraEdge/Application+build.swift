@@ -63,6 +63,7 @@ public func buildApplication(configuration: EdgeConfiguration, logger: Logger,
     }
     let api = APIProxyRoutes(cells: cells, bodyLimits: configuration.bodyLimits)
     api.add(to: router)
+    PaymentWebhookRoutes(cells: cells, table: table, maximumBodySize: configuration.maximumBodySize, logger: logger).add(to: router)
 
     let responder = EdgeResponder(
         site: SiteResponder(inner: router.buildResponder(), configuration: configuration, table: table, pages: pages, api: api,

@@ -41,4 +41,17 @@ public struct EdgeRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     var isSecure: Bool { scheme == "https" }
+
+    /// `:<port>` as the visitor typed it in the request's authority, or nothing.
+    func visitorPort(_ request: Request) -> String {
+        guard let authority = request.head.authority, let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") else { return "" }
+        let digits = authority[authority.index(after: colon)...]
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return "" }
+        return ":" + digits
+    }
+
+    /// Where the visitor reached us: scheme, host and port (for links that leave and come back).
+    func visitorOrigin(_ request: Request) -> String {
+        "\(scheme)://\(host)\(visitorPort(request))"
+    }
 }

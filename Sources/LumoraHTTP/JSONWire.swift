@@ -31,15 +31,20 @@ public enum JSONWire {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Decodes a JSON body of at most `limit` bytes, turning every failure into a clear 4xx.
-    public static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    /// The whole body, refused (413) past `limit`: for bodies read as they came (a signed
+    /// webhook is checked over its exact bytes).
+    public static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw LumoraError(.payloadTooLarge, code: "payload_too_large", message: "the request body is larger than \(limit) bytes")
         }
+    }
+
+    /// Decodes a JSON body of at most `limit` bytes, turning every failure into a clear 4xx.
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let buffer = try await body(of: request, limit: limit)
         guard buffer.readableBytes > 0 else {
             throw LumoraError.badRequest("invalid_json", "the request needs a JSON body")
         }

@@ -281,3 +281,14 @@ public struct PaymentAttemptWire: Codable, Sendable, Equatable {
         self.order = order
     }
 }
+
+/// The cell's answer to a Stripe event: `applied` is false for one already applied (a replay).
+public struct StripeEventReceiptWire: Codable, Sendable, Equatable {
+    public let received: Bool
+    public let applied: Bool
+
+    public init(received: Bool, applied: Bool) {
+        self.received = received
+        self.applied = applied
+    }
+}

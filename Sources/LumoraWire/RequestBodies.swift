@@ -150,13 +150,19 @@ public struct CompleteCartRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var shippingAddress: ShippingAddress?
     public var shippingOptionId: String?
+    /// Where a hosted payment page (Stripe Checkout) sends the shopper back: an absolute
+    /// http(s) URL; `session_id` is added when they paid. Required for such providers.
+    public var returnUrl: String?
 
-    enum CodingKeys: String, CodingKey { case email, shippingAddress = "shipping_address", shippingOptionId = "shipping_option_id" }
+    enum CodingKeys: String, CodingKey {
+        case email, shippingAddress = "shipping_address", shippingOptionId = "shipping_option_id", returnUrl = "return_url"
+    }
 
-    public init(email: String? = nil, shippingAddress: ShippingAddress? = nil, shippingOptionId: String? = nil) {
+    public init(email: String? = nil, shippingAddress: ShippingAddress? = nil, shippingOptionId: String? = nil, returnUrl: String? = nil) {
         self.email = email
         self.shippingAddress = shippingAddress
         self.shippingOptionId = shippingOptionId
+        self.returnUrl = returnUrl
     }
 }
 

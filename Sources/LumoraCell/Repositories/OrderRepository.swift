@@ -28,6 +28,8 @@ struct OrderRepository: Sendable {
     let carts: CartRepository
     let checkout: CheckoutRepository
     let payments: CellConfiguration.Payments
+    /// Set when this cell offers Stripe.
+    let stripe: StripeCheckout?
     let logger: Logger
 
     struct Completion: Sendable {
@@ -41,7 +43,19 @@ struct OrderRepository: Sendable {
     /// negative and a variant that runs out fails the whole checkout (409 naming it). A cart
     /// completes at most once: a second attempt, or a retry with the same `Idempotency-Key`,
     /// gets the same order; the same key with a different request is refused.
+    ///
+    /// An order paid on Stripe's page gets its session once the order is written (outside the
+    /// transaction: no locks wait on Stripe); if Stripe cannot make one, the order is taken back
+    /// and the cart is as it was.
     func complete(_ store: StoreSlug, cartID: String, _ request: CompleteCartRequest, idempotencyKey: String?) async throws -> Completion {
+        let completion = try await place(store, cartID: cartID, request, idempotencyKey: idempotencyKey)
+        guard completion.order.status == "pending_payment", completion.order.payment?.provider == PaymentProviderKind.stripe.rawValue,
+              completion.order.payment?.url == nil else { return completion }
+        return Completion(order: try await startStripeSession(store, completion.order, returnURL: request.returnUrl, placedNow: completion.created),
+                          created: completion.created)
+    }
+
+    private func place(_ store: StoreSlug, cartID: String, _ request: CompleteCartRequest, idempotencyKey: String?) async throws -> Completion {
         try CartRepository.checkID(cartID)
         let requestEmail = try request.email.map { raw throws(LumoraError) in try EmailAddress(validating: raw).rawValue }
         let requestAddress = try request.shippingAddress.map { value throws(LumoraError) in try value.validated() }
@@ -84,6 +98,16 @@ struct OrderRepository: Sendable {
                 }
             }
             try cart.pricing.requireShippable(address)
+            let settings = try await checkout.settings(on: connection)
+            if settings.provider == .stripe {
+                guard stripe != nil else {
+                    throw LumoraError(.unavailable, code: "payment_unavailable", message: "This store's card payments are not available right now. Please try again later.")
+                }
+                guard settings.stripeAccount != nil else {
+                    throw LumoraError.conflict("stripe_account_required", "the store has no Stripe account linked")
+                }
+                _ = try StripeCheckout.returnURL(request.returnUrl)
+            }
 
             // Lock inventory rows in one order (by variant) so concurrent checkouts cannot deadlock.
             let lines = try zip(cart.wire.items, cart.pricing.totals.lineTaxes).map { item, tax throws(LumoraError) in
@@ -96,8 +120,7 @@ struct OrderRepository: Sendable {
                     throw LumoraError.conflict("out_of_stock", "only \(available) of '\(item.productTitle) / \(item.variantTitle)' (\(item.variantId)) left; the cart asks for \(item.quantity)")
                 }
             }
-            let settings = try await checkout.settings(on: connection)
-            let window = settings.provider == .manual ? nil : Double(payments.paymentWindow.components.seconds)
+            let window = settings.provider == .manual ? nil : Double(payments.paymentWindow(for: settings.provider).components.seconds)
             let orderID = try await connection.query(CellSQL.insertOrder(NewOrder(
                 cartID: cartID, email: email, shippingAddress: String(decoding: try JSONWire.encoder.encode(address), as: UTF8.self),
                 totals: cart.pricing.totals, shippingMethod: cart.pricing.chosen?.name, provider: settings.provider,
@@ -201,22 +224,34 @@ struct OrderRepository: Sendable {
             guard text.count <= 500 else { throw LumoraError.badRequest("invalid_reason", "reason is longer than 500 characters") }
             return text
         }
-        return try await scope.withStore(store) { connection in
+        let onStripe = try await scope.withStore(store) { connection -> (OrderWire, Int64)? in
             let current = try await order(id: id, forUpdate: true, on: connection)
-            guard current.status == "paid" || current.status == "fulfilled" else {
-                throw LumoraError.conflict("order_not_refundable", "only a paid or fulfilled order can be refunded; this one is \(current.status)")
+            let amount = try Self.refundable(current, request)
+            guard current.payment?.provider == PaymentProviderKind.stripe.rawValue else {
+                _ = try await recordRefund(store, current, amount: amount, reference: nil, reason: reason, on: connection)
+                return nil
             }
-            let left = current.total.amount - current.refundedAmount.amount
-            let amount = request.amount?.amount ?? left
-            if let requested = request.amount, requested.currency.code != current.currency {
-                throw LumoraError(.unprocessable, code: "currency_mismatch", message: "the order is in \(current.currency)")
-            }
-            guard amount > 0, amount <= left else {
-                throw LumoraError(.unprocessable, code: "invalid_refund_amount",
-                                  message: "a refund is from 0.01 to what is left to refund (\(Money(amount: left, currency: current.total.currency).formatted))")
-            }
-            return try await recordRefund(store, current, amount: amount, reference: nil, reason: reason, on: connection)
+            return (current, amount)
         }
+        guard let (current, amount) = onStripe else { return try await get(store, id: id) }
+        return try await refundOnStripe(store, current, amount: amount, reason: reason)
+    }
+
+    /// How much `request` refunds of `current`: all that is left by default.
+    private static func refundable(_ current: OrderWire, _ request: CreateRefundRequest) throws(LumoraError) -> Int64 {
+        guard current.status == "paid" || current.status == "fulfilled" else {
+            throw LumoraError.conflict("order_not_refundable", "only a paid or fulfilled order can be refunded; this one is \(current.status)")
+        }
+        let left = current.total.amount - current.refundedAmount.amount
+        let amount = request.amount?.amount ?? left
+        if let requested = request.amount, requested.currency.code != current.currency {
+            throw LumoraError(.unprocessable, code: "currency_mismatch", message: "the order is in \(current.currency)")
+        }
+        guard amount > 0, amount <= left else {
+            throw LumoraError(.unprocessable, code: "invalid_refund_amount",
+                              message: "a refund is from 0.01 to what is left to refund (\(Money(amount: left, currency: current.total.currency).formatted))")
+        }
+        return amount
     }
 
     // MARK: Test payments
@@ -276,7 +311,7 @@ struct OrderRepository: Sendable {
 
     /// Records that the order is paid and queues its mails: the shopper's confirmation, and
     /// the merchant's notice unless a manual order already sent it when it was placed.
-    private func paid(_ store: StoreSlug, id: Int64, on connection: PostgresConnection) async throws -> OrderWire {
+    func paid(_ store: StoreSlug, id: Int64, on connection: PostgresConnection) async throws -> OrderWire {
         guard try await connection.query(CellSQL.markOrderPaid(id: id), logger: logger).hasRows() else {
             throw LumoraError.conflict("order_not_payable", "the order is no longer awaiting payment")
         }
@@ -289,7 +324,7 @@ struct OrderRepository: Sendable {
         return order
     }
 
-    private func recordRefund(_ store: StoreSlug, _ current: OrderWire, amount: Int64, reference: String?, reason: String?,
+    func recordRefund(_ store: StoreSlug, _ current: OrderWire, amount: Int64, reference: String?, reason: String?,
                               on connection: PostgresConnection) async throws -> OrderWire {
         let id = current.displayId
         let status = try await connection.query(CellSQL.addRefund(orderID: id, amount: amount, reference: reference, reason: reason), logger: logger)
@@ -305,14 +340,14 @@ struct OrderRepository: Sendable {
         return order
     }
 
-    private func orderID(ofCart cartID: String, on connection: PostgresConnection) async throws -> Int64 {
+    func orderID(ofCart cartID: String, on connection: PostgresConnection) async throws -> Int64 {
         guard let (orderID, _) = try await connection.query(CellSQL.orderID(cartID: cartID), logger: logger).collect((Int64, String?).self).first else {
             throw LumoraError.notFound("order_not_found", "this cart has not been checked out")
         }
         return orderID
     }
 
-    private func mail(_ template: OrderMailWire.Template, _ order: OrderWire, store: StoreSlug, settings: CheckoutSettings,
+    func mail(_ template: OrderMailWire.Template, _ order: OrderWire, store: StoreSlug, settings: CheckoutSettings,
                       on connection: PostgresConnection, refund: Money? = nil) async throws {
         let to: String? = template == .newOrder ? settings.orderNoticeEmail : order.email
         let mail = OrderMailWire(template: template, to: to, replyTo: template == .newOrder ? nil : settings.orderNoticeEmail, store: store.rawValue, branding: settings.branding, order: order,
@@ -320,7 +355,7 @@ struct OrderRepository: Sendable {
         try await enqueue(kind: OrderMailWire.kind, payload: mail, dueInSeconds: nil, on: connection)
     }
 
-    private func enqueue(kind: String, payload: some Encodable, dueInSeconds: Double?, on connection: PostgresConnection) async throws {
+    func enqueue(kind: String, payload: some Encodable, dueInSeconds: Double?, on connection: PostgresConnection) async throws {
         let json = String(decoding: try JSONWire.encoder.encode(payload), as: UTF8.self)
         try await connection.run(CellSQL.enqueueJob(kind: kind, payload: json, dueInSeconds: dueInSeconds), logger: logger)
     }
@@ -343,7 +378,7 @@ struct OrderRepository: Sendable {
         }
     }
 
-    private func order(id: Int64, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> OrderWire {
+    func order(id: Int64, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> OrderWire {
         let rows = try await connection.query(CellSQL.order(id: id, forUpdate: forUpdate), logger: logger)
             .collect(OrderRow.Columns.self).map(OrderRow.init)
         guard let order = try await build(rows, on: connection).first else {

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import LumoraCore
@@ -18,6 +19,8 @@ struct CheckoutRoutes: Sendable {
         group.post("carts/:id/shipping-method", use: selectShipping)
         group.post("carts/:id/test-payments", use: testPayment)
         group.post("carts/:id/test-payments/:attempt/confirm", use: confirmTestPayment)
+        group.post("carts/:id/stripe-return", use: stripeReturn)
+        group.post("stripe-events", use: stripeEvent)
     }
 
     func addAdmin(to group: RouterGroup<CellRequestContext>) {
@@ -69,6 +72,21 @@ struct CheckoutRoutes: Sendable {
         let attempt = try await orders.confirmTestPayment(store.slug, cartID: try context.parameters.decoded("id"),
                                                           attemptID: try context.parameters.decoded("attempt"), body)
         return try JSONWire.response(Single(key: "payment", value: attempt))
+    }
+
+    /// The shopper is back from Stripe's page: the order as Stripe now says it is.
+    @Sendable func stripeReturn(_ request: Request, context: CellRequestContext) async throws -> Response {
+        let store = try context.requireStore()
+        return try JSONWire.response(Single(key: "order", value: try await orders.refreshStripePayment(store.slug, cartID: try context.parameters.decoded("id"))))
+    }
+
+    /// A webhook the edge passed on as Stripe sent it: the raw body and its `Stripe-Signature`.
+    @Sendable func stripeEvent(_ request: Request, context: CellRequestContext) async throws -> Response {
+        let store = try context.requireStore()
+        let body = try await JSONWire.body(of: request, limit: maximumBodySize)
+        let signature = request.headers[HTTPField.Name("Stripe-Signature")!]
+        let applied = try await orders.applyStripeEvent(store.slug, payload: Array(body.readableBytesView), signature: signature, now: Date())
+        return try JSONWire.response(StripeEventReceiptWire(received: true, applied: applied))
     }
 
     // MARK: Admin API

@@ -106,7 +106,7 @@ extension StorefrontRoutes {
             }
             // Submitting twice (a double click, a retry) completes the cart once.
             let order = try await cells.json(Single<OrderWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "complete"), as: caller,
-                                             body: CompleteCartRequest(), headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(cart))")]).value
+                                             body: CompleteCartRequest(returnUrl: context.visitorOrigin(request) + "/order/confirmation"), headers: [("Idempotency-Key", "edge-\(cartID)-\(Self.fingerprint(cart))")]).value
             return Self.redirect(Self.paymentLocation(order))
         } catch let error as LumoraError where error.httpStatusCode < 500 || error.code == "payment_unavailable" {
             let fresh = (try? await currentCart(caller, session: session)) ?? cart
@@ -188,7 +188,13 @@ extension StorefrontRoutes {
     @Sendable func confirmation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try requireStore(context)
         let session = Session(request: request)
-        guard let order = try await placedOrder(caller, session: session) else { return Self.redirect("/cart") }
+        guard var order = try await placedOrder(caller, session: session), let cartID = session.cartID else { return Self.redirect("/cart") }
+        // Back from Stripe's page (it adds session_id): ask now rather than wait for the webhook.
+        if request.uri.queryParameters["session_id"] != nil, order.status == "pending_payment",
+           order.payment?.provider == PaymentProviderKind.stripe.rawValue,
+           let fresh = try? await cells.json(Single<OrderWire>.self, .POST, RequestTarget.path("store", "carts", cartID, "stripe-return"), as: caller).value {
+            order = fresh
+        }
         let settings = try await settings(caller)
         let view = StoreView.from(settings, route: caller.store, cartCount: 0)
         let payment = order.payment

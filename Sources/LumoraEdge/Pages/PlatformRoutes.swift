@@ -75,12 +75,7 @@ struct PlatformRoutes: Sendable {
 
     /// `app.<root>` with the scheme and port the visitor used for the root domain.
     private func dashboardOrigin(_ request: Request, _ context: EdgeRequestContext) -> String {
-        var port = ""
-        if let authority = request.head.authority, let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            let digits = authority[authority.index(after: colon)...]
-            if !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) { port = ":" + digits }
-        }
-        return "\(context.scheme)://app.\(configuration.rootDomain)\(port)"
+        "\(context.scheme)://app.\(configuration.rootDomain)\(context.visitorPort(request))"
     }
 
     /// The landing page; its signup form's answer goes on to the `dashboard` origin, which its

@@ -45,6 +45,14 @@ public struct StripeClient: Sendable {
         return try await decode(http.send(.POST, "/v1/refunds", form: form, account: account, idempotencyKey: idempotencyKey))
     }
 
+    /// A charge with every refund made of it, wherever it was made (events never carry the
+    /// refunds: since API 2022-11-15 they are only there when expanded).
+    public func charge(id: String, account: String) async throws -> StripeCharge {
+        var form = StripeForm()
+        form.set("expand", .list(["refunds"]))
+        return try await decode(http.send(.GET, "/v1/charges/\(Self.segment(id))", form: form, account: account, idempotencyKey: nil))
+    }
+
     /// A connected account as the platform sees it (no `Stripe-Account`: the platform asks
     /// about the account, it does not act as it).
     public func account(id: String) async throws -> StripeAccount {

@@ -80,6 +80,10 @@ public struct StripeEvent: Sendable, Equatable, Decodable {
 /// object it carries (a receiver that serves many stores reads this first, then hands the
 /// payload to the store's handler).
 public struct StripeEventRouting: Sendable, Equatable, Decodable {
+    /// The metadata keys Lumora puts on what it creates: which store, which order.
+    public static let storeKey = "lumora_store"
+    public static let orderKey = "lumora_order"
+
     public var id: String
     public var type: String
     public var account: String?
