@@ -27,6 +27,12 @@ import Testing
             let text = try String(contentsOf: output, encoding: .utf8)
             #expect(text.contains("Lumora is running"))
             #expect(text.contains("PostgreSQL"))
+            // The mail catcher and its page, on loopback.
+            let mailPage = try #require(text.firstMatch(of: /caught mails at (http:\/\/127\.0\.0\.1:[0-9]+\/)/).map { String($0.output.1) }, "\(text)")
+            #expect(text.contains("Mail                 smtp://127.0.0.1:"))
+            let page = try await HTTPClient.shared.execute(HTTPClientRequest(url: mailPage), timeout: .seconds(10))
+            #expect(page.status == .ok)
+            #expect(String(buffer: try await page.body.collect(upTo: 1 << 20)).contains("Caught mail"))
             // A normal start logs nothing that looks like an error.
             #expect(!text.contains("error") && !text.contains("PSQLError"), "\(text)")
             let status = try #require(PostmasterFile(folder.appendingPathComponent("pg")))
