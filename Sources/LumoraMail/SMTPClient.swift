@@ -54,6 +54,24 @@ public struct SMTPClient: Sendable {
         let encoded = try encoder.encode(message, messageID: messageID)
         let machine = try SMTPClientStateMachine(configuration: configuration, envelopeFrom: envelopeFrom ?? message.from,
                                                  recipients: message.to, message: encoded.bytes)
+        do {
+            try await converse(machine)
+        } catch {
+            logger.debug("SMTP send failed", metadata: ["smtp.server": "\(configuration)", "mail.message_id": "\(encoded.messageID)", "error": "\(error)"])
+            throw error
+        }
+        logger.debug("SMTP send accepted", metadata: ["smtp.server": "\(configuration)", "mail.message_id": "\(encoded.messageID)"])
+        return encoded.messageID
+    }
+
+    /// Checks that the server takes this configuration (connection, TLS, EHLO, AUTH) and says
+    /// QUIT where a mail would begin: `lumora doctor`. Throws `SMTPError` as `send` does.
+    public func verify() async throws {
+        try await converse(try SMTPClientStateMachine(verifying: configuration))
+    }
+
+    /// Runs `machine` on a new connection until it succeeds or fails.
+    private func converse(_ machine: SMTPClientStateMachine) async throws {
         let loop = group.next()
         let promise = loop.makePromise(of: Void.self)
         let deadline = NIODeadline.now() + TimeAmount(configuration.timeout)
@@ -84,17 +102,10 @@ public struct SMTPClient: Sendable {
             logger.debug("SMTP connect failed", metadata: ["smtp.server": "\(configuration)", "error": "\(error)"])
             throw failure
         }
-        do {
-            try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
-        } catch {
-            logger.debug("SMTP send failed", metadata: ["smtp.server": "\(configuration)", "mail.message_id": "\(encoded.messageID)", "error": "\(error)"])
-            throw error
+        try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
         }
-        logger.debug("SMTP send accepted", metadata: ["smtp.server": "\(configuration)", "mail.message_id": "\(encoded.messageID)"])
-        return encoded.messageID
     }
 }

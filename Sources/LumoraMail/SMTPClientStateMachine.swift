@@ -65,9 +65,11 @@ public struct SMTPClientStateMachine: Sendable {
     }
 
     private let configuration: SMTPConfiguration
-    private let envelopeFrom: MailAddress
+    private let envelopeFrom: MailAddress?
     private let recipients: [MailAddress]
     private let message: [UInt8]
+    /// Only checking the server (`lumora doctor`): done once it would take a mail.
+    private let verifying: Bool
     private var state: State = .greeting
     private var replies = SMTPReplyParser()
     private var tlsActive: Bool
@@ -83,6 +85,19 @@ public struct SMTPClientStateMachine: Sendable {
         self.envelopeFrom = envelopeFrom
         self.recipients = recipients
         self.message = Self.dotStuffed(message)
+        verifying = false
+        tlsActive = configuration.security == .implicitTLS
+    }
+
+    /// A conversation that checks the server takes this configuration — greeting, EHLO, TLS,
+    /// AUTH — and succeeds where a mail would begin, without sending one.
+    public init(verifying configuration: SMTPConfiguration) throws(LumoraError) {
+        try configuration.validate()
+        self.configuration = configuration
+        envelopeFrom = nil
+        recipients = []
+        message = []
+        verifying = true
         tlsActive = configuration.security == .implicitTLS
     }
 
@@ -242,6 +257,10 @@ public struct SMTPClientStateMachine: Sendable {
     }
 
     private mutating func sendMailFrom() -> Action {
+        guard !verifying, let envelopeFrom else {
+            state = .done
+            return .succeed
+        }
         if let maximum = capabilities.maximumSize, message.count > maximum {
             return fail(SMTPError(kind: .permanent, step: .mailFrom,
                                   message: "the message is \(message.count) bytes and the server takes at most \(maximum)"), quit: true)

@@ -54,6 +54,7 @@ public func buildManager(
             JobKind.sweepMedia: MediaSweepJob(platform: platform),
             JobKind.expireOrder: ExpireOrderJob(platform: platform),
             JobKind.sendMail: OrderMailJob(platform: platform, mailer: mailer, templates: mailTemplates),
+            JobKind.sendAccountMail: AccountMailJob(platform: platform, mailer: mailer),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)
@@ -65,7 +66,7 @@ public func buildManager(
     let signupLimiter = SignupLimiter(perMinute: configuration.signupsPerMinute, clock: configuration.clock)
     SignupRoutes(stores: stores, limiter: signupLimiter, trustedProxies: configuration.trustedProxies, maximumBodySize: 64 * 1024).add(to: router)
     let accounts = AccountService(platform: platform, stores: stores, hasher: PasswordHasher(logRounds: configuration.passwordLogRounds),
-                                  throttle: LoginThrottle(clock: configuration.clock), mailer: mailer,
+                                  throttle: LoginThrottle(clock: configuration.clock),
                                   sessionLifetime: configuration.sessionLifetime)
     let accountRoutes = AccountRoutes(accounts: accounts, domains: DomainService(platform: platform), signupLimiter: signupLimiter, maximumBodySize: 64 * 1024)
     if let accountsToken = configuration.accountsToken {

@@ -47,7 +47,7 @@ public struct ManagerConfiguration: Sendable {
     /// log2 of scrypt's cost for new password hashes (tests use less).
     public var passwordLogRounds: Int
     public var sessionLifetime: Duration
-    /// Where invitation and reset links go out (the console by default).
+    /// Where the outbox sends mail: an `SMTPMailer` (`--smtp-url`), else the console.
     public var mailer: (any Mailer)?
     /// Where store media are kept (the cells write there): the sweep removes deleted media's
     /// files, and a purged store's go with it.

@@ -8,6 +8,7 @@ import LumoraDatabase
 import LumoraDrivers
 import LumoraEdge
 import LumoraHTTP
+import LumoraMail
 import LumoraManager
 import PostgresNIO
 import ServiceLifecycle
@@ -27,11 +28,14 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Pre-made store schemas kept ready for fast signups.") var warmPool = 20
     @Flag(help: "Do not open the demo stores on the first run.") var noDemo = false
     @OptionGroup var drivers: DriverOptions
+    @OptionGroup var mail: MailOptions
+    @Option(name: .customLong("mail-page-port"), help: "The caught-mail page's port (0: any free one).") var mailPagePort = 0
 
     func validate() throws {
         // Before anything starts: a taken port found after PostgreSQL, the manager and the
         // cells are up would have to unwind all of them.
-        for (port, flag) in [(edgePort, "--edge-port"), (managerPort, "--manager-port")] where !FreePort.isAvailable(port) {
+        for (port, flag) in [(edgePort, "--edge-port"), (managerPort, "--manager-port"), (mailPagePort, "--mail-page-port")]
+        where port != 0 && !FreePort.isAvailable(port) {
             throw ValidationError("port \(port) on 127.0.0.1 is taken (another lumora dev, or another program): choose another with \(flag) <port>")
         }
         guard edgePort != managerPort else { throw ValidationError("--edge-port and --manager-port must differ") }
@@ -41,7 +45,23 @@ struct DevCommand: AsyncParsableCommand {
         let logger = options.makeLogger("lumora.dev")
         let folder = options.dataDirectoryURL
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
-        let database = try await DatabaseHandle.open(dataDirectory: folder, logger: logger)
+        // Mail goes to the server given, else to a catcher on loopback that a page shows.
+        let given = try mail.makeMailer(rootDomain: rootDomain, logger: logger)
+        let catcher: MailCatcher? = given == nil ? try await MailCatcher.start(host: "127.0.0.1", port: 0, logger: logger) : nil
+        let database: DatabaseHandle
+        let mailer: SMTPMailer
+        do {
+            if let given {
+                mailer = given
+            } else {
+                mailer = try SMTPMailer(configuration: SMTPConfiguration(host: "127.0.0.1", port: catcher?.port ?? 0, security: .none),
+                                        from: mail.sender(rootDomain: rootDomain), logger: logger)
+            }
+            database = try await DatabaseHandle.open(dataDirectory: folder, logger: logger)
+        } catch {
+            try? await catcher?.shutdown()
+            throw error
+        }
         do {
             try await PostgresClient.withRunning(database.url.clientConfiguration(maximumConnections: 4), logger: logger) { client in
                 _ = try await PlatformMigrator(client: client, logger: logger).migrate()
@@ -60,7 +80,8 @@ struct DevCommand: AsyncParsableCommand {
                     // The edge runs in this process and reaches the manager over loopback.
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
-                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: try media.store(dataDirectory: folder)),
+                    accountsToken: AccountsToken.derived(fromSigningSecret: secret), mailer: mailer,
+                    mediaStore: try media.store(dataDirectory: folder)),
                 runtime: try drivers.makeRuntime(local: runtime, edgeSecret: secret, logger: logger),
                 domains: try drivers.makeDomains(rootDomain: rootDomain), logger: logger,
                 onListening: ManagerAddress.writer(dataDirectory: folder, host: "127.0.0.1"))
@@ -69,21 +90,32 @@ struct DevCommand: AsyncParsableCommand {
                                                  managerURL: "http://127.0.0.1:\(managerPort)", accountsToken: AccountsToken.derived(fromSigningSecret: secret),
                                                  mediaStore: try media.store(dataDirectory: folder)),
                 logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: manager.application), .init(service: edge)]
+            let mailLine: Welcome.MailLine
+            if let catcher {
+                let pagePort = ReportedPort()
+                services.append(.init(service: try CaughtMailPage.buildApplication(catcher: catcher, port: mailPagePort, logger: logger,
+                                                                                   onListening: { pagePort.report($0) })))
+                mailLine = .caught(smtp: "smtp://127.0.0.1:\(catcher.port)", page: pagePort)
+            } else {
+                mailLine = .sent("\(mailer.client.configuration)")
+            }
             let welcome = Welcome(
                 folder: folder, database: database, managerURL: "http://127.0.0.1:\(managerPort)", edgePort: edgePort,
-                rootDomain: rootDomain, operatorToken: operatorToken, seedDemo: !noDemo, logger: logger)
+                rootDomain: rootDomain, operatorToken: operatorToken, seedDemo: !noDemo, mail: mailLine, logger: logger)
+            services.append(.init(service: welcome, successTerminationBehavior: .ignore))
 
-            var group = ServiceGroupConfiguration(
-                services: [.init(service: manager.application), .init(service: edge), .init(service: welcome, successTerminationBehavior: .ignore)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = .seconds(20)
             group.maximumCancellationDuration = .seconds(5)
             try await ServiceGroup(configuration: group).run()
         } catch {
             await database.close()
+            try? await catcher?.shutdown()
             throw error
         }
         await database.close()
+        try? await catcher?.shutdown()
         print("Lumora stopped.")
     }
 }
@@ -98,7 +130,16 @@ struct Welcome: Service {
     let rootDomain: String
     let operatorToken: String
     let seedDemo: Bool
+    let mail: MailLine
     let logger: Logger
+
+    /// Where the platform's mail goes.
+    enum MailLine: Sendable {
+        /// To the catcher, shown on a page whose port is reported once it listens.
+        case caught(smtp: String, page: ReportedPort)
+        /// To the SMTP server given (its URL without the password).
+        case sent(String)
+    }
 
     func run() async throws {
         let edgeURL = "http://127.0.0.1:\(edgePort)"
@@ -132,6 +173,12 @@ struct Welcome: Service {
             "  Manager              \(managerURL)   operator token: \(operatorToken)",
             "  PostgreSQL           \(database.url)",
         ]
+        switch mail {
+        case .caught(let smtp, let page):
+            lines.append("  Mail                 \(smtp) — caught mails at http://127.0.0.1:\(try await page.value)/")
+        case .sent(let server):
+            lines.append("  Mail                 sent through \(server)")
+        }
         if !stores.isEmpty {
             lines.append("  Owners and API tokens in \(folder.appendingPathComponent("demo-stores.json").path)")
         }
@@ -147,5 +194,28 @@ struct Welcome: Service {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw OperatorError("\(url) did not answer")
+    }
+}
+
+/// A port a server started on port 0 reports once it listens (`onListening`), for whoever
+/// prints it.
+final class ReportedPort: Sendable {
+    private let stream: AsyncStream<Int>
+    private let continuation: AsyncStream<Int>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func report(_ port: Int) {
+        continuation.yield(port)
+        continuation.finish()
+    }
+
+    var value: Int {
+        get async throws {
+            for await port in stream { return port }
+            throw OperatorError("the server stopped before it listened")
+        }
     }
 }

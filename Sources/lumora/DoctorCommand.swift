@@ -3,11 +3,12 @@ import Foundation
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraMail
 import PostgresNIO
 
 /// `lumora doctor`: can this configuration run a platform? Checks the database, the cell
-/// runtime (credentials, project, region, image) and the domain provider (token, project), and
-/// says exactly what is missing.
+/// runtime (credentials, project, region, image), the domain provider (token, project) and, when
+/// one is given, the SMTP server (it answers, TLS and AUTH pass), and says exactly what is missing.
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
@@ -17,6 +18,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var platform: PlatformOptions
     @OptionGroup var drivers: DriverOptions
+    @OptionGroup var mail: MailOptions
 
     func run() async throws {
         let logger = options.makeLogger("lumora.doctor")
@@ -35,6 +37,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         await database.close()
         checks += await domainChecks(environment)
+        if let check = await mailCheck(logger: logger) { checks.append(check) }
 
         for check in checks {
             print("\(check.ok ? "✓" : "✗") \(check.name): \(check.detail)")
@@ -113,6 +116,22 @@ struct DoctorCommand: AsyncParsableCommand {
             }
         } catch {
             return [DoctorCheck(name: "domains", ok: false, detail: Self.describe(error))]
+        }
+    }
+
+    /// Nothing without an SMTP server: the manager then prints mail in its log.
+    private func mailCheck(logger: Logger) async -> DoctorCheck? {
+        do {
+            guard let mailer = try mail.makeMailer(rootDomain: platform.rootDomain, logger: logger) else { return nil }
+            let server = "\(mailer.client.configuration)"
+            do {
+                try await mailer.client.verify()
+                return DoctorCheck(name: "smtp", ok: true, detail: "\(server) takes this configuration; mail comes from \(mailer.sender.address)")
+            } catch {
+                return DoctorCheck(name: "smtp", ok: false, detail: "\(server): \(error)")
+            }
+        } catch {
+            return DoctorCheck(name: "smtp", ok: false, detail: Self.describe(error))
         }
     }
 

@@ -17,6 +17,7 @@ struct ManagerCommand: AsyncParsableCommand {
     @OptionGroup var media: MediaOptions
     @OptionGroup var platform: PlatformOptions
     @OptionGroup var drivers: DriverOptions
+    @OptionGroup var mail: MailOptions
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port; written to <data-dir>/manager.url either way).") var port = 9090
@@ -28,12 +29,17 @@ struct ManagerCommand: AsyncParsableCommand {
         let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
         do {
             let secret = try Secrets.edgeSecret(options.dataDirectoryURL)
+            let mailer = try mail.makeMailer(rootDomain: platform.rootDomain, logger: logger)
+            if let mailer {
+                logger.info("sending mail over SMTP", metadata: ["smtp.server": "\(mailer.client.configuration)", "mail.from": "\(mailer.sender)"])
+            }
             let configuration = ManagerConfiguration(
                 host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
                 rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
                 storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort,
                 trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
-                accountsToken: AccountsToken.derived(fromSigningSecret: secret), mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
+                accountsToken: AccountsToken.derived(fromSigningSecret: secret), mailer: mailer,
+                mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
             let runtime = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"),
                 environment: media.cellEnvironment(dataDirectory: options.dataDirectoryURL))

@@ -27,6 +27,12 @@ import Testing
             let text = try String(contentsOf: output, encoding: .utf8)
             #expect(text.contains("Lumora is running"))
             #expect(text.contains("PostgreSQL"))
+            // The mail catcher and its page, on loopback (this run's: the log holds both).
+            let mailPage = try #require(text.matches(of: /caught mails at (http:\/\/127\.0\.0\.1:[0-9]+\/)/).last.map { String($0.output.1) }, "\(text)")
+            #expect(text.contains("Mail                 smtp://127.0.0.1:"))
+            let page = try await HTTPClient.shared.execute(HTTPClientRequest(url: mailPage), timeout: .seconds(10))
+            #expect(page.status == .ok)
+            #expect(String(buffer: try await page.body.collect(upTo: 1 << 20)).contains("Caught mail"))
             // A normal start logs nothing that looks like an error.
             #expect(!text.contains("error") && !text.contains("PSQLError"), "\(text)")
             let status = try #require(PostmasterFile(folder.appendingPathComponent("pg")))
@@ -58,6 +64,23 @@ extension DevCommandTests {
             #expect(run.status != 0)
             #expect(run.output.contains("port \(port)") && run.output.contains(flag), "\(run.output)")
             #expect(!run.output.contains("Lumora is running"))
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("pg").path))
+        }
+    }
+
+    /// An SMTP URL that cannot work is refused at once, naming the flag, before anything starts;
+    /// a password on the command line (readable by every user of the machine) too, without
+    /// repeating it.
+    @Test func aBadSMTPURLIsRefusedBeforeAnythingStarts() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-dev-smtp-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for command in ["dev", "manager"] {
+            let scheme = try await LumoraBinary.run([command, "--data-dir", folder.path, "--smtp-url", "ftp://mail.example.com"],
+                                                   environment: ["DATABASE_URL": "", "LUMORA_SMTP_URL": ""])
+            #expect(scheme.status != 0 && scheme.output.contains("--smtp-url") && scheme.output.contains("expected smtp or smtps"), "\(scheme.output)")
+            let password = try await LumoraBinary.run([command, "--data-dir", folder.path, "--smtp-url", "smtp://wile:hunter2@mail.example.com"],
+                                                     environment: ["DATABASE_URL": "", "LUMORA_SMTP_URL": ""])
+            #expect(password.status != 0 && password.output.contains("LUMORA_SMTP_URL") && !password.output.contains("hunter2"), "\(password.output)")
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("pg").path))
         }
     }

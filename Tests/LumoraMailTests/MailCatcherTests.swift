@@ -40,6 +40,19 @@ import Testing
                        logger: logger)
     }
 
+    /// `verify()` (`lumora doctor`) talks to the server up to a mail and sends none; a server
+    /// that refuses says so.
+    @Test func verifyingSendsNothing() async throws {
+        try await withCatcher { catcher in
+            let client = try client("smtp://127.0.0.1:\(catcher.port)?tls=none")
+            try await client.verify()
+            #expect(catcher.messages().isEmpty)
+            catcher.setRefusing(true)
+            let refused = await #expect(throws: SMTPError.self) { try await client.verify() }
+            #expect(refused?.code == 421 && refused?.isTransient == true)
+        }
+    }
+
     @Test func plaintextRoundTrip() async throws {
         try await withCatcher { catcher in
             let message = try mail(to: ["ann@example.com", "bob@example.org"])

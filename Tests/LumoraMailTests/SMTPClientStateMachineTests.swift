@@ -42,6 +42,18 @@ import Testing
         #expect(machine.connectionClosed() == .wait)
     }
 
+    /// `lumora doctor`'s check: the conversation up to where a mail would begin, then done.
+    @Test func verifyingStopsWhereAMailWouldBegin() throws {
+        var machine = try SMTPClientStateMachine(verifying: try SMTPConfiguration(url: "smtp://wile:secret@127.0.0.1:2525?tls=none", heloName: "shop.example"))
+        #expect(feed(&machine, "220 mx.example ESMTP ready") == .send("EHLO shop.example"))
+        #expect(feed(&machine, "250-mx.example", "250 AUTH PLAIN") == .send("AUTH PLAIN AHdpbGUAc2VjcmV0"))
+        #expect(feed(&machine, "235 2.7.0 Authentication successful") == .succeed)
+        #expect(machine.isFinished)
+
+        var refused = try SMTPClientStateMachine(verifying: try SMTPConfiguration(url: "smtp://127.0.0.1:2525?tls=none"))
+        #expect(failure(feed(&refused, "421 4.3.2 down for maintenance"))?.error.code == 421)
+    }
+
     @Test func everyRecipientGetsARcptTo() throws {
         var machine = try machine(recipients: ["ann@example.com", "bob@example.org", "cy@example.net"])
         _ = feed(&machine, "220 ready")

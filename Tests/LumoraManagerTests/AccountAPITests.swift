@@ -9,7 +9,9 @@ import Synchronization
 import Testing
 
 /// Mail the tests read instead of an inbox; with a folder, each mail's link is also written to
-/// `<folder>/<recipient>.link` (for the browser check, which runs in another process).
+/// `<folder>/<recipient>.link` (for the browser check, which runs in another process). Mail
+/// comes from the outbox's jobs, after the request that queued it has been answered: wait for
+/// it (`mail(to:)`).
 final class RecordingMailer: Mailer {
     private let sent = Mutex<[Mail]>([])
     let folder: URL?
@@ -25,9 +27,16 @@ final class RecordingMailer: Mailer {
 
     var mails: [Mail] { sent.withLock { $0 } }
 
-    /// The token at the end of the newest link to `address`.
-    func lastToken(to address: String) -> String? {
-        mails.last { $0.to == address }.flatMap { $0.link.split(separator: "/").last.map(String.init) }
+    /// The newest mail to `address`, once there is one.
+    func mail(to address: String) async throws -> Mail {
+        try await waitUntil { self.mails.contains { $0.to == address } }
+        return try #require(mails.last { $0.to == address })
+    }
+
+    /// The token at the end of the newest link to `address`, once it has been mailed.
+    func token(to address: String) async throws -> String {
+        let link = try await mail(to: address).link
+        return try #require(link.split(separator: "/").last.map(String.init))
     }
 }
 
@@ -187,11 +196,13 @@ final class RecordingMailer: Mailer {
             let session = try await accounts.signup("acme", email: "wile@acme.test")
             // The same answer for an address without an account, and no mail.
             #expect(try await accounts.call(.post, "/password-resets", json: #"{"email":"nobody@acme.test"}"#).status == .accepted)
-            #expect(accounts.mailer.mails.isEmpty)
+            #expect(try await accounts.manager.count("SELECT count(*)::int FROM lumora.jobs WHERE kind = 'send_account_mail'") == 0)
             #expect(try await accounts.call(.post, "/password-resets", json: #"{"email":"wile@acme.test"}"#).status == .accepted)
-            let mail = try #require(accounts.mailer.mails.last)
+            let mail = try await accounts.mailer.mail(to: "wile@acme.test")
             #expect(mail.link.hasPrefix("http://app.lumora.test/reset/lpr_"))
-            let token = try #require(accounts.mailer.lastToken(to: "wile@acme.test"))
+            #expect(mail.fromName == "Lumora")
+            #expect(accounts.mailer.mails.map(\.to) == ["wile@acme.test"])
+            let token = try await accounts.mailer.token(to: "wile@acme.test")
             let short = try await accounts.call(.post, "/password-resets/complete", json: #"{"token":"\#(token)","password":"short"}"#)
             #expect(short.errorCode == "weak_password")
             let done = try await accounts.call(.post, "/password-resets/complete", json: #"{"token":"\#(token)","password":"brand new pass"}"#)
@@ -211,7 +222,7 @@ final class RecordingMailer: Mailer {
             let other = try await accounts.signup("globex", email: "hank@globex.test")
             let invited = try await accounts.call(.post, "/stores/acme/invitations", json: #"{"email":"road@runner.test","role":"staff"}"#, session: owner)
             #expect(invited.status == .created)
-            let token = try #require(accounts.mailer.lastToken(to: "road@runner.test"))
+            let token = try await accounts.mailer.token(to: "road@runner.test")
             let preview = try await accounts.call(.get, "/invitations/\(token)").object()
             #expect(preview["account_exists"] as? Bool == false)
             let accepted = try await accounts.call(.post, "/invitations/\(token)/accept", json: #"{"password":"meep meep meep"}"#)

@@ -101,7 +101,7 @@ import Testing
 
             let invited = try await owner.submit("/stores/acme/staff", form: ["email": "road@runner.test", "role": "staff"])
             #expect(invited.status == 303)
-            let token = try #require(platform.mailer.lastToken(to: "road@runner.test"))
+            let token = try await platform.mailer.token(to: "road@runner.test")
             let staff = platform.browser()
             let invitation = try await staff.get(Self.app, "/invitations/\(token)")
             #expect(invitation.body.contains("Join Acme Store") && invitation.body.contains("staff"))
@@ -189,6 +189,9 @@ import Testing
             }
             let receipt = try #require(platform.mailer.mails.last { $0.to == "shopper@example.test" })
             #expect(receipt.body.contains("2 × Anvil (Heavy)") && receipt.body.contains("Total: $240.00") && receipt.body.contains("1 Carrot Lane"))
+            // The HTML alternative, in the store's name.
+            #expect(receipt.fromName == "Acme Store")
+            #expect(receipt.html?.contains("Anvil") == true && receipt.html?.contains("$240.00") == true)
 
             let overview = try await owner.get(Self.app, "/stores/acme")
             #expect(overview.body.contains("$240.00"))
@@ -257,7 +260,7 @@ import Testing
             let person = platform.browser()
             let asked = try await person.submit("/reset", form: ["email": "wile@acme.test"])
             #expect(asked.body.contains("is on its way"))
-            let link = try #require(platform.mailer.mails.last?.link)
+            let link = try await platform.mailer.mail(to: "wile@acme.test").link
             #expect(link.hasPrefix("http://app.lumora.test/reset/"))
             let path = String(link.dropFirst("http://app.lumora.test".count))
             let done = try await person.submit(path, form: ["password": "new and long"])

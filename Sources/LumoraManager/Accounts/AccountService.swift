@@ -8,13 +8,13 @@ import PostgresNIO
 /// People and their stores: signup with a password, sign-in (throttled), sessions, password
 /// change and reset, staff invitations and removal, API tokens. Every store operation first
 /// checks that the session's person belongs to the store (404 otherwise: another store's pages
-/// do not exist for them) and that their role allows it (403).
+/// do not exist for them) and that their role allows it (403). Reset and invitation mails go
+/// through the outbox (`AccountMailJob`), queued with the row their link opens.
 struct AccountService: Sendable {
     let platform: Platform
     let stores: StoreService
     let hasher: PasswordHasher
     let throttle: LoginThrottle
-    let mailer: any Mailer
     let sessionLifetime: Duration
     static let invitationLifetime = 7 * 24 * 3600
     static let resetLifetime = 3600
@@ -166,12 +166,15 @@ struct AccountService: Sendable {
         let email = request.email.trimmingASCIIWhitespace().lowercased()
         guard let found = try await account(email: email) else { return }
         let token = SecretToken.generate(prefix: "lpr_")
-        try await client.query(AccountSQL.insertReset(hash: SecretToken.hash(token), account: found.id, lifetimeSeconds: Self.resetLifetime),
-                               logger: logger).drain()
         let link = platform.configuration.dashboardURL + "reset/" + token
-        try await mailer.send(Mail(to: email, subject: "Reset your Lumora password",
-                                   body: "Someone asked to reset the password of your Lumora account. Open this link within an hour to choose a new one:\n\n\(link)\n\nIf it was not you, ignore this mail.",
-                                   link: link))
+        let mail = Mail(to: email, subject: "Reset your Lumora password",
+                        body: "Someone asked to reset the password of your Lumora account. Open this link within an hour to choose a new one:\n\n\(link)\n\nIf it was not you, ignore this mail.",
+                        link: link)
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(AccountSQL.insertReset(hash: SecretToken.hash(token), account: found.id, lifetimeSeconds: Self.resetLifetime),
+                                       logger: logger).drain()
+            try await AccountMailJob.enqueue(mail, store: nil, queue: platform.queue, on: connection)
+        }
     }
 
     func completeReset(_ request: PasswordResetCompletion) async throws -> SignedInWire {
@@ -207,6 +210,11 @@ struct AccountService: Sendable {
             throw LumoraError.conflict("already_member", "\(email) is already in this store.")
         }
         let token = SecretToken.generate(prefix: "lin_")
+        let storeName = try await platform.directory.get(member.store).name
+        let link = platform.configuration.dashboardURL + "invitations/" + token
+        let mail = Mail(to: email, subject: "Join \(storeName) on Lumora",
+                        body: "\(member.account.email) invites you to help run \(storeName) as \(role.rawValue). Open this link within 7 days to accept:\n\n\(link)",
+                        link: link)
         let (created, expires) = try await client.transaction(logger: logger) { connection in
             try await connection.query(AccountSQL.withdrawInvitations(store: member.store.rawValue, email: email), logger: logger).drain()
             guard let row = try await connection.query(AccountSQL.insertInvitation(hash: SecretToken.hash(token), store: member.store.rawValue, email: email,
@@ -214,13 +222,9 @@ struct AccountService: Sendable {
                                                        logger: logger).collect((Date, Date).self).first else {
                 throw LumoraError.internalError("invitation insert returned no row")
             }
+            try await AccountMailJob.enqueue(mail, store: member.store, queue: platform.queue, on: connection)
             return row
         }
-        let storeName = try await platform.directory.get(member.store).name
-        let link = platform.configuration.dashboardURL + "invitations/" + token
-        try await mailer.send(Mail(to: email, subject: "Join \(storeName) on Lumora",
-                                   body: "\(member.account.email) invites you to help run \(storeName) as \(role.rawValue). Open this link within 7 days to accept:\n\n\(link)",
-                                   link: link))
         return InvitationWire(email: email, role: role, createdAt: created, expiresAt: expires)
     }
 

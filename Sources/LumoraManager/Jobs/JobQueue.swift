@@ -26,7 +26,15 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func enqueue(kind: String, store: String?, payload: [String: String] = [:], maxAttempts: Int = 8,
                         runAfter: Date? = nil, on connection: PostgresConnection? = nil) async throws -> JobRecord {
-        let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        try await enqueue(kind: kind, store: store, document: payload, maxAttempts: maxAttempts, runAfter: runAfter, on: connection)
+    }
+
+    /// Adds a job whose payload is a structured document (a mail), read back from
+    /// `payloadJSON`; a document that is not a map of strings is not listed with the job.
+    @discardableResult
+    public func enqueue(kind: String, store: String?, document: some Encodable, maxAttempts: Int = 8,
+                        runAfter: Date? = nil, on connection: PostgresConnection? = nil) async throws -> JobRecord {
+        let json = String(decoding: try JSONEncoder().encode(document), as: UTF8.self)
         let query = JobSQL.enqueue(kind: kind, store: store, payload: json, maxAttempts: maxAttempts, runAfter: runAfter)
         let rows = if let connection {
             try await connection.query(query, logger: logger)
@@ -54,6 +62,12 @@ public struct JobQueue: Sendable {
 
     func finishStep(_ id: Int64, _ step: String) async throws {
         _ = try await client.query(JobSQL.finishStep(id: id, owner: owner, step: step), logger: logger).hasRows()
+    }
+
+    /// Rewrites the payload of a job this worker holds (to forget what it no longer needs).
+    func replacePayload(_ id: Int64, with document: some Encodable) async throws {
+        let json = String(decoding: try JSONEncoder().encode(document), as: UTF8.self)
+        try await client.query(JobSQL.replacePayload(id: id, owner: owner, payload: json), logger: logger).drain()
     }
 
     func succeed(_ id: Int64) async throws {

@@ -46,4 +46,7 @@ public enum JobKind {
     /// Queued by a store's own transaction (control migration 0008): the outbox and unpaid orders.
     public static let sendMail = "send_mail"
     public static let expireOrder = "expire_order"
+    /// The platform's own mail to a person (a password reset, a staff invitation), queued in
+    /// the transaction that makes its link.
+    public static let sendAccountMail = "send_account_mail"
 }

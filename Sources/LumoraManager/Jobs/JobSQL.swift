@@ -58,6 +58,13 @@ enum JobSQL {
         """
     }
 
+    static func replacePayload(id: Int64, owner: String, payload: String) -> PostgresQuery {
+        """
+        UPDATE lumora.jobs SET payload = \(payload)::jsonb, updated_at = now()
+        WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running'
+        """
+    }
+
     static func succeed(id: Int64, owner: String) -> PostgresQuery {
         """
         UPDATE lumora.jobs SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, current_step = NULL,

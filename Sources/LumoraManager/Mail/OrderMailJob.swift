@@ -7,8 +7,8 @@ import Mustache
 /// Sends one mail a store's transaction queued (a `send_mail` job: the durable outbox).
 /// A new-order notice without an address of its own goes to the store's owners. Failures are
 /// retried with the queue's backoff and end `dead` — listed by `lumora jobs` — when they never
-/// stop. The mail is written from Resources/Mail with the store's name; it goes out through the
-/// manager's `Mailer` (the console on a developer's machine; an SMTP transport is next).
+/// stop. The mail is written from Resources/Mail (plain text, and HTML in the store's colours)
+/// with the store's name as the sender's; it goes out through the manager's `Mailer`.
 struct OrderMailJob: JobHandler {
     let platform: Platform
     let mailer: any Mailer
@@ -37,12 +37,21 @@ struct OrderMailJob: JobHandler {
         } else {
             recipients = try await platform.client.query(ManagerSQL.ownerEmails(store: mail.store), logger: platform.logger).collect(String.self)
         }
-        let view = OrderMailView(mail)
+        let storefront = (try? StoreSlug(validating: mail.store)).map { platform.configuration.storefrontURL(host: platform.platformHost($0)) }
+        let view = OrderMailView(mail, storefrontURL: storefront)
         guard let text = templates.render(view, withTemplate: "order.txt") else {
             throw PermanentJobFailure("no mail template named order.txt")
         }
+        guard let html = templates.render(view, withTemplate: "order.html") else {
+            throw PermanentJobFailure("no mail template named order.html")
+        }
+        // One step per recipient: a retry after the second owner's mail failed does not send
+        // the first one's again.
         for recipient in recipients {
-            try await mailer.send(Mail(to: recipient, subject: view.subject, body: text, link: ""))
+            try await steps.step("mail \(recipient)") {
+                try await mailer.send(Mail(to: recipient, subject: view.subject, body: text, html: html, fromName: view.storeName,
+                                           replyTo: mail.replyTo))
+            }
         }
     }
 }
@@ -76,11 +85,20 @@ struct OrderMailView {
     let city: String
     let postalCode: String
     let country: String
+    /// The store's logo, only as an absolute https: URL (a path on the storefront is made one):
+    /// Mustache's escaping does not make any other URL safe to put in `src`.
+    let logoURL: String?
+    /// `#rrggbb`, checked: they go into `style` attributes, where escaping does not help.
+    let primaryColor: String
+    let accentColor: String
 
-    init(_ mail: OrderMailWire) {
+    init(_ mail: OrderMailWire, storefrontURL: String? = nil) {
         let order = mail.order
         let store = mail.branding.name.isEmpty ? mail.store : mail.branding.name
         storeName = store
+        logoURL = Self.mailableURL(mail.branding.logoUrl, storefrontURL: storefrontURL)
+        primaryColor = Self.hexColor(mail.branding.primaryColor) ?? "#1f2937"
+        accentColor = Self.hexColor(mail.branding.accentColor) ?? "#1d4ed8"
         number = order.displayId
         switch mail.template {
         case .orderReceived:
@@ -120,5 +138,22 @@ struct OrderMailView {
         city = shipTo.city
         postalCode = shipTo.postalCode
         country = shipTo.countryCode
+    }
+
+    private static let hexDigits = Set("0123456789abcdefABCDEF".utf8)
+
+    static func hexColor(_ raw: String) -> String? {
+        let digits = raw.utf8.dropFirst()
+        guard raw.utf8.first == UInt8(ascii: "#"), digits.count == 6, digits.allSatisfy({ Self.hexDigits.contains($0) }) else { return nil }
+        return raw
+    }
+
+    /// An https: URL as given, a path (`/media/…`) on the store's storefront; nil for the rest
+    /// (`javascript:`, `data:`, a plain-http logo a mail reader would block or flag anyway).
+    static func mailableURL(_ raw: String?, storefrontURL: String?) -> String? {
+        guard let raw, !raw.isEmpty, !raw.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "\\") }) else { return nil }
+        if raw.lowercased().hasPrefix("https://") { return raw }
+        if raw.hasPrefix("/"), !raw.hasPrefix("//"), let storefrontURL { return storefrontURL + raw.dropFirst() }
+        return nil
     }
 }

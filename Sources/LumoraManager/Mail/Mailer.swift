@@ -1,15 +1,10 @@
 import Logging
 
-/// An e-mail the platform sends a person (invitations, password resets).
-public struct Mail: Sendable, Equatable {
-    public let to: String
-    public let subject: String
-    public let body: String
-    /// The one link the mail is about, for a console that prints it.
-    public let link: String
-}
-
-/// Where mail goes: a provider in production; on a developer's machine the console.
+/// Where mail goes: an SMTP server (`SMTPMailer`); without one, the console.
+///
+/// `send` is called by the outbox's jobs, which retry what it throws with the queue's backoff:
+/// throw `PermanentJobFailure` only for a mail that can never go (a recipient the server
+/// refuses for good), anything else for trouble that may pass.
 public protocol Mailer: Sendable {
     func send(_ mail: Mail) async throws
 }
