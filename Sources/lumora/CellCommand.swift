@@ -13,6 +13,7 @@ struct CellCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var media: MediaOptions
+    @OptionGroup var paymentOptions: PaymentOptions
 
     @Flag(help: "Serve many stores; each request names its store in the edge-signed x-store-id header.")
     var shared = false
@@ -50,9 +51,10 @@ struct CellCommand: AsyncParsableCommand {
         let logger = options.makeLogger("lumora.cell")
         let environment = ProcessInfo.processInfo.environment
         let secret = try Secrets.signingSecret(file: secretFile, role: "cell")
+        let (payments, stripe) = try paymentOptions.cellPayments()
         let mode: CellConfiguration.Mode = try store.map { .dedicated(try StoreSlug(validating: $0)) } ?? .shared
         let database = try await DatabaseHandle.open(dataDirectory: options.dataDirectoryURL, logger: logger)
-        let configuration = CellConfiguration(
+        var configuration = CellConfiguration(
             mode: mode,
             cellID: cellID ?? store.map { "store-\($0)" } ?? "shared",
             host: host, port: port, database: database.cellURL, signingSecret: secret,
@@ -64,6 +66,8 @@ struct CellCommand: AsyncParsableCommand {
             version: LumoraVersion.running,
             cacheLifetime: .seconds(cacheSeconds),
             mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
+        configuration.payments = payments
+        configuration.stripe = stripe
         if lifeline { Lifeline.watchStandardInput() }
         do {
             try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)),

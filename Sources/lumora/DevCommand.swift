@@ -21,6 +21,7 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var media: MediaOptions
+    @OptionGroup var paymentOptions: PaymentOptions
     @Option(name: .customLong("edge-port"), help: "The storefronts' port.") var edgePort = 8080
     @Option(name: .customLong("manager-port"), help: "The manager's port.") var managerPort = 9090
     @Option(name: .customLong("root-domain"), help: "Stores live at <slug>.<root-domain>; *.localhost needs no DNS.")
@@ -32,6 +33,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("mail-page-port"), help: "The caught-mail page's port (0: any free one).") var mailPagePort = 0
 
     func validate() throws {
+        // A Stripe asked for but not configured is refused here, not at the first checkout.
+        _ = try paymentOptions.cellPayments(fallback: "test")
         // Before anything starts: a taken port found after PostgreSQL, the manager and the
         // cells are up would have to unwind all of them.
         for (port, flag) in [(edgePort, "--edge-port"), (managerPort, "--manager-port"), (mailPagePort, "--mail-page-port")]
@@ -72,7 +75,7 @@ struct DevCommand: AsyncParsableCommand {
             let version = CellVersion(name: LumoraVersion.running, binary: binary)
             let runtime = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret, tieCellsToManager: true, logDirectory: folder.appendingPathComponent("logs"),
-                environment: media.cellEnvironment(dataDirectory: folder))
+                environment: media.cellEnvironment(dataDirectory: folder).merging(try paymentOptions.cellEnvironment(fallback: "test")) { given, _ in given })
             let manager = try buildManager(
                 configuration: ManagerConfiguration(
                     port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,

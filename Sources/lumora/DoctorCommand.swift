@@ -19,6 +19,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var platform: PlatformOptions
     @OptionGroup var drivers: DriverOptions
     @OptionGroup var mail: MailOptions
+    @OptionGroup var paymentOptions: PaymentOptions
 
     func run() async throws {
         let logger = options.makeLogger("lumora.doctor")
@@ -38,6 +39,7 @@ struct DoctorCommand: AsyncParsableCommand {
         await database.close()
         checks += await domainChecks(environment)
         if let check = await mailCheck(logger: logger) { checks.append(check) }
+        checks.append(paymentCheck())
 
         for check in checks {
             print("\(check.ok ? "✓" : "✗") \(check.name): \(check.detail)")
@@ -132,6 +134,24 @@ struct DoctorCommand: AsyncParsableCommand {
             }
         } catch {
             return DoctorCheck(name: "smtp", ok: false, detail: Self.describe(error))
+        }
+    }
+
+    /// Which providers stores may choose, and whether Stripe's keys are there and look right
+    /// (no call is made: the platform's key would act on a real account).
+    private func paymentCheck() -> DoctorCheck {
+        do {
+            let (payments, stripe) = try paymentOptions.cellPayments()
+            var offered = payments.available.map(\.rawValue)
+            if let stripe {
+                offered.append("stripe")
+                let mode = stripe.secretKey.contains("_live_") ? "live" : "test"
+                return DoctorCheck(name: "payments", ok: true, detail: "\(offered.joined(separator: ", ")); Stripe at \(stripe.apiBase) in \(mode) mode "
+                    + "(\(stripe)); point the Stripe webhook endpoint at https://<root domain>/webhooks/stripe")
+            }
+            return DoctorCheck(name: "payments", ok: true, detail: offered.joined(separator: ", ") + " (add stripe with --payments stripe or LUMORA_PAYMENTS)")
+        } catch {
+            return DoctorCheck(name: "payments", ok: false, detail: Self.describe(error))
         }
     }
 

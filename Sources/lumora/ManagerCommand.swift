@@ -15,6 +15,7 @@ struct ManagerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var media: MediaOptions
+    @OptionGroup var paymentOptions: PaymentOptions
     @OptionGroup var platform: PlatformOptions
     @OptionGroup var drivers: DriverOptions
     @OptionGroup var mail: MailOptions
@@ -23,6 +24,11 @@ struct ManagerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port; written to <data-dir>/manager.url either way).") var port = 9090
     @Option(help: "Concurrent job workers.") var workers = 4
     @Flag(help: "Do not start the shared cell (another manager or a deployment runs it).") var noSharedCell = false
+
+    func validate() throws {
+        // A Stripe asked for but not configured is refused here, not at the first checkout.
+        _ = try paymentOptions.cellPayments()
+    }
 
     func run() async throws {
         let logger = options.makeLogger("lumora.manager")
@@ -42,7 +48,7 @@ struct ManagerCommand: AsyncParsableCommand {
                 mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
             let runtime = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret, logDirectory: options.dataDirectoryURL.appendingPathComponent("logs"),
-                environment: media.cellEnvironment(dataDirectory: options.dataDirectoryURL))
+                environment: media.cellEnvironment(dataDirectory: options.dataDirectoryURL).merging(try paymentOptions.cellEnvironment(fallback: "")) { given, _ in given })
             try FileManager.default.createDirectory(at: options.dataDirectoryURL.appendingPathComponent("logs"), withIntermediateDirectories: true)
             let manager = try buildManager(
                 configuration: configuration,

@@ -85,6 +85,10 @@ struct DashboardHarness: Sendable {
                 try await waitUntil { (try? await http.execute(HTTPClientRequest(url: managerURL + "/health"), timeout: .seconds(1)).status) == .ok }
                 try await waitUntil { (try? await http.execute(HTTPClientRequest(url: cellURL + "/ready"), timeout: .seconds(1)).status) == .ok }
                 try await waitUntil { (try? await harness.browser().get(rootDomain, "/").status) == 200 }
+                // A signup takes a schema from the warm pool, as on a running platform; with the
+                // pool still empty it would build one itself, which a loaded CI machine took
+                // longer than the edge waits.
+                try await waitUntil(timeout: .seconds(180)) { try await harness.count("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug IS NULL") >= 2 }
                 try await body(harness)
             } catch {
                 await stop(front, frontTask, backends, backendsTask)

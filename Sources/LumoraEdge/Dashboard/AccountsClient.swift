@@ -18,22 +18,28 @@ struct AccountsClient: Sendable {
     struct NoBody: Encodable {}
 
     func get<Answer: Decodable>(_ target: RequestTarget, session: String?, visitor: String?, as: Answer.Type) async throws -> Answer {
-        try await call(.GET, target, body: Optional<NoBody>.none, session: session, visitor: visitor, as: Answer.self)
+        try await call(.GET, target, body: Optional<NoBody>.none, session: session, visitor: visitor, patience: Self.patience, as: Answer.self)
     }
 
+    /// `patience` is how long the manager may take: a signup can wait behind a store schema
+    /// being built (when the warm pool ran dry), and giving up early would leave the merchant
+    /// told "try again" about a store that was in fact made. (The edge's client stops reading
+    /// after 30 s of silence whatever this says.)
     func post<Answer: Decodable>(_ target: RequestTarget, _ body: some Encodable, session: String?, visitor: String?,
-                                 as: Answer.Type) async throws -> Answer {
-        try await call(.POST, target, body: body, session: session, visitor: visitor, as: Answer.self)
+                                 patience: TimeAmount = Self.patience, as: Answer.Type) async throws -> Answer {
+        try await call(.POST, target, body: body, session: session, visitor: visitor, patience: patience, as: Answer.self)
     }
+
+    static let patience = TimeAmount.seconds(15)
 
     /// A call whose answer has no body worth reading (204, 202).
     func send(_ method: HTTPMethod, _ target: RequestTarget, _ body: (some Encodable)?, session: String?, visitor: String?) async throws {
-        _ = try await raw(method, target, body: body, session: session, visitor: visitor)
+        _ = try await raw(method, target, body: body, session: session, visitor: visitor, patience: Self.patience)
     }
 
     private func call<Answer: Decodable>(_ method: HTTPMethod, _ target: RequestTarget, body: (some Encodable)?, session: String?,
-                                         visitor: String?, as: Answer.Type) async throws -> Answer {
-        let data = try await raw(method, target, body: body, session: session, visitor: visitor)
+                                         visitor: String?, patience: TimeAmount, as: Answer.Type) async throws -> Answer {
+        let data = try await raw(method, target, body: body, session: session, visitor: visitor, patience: patience)
         do {
             return try JSONWire.decoder.decode(Answer.self, from: data)
         } catch {
@@ -41,7 +47,8 @@ struct AccountsClient: Sendable {
         }
     }
 
-    private func raw(_ method: HTTPMethod, _ target: RequestTarget, body: (some Encodable)?, session: String?, visitor: String?) async throws -> Data {
+    private func raw(_ method: HTTPMethod, _ target: RequestTarget, body: (some Encodable)?, session: String?, visitor: String?,
+                     patience: TimeAmount) async throws -> Data {
         var request = HTTPClientRequest(url: managerURL + "/accounts/v1" + target.text)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -55,7 +62,7 @@ struct AccountsClient: Sendable {
         let status: HTTPResponseStatus
         let buffer: ByteBuffer
         do {
-            let response = try await http.execute(request, timeout: .seconds(15))
+            let response = try await http.execute(request, timeout: patience)
             status = response.status
             buffer = try await response.body.collect(upTo: 1 << 20)
         } catch {

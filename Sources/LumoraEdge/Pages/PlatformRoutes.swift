@@ -64,7 +64,7 @@ struct PlatformRoutes: Sendable {
         do {
             created = try await accounts.post(.path("signup"), AccountSignupRequest(slug: entered.slug, name: entered.name, email: entered.email,
                                                                                     password: form["password"] ?? ""),
-                                              session: nil, visitor: context.visitor, as: AccountSignupWire.self)
+                                              session: nil, visitor: context.visitor, patience: .seconds(30), as: AccountSignupWire.self)
         } catch let error as LumoraError {
             let passedOn = (400..<500).contains(error.httpStatusCode) ? HTTPResponse.Status(code: error.httpStatusCode) : .badGateway
             return try again(error.message, passedOn)
