@@ -123,7 +123,8 @@ import Testing
 
     @Test func anUnhealthyCanaryNeverTakesTraffic() async throws {
         try await CloudRunHarness.with { h in
-            let runtime = try h.runtime()
+            // The canary never gets ready: the deadline is what ends the wait.
+            let runtime = try h.runtime(try CloudRunHarness.configuration(h.fake, canaryReadyTimeout: .milliseconds(300)))
             _ = try await runtime.ensure(try dedicated("acme", "0.2.0"))
             h.fake.unhealthyRevisions(imageContaining: "sick")
             let error = await #expect(throws: LumoraError.self) {

@@ -24,12 +24,14 @@ struct CloudRunHarness: Sendable {
     static func configuration(_ fake: FakeCloudRun, credentials: GoogleAccessTokens.Source = .token("test-token"),
                               project: String = project, imageRepository: String? = repository,
                               edgeSecret: CloudRunConfiguration.EdgeSecret = .plain("edge-secret"),
-                              retry: RetryPolicy = fastRetry) throws -> CloudRunConfiguration {
+                              retry: RetryPolicy = fastRetry, canaryReadyTimeout: Duration = .seconds(60)) throws -> CloudRunConfiguration {
         CloudRunConfiguration(
             project: project, region: region, baseURL: fake.baseURL, credentials: credentials, imageRepository: imageRepository,
             cellDatabaseURL: try DatabaseURL(string: "postgres://cell:pw@10.0.0.5:5432/lumora"), edgeSecret: edgeSecret,
             retry: retry, operationTimeout: .seconds(10), pollInterval: .milliseconds(2),
-            canaryReadyTimeout: .milliseconds(300), canaryProbeInterval: .milliseconds(10))
+            // A healthy canary answers its first probe; the deadline only guards against a hang
+            // (a loaded CI machine took longer than 300 ms to let a probe through).
+            canaryReadyTimeout: canaryReadyTimeout, canaryProbeInterval: .milliseconds(10))
     }
 
     /// Runs `body` with a fake, a database and a running pool; shuts the fake down after.
