@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self, Checkout.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -101,6 +101,23 @@ struct BenchCommand: AsyncParsableCommand {
             try await options.runBenchmark { database, binary, logger in
                 try await IsolationBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores,
                                              requests: requests, concurrency: concurrency, logger: logger).run()
+            }
+        }
+    }
+
+    struct Checkout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Whole checkouts (cart → shipping → payment → paid) through a real edge and shared cell vs pgbench running the same transactions (needs pgbench).")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Stores, each with a shipping zone, a tax rate and test cards.") var stores: Int = 10
+        @Option(help: "Seconds per measured run (Lumora, then pgbench).") var seconds: Int = 20
+        @Option(help: "Concurrent shoppers (and pgbench clients).") var concurrency: Int = 16
+
+        func run() async throws {
+            try await options.runBenchmark { database, binary, logger in
+                try await CheckoutBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores,
+                                            seconds: seconds, concurrency: concurrency, logger: logger).run()
             }
         }
     }
