@@ -57,6 +57,32 @@ import Testing
         }
     }
 
+    /// Cells offer the providers the manager was configured with; Stripe's secrets reach them
+    /// through Secret Manager when a `_REF` names one, never as plain text then.
+    @Test func cellsAreToldThePaymentProvidersAndStripesSecrets() async throws {
+        try await CloudRunHarness.with { h in
+            var environment = CloudRunConfigurationTests.base
+            environment["LUMORA_CLOUDRUN_URL"] = h.fake.baseURL
+            environment["LUMORA_GCP_TOKEN"] = "test-token"
+            environment["LUMORA_GCP_PROJECT"] = CloudRunHarness.project
+            environment["LUMORA_GCP_REGION"] = CloudRunHarness.region
+            environment["LUMORA_CELL_IMAGE"] = CloudRunHarness.repository
+            environment["LUMORA_PAYMENTS"] = "stripe"
+            environment["LUMORA_STRIPE_SECRET_KEY_REF"] = "stripe-key"
+            environment["LUMORA_STRIPE_SECRET_KEY"] = "sk_live_must_not_be_copied"
+            environment["LUMORA_STRIPE_WEBHOOK_SECRET"] = "whsec_plain"
+            var configuration = try CloudRunConfiguration.fromEnvironment(environment)
+            configuration.retry = CloudRunHarness.fastRetry
+            configuration.pollInterval = .milliseconds(2)
+            _ = try await h.runtime(configuration).ensure(.shared(version: CellVersion(name: "0.2.0")))
+            let env = try #require(h.fake.service("lumora-shared")).env
+            #expect(env.first { $0.name == "LUMORA_PAYMENTS" }?.value == .plain("stripe"))
+            #expect(env.first { $0.name == "LUMORA_STRIPE_SECRET_KEY" }?.value == .secret(name: "stripe-key", version: "latest"))
+            #expect(env.first { $0.name == "LUMORA_STRIPE_WEBHOOK_SECRET" }?.value == .plain("whsec_plain"))
+            #expect(!env.contains { $0.value == .plain("sk_live_must_not_be_copied") })
+        }
+    }
+
     @Test func aConflictOnCreateAdoptsOurServiceButNotAForeignOne() async throws {
         try await CloudRunHarness.with { h in
             let runtime = try h.runtime()

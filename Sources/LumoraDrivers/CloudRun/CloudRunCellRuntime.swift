@@ -318,12 +318,13 @@ public final class CloudRunCellRuntime: CellRuntime {
         ]
         // Cells write store media where the edges read them.
         if let bucket = configuration.mediaBucket { env.append(.init(name: "LUMORA_MEDIA_BUCKET", value: bucket)) }
-        switch configuration.edgeSecret {
-        case .plain(let secret):
-            env.append(.init(name: "LUMORA_EDGE_SECRET", value: secret))
-        case .secretManager(let reference):
-            env.append(.init(name: "LUMORA_EDGE_SECRET",
-                             valueSource: .init(secretKeyRef: .init(secret: reference, version: "latest"))))
+        for (name, value) in [("LUMORA_EDGE_SECRET", configuration.edgeSecret)] + configuration.paymentVariables {
+            switch value {
+            case .plain(let text):
+                env.append(.init(name: name, value: text))
+            case .secretManager(let reference):
+                env.append(.init(name: name, valueSource: .init(secretKeyRef: .init(secret: reference, version: "latest"))))
+            }
         }
         let container = Template.Container(
             image: image, args: args, env: env, ports: [.init(containerPort: Self.containerPort)],

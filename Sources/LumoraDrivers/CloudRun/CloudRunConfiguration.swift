@@ -36,6 +36,9 @@ public struct CloudRunConfiguration: Sendable {
     public var cellDatabaseURL: DatabaseURL
     /// The Cloud Storage bucket of store media (`LUMORA_MEDIA_BUCKET`), passed on to the cells.
     public var mediaBucket: String?
+    /// Payment settings passed on to every cell (`LUMORA_PAYMENTS`, `LUMORA_STRIPE_*`): the
+    /// Stripe key and webhook secret from Secret Manager when `…_REF` names one.
+    public var paymentVariables: [(name: String, value: EdgeSecret)] = []
     public var edgeSecret: EdgeSecret
     public var dedicatedScaling: Scaling
     public var sharedScaling: Scaling
@@ -116,6 +119,16 @@ public struct CloudRunConfiguration: Sendable {
                                                   credentials: credentials, imageRepository: value("LUMORA_CELL_IMAGE"),
                                                   cellDatabaseURL: database, edgeSecret: secret)
         configuration.mediaBucket = value("LUMORA_MEDIA_BUCKET")
+        for name in ["LUMORA_PAYMENTS", "LUMORA_STRIPE_URL"] {
+            if let given = value(name) { configuration.paymentVariables.append((name, .plain(given))) }
+        }
+        for name in ["LUMORA_STRIPE_SECRET_KEY", "LUMORA_STRIPE_WEBHOOK_SECRET"] {
+            if let reference = value(name + "_REF") {
+                configuration.paymentVariables.append((name, .secretManager(reference)))
+            } else if let plain = value(name) {
+                configuration.paymentVariables.append((name, .plain(plain)))
+            }
+        }
         return configuration
     }
 }
