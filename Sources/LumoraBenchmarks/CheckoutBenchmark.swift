@@ -170,7 +170,7 @@ public struct CheckoutBenchmark: Sendable {
              latencies.percentile(99).formattedMilliseconds(), perCheckout(cpu.machine, completed),
              "edge \(perCheckout(cpu.edge, completed)), cell \(perCheckout(cpu.cell, completed))"],
             ["pgbench: the same transactions, straight to PostgreSQL", String(format: "%.0f", database.checkoutsPerSecond),
-             String(format: "%.1f ms", database.p50Milliseconds), String(format: "%.1f ms", database.p99Milliseconds),
+             database.latencies.percentile(50).formattedMilliseconds(), database.latencies.percentile(99).formattedMilliseconds(),
              perCheckout(database.machineCPUSeconds, database.checkouts), "—"],
         ]
         return """
@@ -219,8 +219,7 @@ struct PGBenchCheckout {
     struct Result {
         let checkouts: Int
         let checkoutsPerSecond: Double
-        let p50Milliseconds: Double
-        let p99Milliseconds: Double
+        let latencies: LatencySample
         let machineCPUSeconds: Double
     }
 
@@ -238,22 +237,17 @@ struct PGBenchCheckout {
         let cpu = CheckoutBenchmark.machineCPUSeconds() - before
         guard status == 0 else { throw BenchmarkError(message: "pgbench exited with \(status): \(output.suffix(800))") }
         // Each log line: client, transaction number, latency in µs, script, epoch, µs.
-        var latencies: [Double] = []
+        var latencies = LatencySample()
         for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasPrefix("log") {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                if fields.count > 2, let micros = Double(fields[2]) { latencies.append(micros / 1000) }
+                if fields.count > 2, let micros = Int64(fields[2]) { latencies.record(.microseconds(micros)) }
             }
-        }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int((p / 100 * Double(latencies.count - 1)).rounded()))]
         }
         let tps = output.split(separator: "\n").first { $0.contains("tps = ") }
             .flatMap { line in line.split(separator: "=").dropFirst().first?.split(separator: " ").first.flatMap { Double($0) } } ?? 0
-        return Result(checkouts: latencies.count, checkoutsPerSecond: tps, p50Milliseconds: percentile(50), p99Milliseconds: percentile(99),
-                      machineCPUSeconds: cpu)
+        return Result(checkouts: latencies.durations.count, checkoutsPerSecond: tps, latencies: latencies, machineCPUSeconds: cpu)
     }
 
     /// The statements the cell runs for one checkout, one transaction per API call. The store's
