@@ -1,5 +1,6 @@
 import Foundation
 import LumoraTestSupport
+import PostgresNIO
 import Testing
 
 /// Stripe's webhooks at the cell: only what Stripe signed, for this store, from this store's
@@ -84,6 +85,36 @@ import Testing
                 #expect(flagged["status"].string == "pending_payment" && flagged["flag"].string == flag)
                 #expect(try await stripe.payments(orderID).count == 1)
             }
+        }
+    }
+
+    /// The money came after the order's window closed (its stock may be sold again): the
+    /// payment is recorded and the order flagged for the merchant, not revived.
+    @Test func aPaymentAfterTheOrderExpiredIsRecordedAndFlagged() async throws {
+        try await StripeCell.run { stripe in
+            let order = try await stripe.complete(try await stripe.cart()).json["order"]
+            let orderID = try #require(order["id"].string)
+            let id = try #require(order["display_id"].int)
+            // As the manager's expiry job does at the deadline.
+            let expired = try await stripe.cell.database.withClient { client in
+                try await client.transaction(logger: stripe.cell.database.logger) { connection in
+                    try await connection.query("SET LOCAL search_path TO store_acme", logger: stripe.cell.database.logger)
+                    try await connection.query("UPDATE orders SET payment_due_at = now() - interval '1 second' WHERE id = \(id)", logger: stripe.cell.database.logger)
+                    return try await connection.query("SELECT expire_unpaid_order(\(id))", logger: stripe.cell.database.logger).collect(Bool.self)[0]
+                }
+            }
+            #expect(expired)
+            #expect(try await stripe.order(orderID)["status"].string == "canceled")
+
+            let session = try stripe.session(of: order)
+            try await stripe.fake.completeSession(session)
+            let delivered = try await stripe.deliver(try stripe.event("checkout.session.completed", about: session))
+            #expect(delivered.status == .ok, "\(delivered.text)")
+            let late = try await stripe.order(orderID)
+            #expect(late["status"].string == "canceled")
+            #expect(late["flag"].string?.hasPrefix("paid_after_expiry") == true, "\(late)")
+            #expect(try await stripe.payments(orderID).map(\.amount) == [Int64(StripeCell.total)])
+            #expect(try await stripe.mails(orderID).isEmpty)
         }
     }
 
