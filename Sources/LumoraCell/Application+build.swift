@@ -70,7 +70,9 @@ func buildRouter(
     let catalog = CatalogRepository(scope: scope, images: configuration.imageChecker, logger: logger)
     let carts = CartRepository(scope: scope, logger: logger)
     let payments = configuration.offeredPayments
-    let stripe = configuration.stripe.map { StripeCheckout(client: StripeClient(configuration: $0, clock: configuration.clock, logger: logger)) }
+    let stripe = configuration.stripe.map {
+        StripeCheckout(client: StripeClient(configuration: $0, backoff: configuration.stripeRetryBackoff, logger: logger))
+    }
     let checkout = CheckoutRepository(scope: scope, payments: payments, logger: logger)
     let orders = OrderRepository(scope: scope, carts: carts, checkout: checkout, payments: payments, stripe: stripe, logger: logger)
     let checkoutRoutes = CheckoutRoutes(carts: carts, orders: orders, checkout: checkout, maximumBodySize: configuration.maximumBodySize)

@@ -140,6 +140,10 @@ public struct CellConfiguration: Sendable {
     public var payments: Payments
     /// The platform's Stripe key and webhook secret; with it the cell offers `stripe`.
     public var stripe: StripeConfiguration?
+    /// The first wait before a Stripe call that met a 429, a 5xx or no answer is retried (then
+    /// doubling, with jitter). Real time, not `clock`: the retry is the client's policy, and a
+    /// test that shortens it never has to move a clock in step with a request in flight.
+    public var stripeRetryBackoff: Duration = .milliseconds(500)
     /// Which providers stores on this cell may choose: `payments`, and Stripe where configured.
     public var offeredPayments: Payments {
         guard stripe != nil, !payments.available.contains(.stripe) else { return payments }

@@ -8,6 +8,7 @@ import LumoraMedia
 import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
+import LumoraPayments
 import LumoraTestSupport
 import NIOCore
 import PostgresNIO
@@ -35,6 +36,7 @@ struct CellHarness: Sendable {
         imageChecker: any ImageURLChecker = CellHarness.images,
         mediaQuotas: CellConfiguration.MediaQuotas = .init(),
         payments: CellConfiguration.Payments = .init(available: [.manual, .test]),
+        stripe: StripeConfiguration? = nil,
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -56,6 +58,9 @@ struct CellHarness: Sendable {
             configuration.mediaStore = media
             configuration.mediaQuotas = mediaQuotas
             configuration.payments = payments
+            configuration.stripe = stripe
+            // The client's waits between retries of a failing Stripe call, kept short.
+            configuration.stripeRetryBackoff = .milliseconds(20)
             let app = buildApplication(configuration: configuration, logger: database.logger)
             try await app.test(.router) { client in
                 try await body(CellHarness(database: database, http: client, tokens: tokens, media: media))

@@ -7,6 +7,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraEdge
 import LumoraMedia
+import LumoraPayments
 import LumoraTestSupport
 import NIOCore
 import NIOHTTP1
@@ -55,6 +56,7 @@ struct PlatformHarness: Sendable {
         stores: [String] = ["acme", "globex"],
         cellLimits: CellConfiguration.PlanLimits = .unlimited,
         cellClock: any MonotonicClock = SystemClock(),
+        cellStripe: StripeConfiguration? = nil,
         configure: @Sendable (inout EdgeConfiguration) -> Void = { _ in },
         _ body: @Sendable (PlatformHarness) async throws -> Void
     ) async throws {
@@ -76,6 +78,8 @@ struct PlatformHarness: Sendable {
             // Nothing is fetched from the network: these logo URLs "load".
             cellConfiguration.imageChecker = ListedImageURLChecker(loading: ["https://cdn.example/acme.png"])
             cellConfiguration.mediaStore = media
+            cellConfiguration.stripe = cellStripe
+            cellConfiguration.stripeRetryBackoff = .milliseconds(20)
             let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 

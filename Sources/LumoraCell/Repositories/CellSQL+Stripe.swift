@@ -37,6 +37,17 @@ extension CellSQL {
         """
     }
 
+    /// A payment Stripe reported, once per payment intent (`payments` is unique on provider and
+    /// reference): no row when it was recorded before.
+    static func insertStripePayment(orderID: Int64, paymentIntent: String?, amount: Int64, currency: String, message: String) -> PostgresQuery {
+        """
+        INSERT INTO payments (order_id, provider, reference, amount, currency, status, message)
+        VALUES (\(orderID), 'stripe', \(paymentIntent), \(amount), \(currency), 'succeeded', \(message))
+        ON CONFLICT (provider, reference) DO NOTHING
+        RETURNING id
+        """
+    }
+
     /// Applying an event is recorded with its effect; a delivery already recorded returns no row.
     static func recordPaymentEvent(id: String, type: String) -> PostgresQuery {
         "INSERT INTO payment_events (event_id, type) VALUES (\(id), \(type)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"

@@ -24,10 +24,12 @@ extension OrderRepository {
         let session: StripeCheckoutSession
         do {
             session = try await stripe.startSession(for: placed, store: store, account: account, returnURL: returnURL, expiresAt: expiresAt)
-        } catch let error as StripeError {
+        } catch {
+            // Whatever stopped the session (Stripe's answer, or a check of ours before the call),
+            // the shopper has no page to pay on: the order must not hold stock or the cart.
             logger.warning("stripe session failed; order withdrawn", metadata: ["order": "\(placed.id)", "error": "\(error)"])
             try await withdraw(store, orderID: placed.displayId)
-            throw error.lumoraError
+            throw (error as? StripeError)?.lumoraError ?? error
         }
         return try await scope.withStore(store) { connection in
             if try await !connection.query(CellSQL.attachPaymentSession(orderID: placed.displayId, session: session.id, url: session.url), logger: logger).hasRows() {
@@ -77,12 +79,17 @@ extension OrderRepository {
             throw LumoraError.badRequest("invalid_signature", "the Stripe-Signature does not verify: \(error.description)")
         }
         let event: StripeEvent
+        let routing: StripeEventRouting
         do {
             event = try StripeEvent.decode(payload)
+            routing = try StripeEventRouting.decode(payload)
         } catch {
             throw LumoraError.badRequest("invalid_event", "the body is not a Stripe event")
         }
-        guard event.metadata[StripeCheckout.storeKey] == store.rawValue else {
+        // The store is read as the edge read it to route here — the metadata of whatever object
+        // the event carries. `event.metadata` knows only the objects Lumora decodes, so a
+        // `payment_intent.succeeded` the edge rightly sent would be refused, and retried for days.
+        guard routing.metadata[StripeCheckout.storeKey] == store.rawValue else {
             throw LumoraError.badRequest("event_for_another_store", "the event's metadata does not name this store")
         }
         let (_, account) = try await stripeAccess(store)
@@ -95,7 +102,11 @@ extension OrderRepository {
         // them); each is recorded by its id, so the refund Lumora made itself counts once.
         var charge: StripeCharge?
         if case .charge(let snapshot) = event.object, event.type == "charge.refunded" {
-            charge = try await stripe.charge(id: snapshot.id, account: account)
+            do {
+                charge = try await stripe.charge(id: snapshot.id, account: account)
+            } catch let error as StripeError {
+                throw error.lumoraError  // a 503: Stripe delivers the event again later
+            }
         }
         return try await scope.withStore(store) { connection in
             guard try await connection.query(CellSQL.recordPaymentEvent(id: event.id, type: event.type), logger: logger).hasRows() else {
@@ -163,9 +174,14 @@ extension OrderRepository {
         let paidCurrency = currency?.uppercased() ?? ""
         let matches = paidAmount == current.total.amount && paidCurrency == current.currency
         let message = matches ? "paid on Stripe" : "paid \(paidAmount) \(paidCurrency) on Stripe for an order of \(current.total.amount) \(current.currency)"
-        _ = try await connection.query(CellSQL.insertPayment(
-            orderID: id, provider: PaymentProviderKind.stripe.rawValue, reference: paymentIntent, amount: max(paidAmount, 0),
-            currency: paidCurrency.count == 3 ? paidCurrency : current.currency, status: "succeeded", message: message), logger: logger).collect(Int64.self)
+        // A payment already recorded left the order pending only because it was flagged; the
+        // same payment reported again (the webhook after the shopper's return, a second
+        // event type) must not fail on the unique reference, or Stripe retries it for days.
+        guard try await connection.query(CellSQL.insertStripePayment(
+            orderID: id, paymentIntent: paymentIntent, amount: max(paidAmount, 0),
+            currency: paidCurrency.count == 3 ? paidCurrency : current.currency, message: message), logger: logger).hasRows() else {
+            return current
+        }
         guard matches else {
             try await connection.run(CellSQL.flagOrder(id: id, reason: "amount_mismatch: \(message)"), logger: logger)
             return try await order(id: id, on: connection)
