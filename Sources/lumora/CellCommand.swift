@@ -49,7 +49,6 @@ struct CellCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.makeLogger("lumora.cell")
-        let environment = ProcessInfo.processInfo.environment
         let secret = try Secrets.signingSecret(file: secretFile, role: "cell")
         let (payments, stripe) = try paymentOptions.cellPayments()
         let mode: CellConfiguration.Mode = try store.map { .dedicated(try StoreSlug(validating: $0)) } ?? .shared
