@@ -15,9 +15,9 @@ struct AccountMailJob: JobHandler {
     let mailer: any Mailer
 
     /// A password reset's link is good for an hour, an invitation's for a week: attempts that
-    /// outlast an SMTP server's usual outage (with the queue's backoff capped at a minute, ~25
-    /// minutes), then `dead`, where `lumora jobs retry` sends it on.
-    static let maximumAttempts = 30
+    /// outlast the reset link (with the queue's backoff capped at a minute, about 90 minutes),
+    /// then `dead`, where `lumora jobs retry` sends it on.
+    static let maximumAttempts = 90
 
     /// The job's payload.
     struct Payload: Codable {
