@@ -823,6 +823,9 @@ class DashboardCheck:
         tags = [t.text.strip() for t in self.driver.find_elements(By.CSS_SELECTOR, "span.tag")]
         if "paid" not in tags:
             self.fail(f"a partial refund left the order {tags}, not paid")
+        payment = collapse(self.driver.find_element(By.CSS_SELECTOR, "main .payment").text)
+        if payment != "test · partially refunded":
+            self.fail(f"after a partial refund the order's payment reads '{payment}', expected 'test · partially refunded'")
         fulfil = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as fulfilled")
         self.ok(f"refunded {money(cents(REFUND))} of {self.expected_total}: the order stays paid")
         self.scroll_to("main td.refunded")
