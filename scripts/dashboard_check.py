@@ -2,8 +2,11 @@
 """Runs a store from Lumora's merchant dashboard with a real, headless Chromium.
 
 A merchant signs up on the landing page and lands on the dashboard; adds a product with two
-options and sees it in the storefront; a shopper buys it there; the merchant fulfils the order,
-visits every owner page and invites a staff member; the staff member accepts the invitation
+options and sees it in the storefront; sets up checkout (test cards, a shipping zone with a flat
+rate for the shopper's country, a tax rate on top of prices); a shopper buys it there, sees
+shipping and tax priced, has a test card declined and pays with another; the confirmation mail
+reaches them; the merchant sees the order paid, refunds part of it and fulfils it, visits every
+owner page and invites a staff member; the staff member accepts the invitation
 (the link is read from the file the test harness writes for each mail), works on orders and
 products, and is refused the Staff page. A screenshot of each step goes to
 `<screenshots>/dashboard-<step>.png`. The dashboard is server-rendered and needs no
@@ -18,7 +21,9 @@ are needed.
     python3 scripts/dashboard_check.py --edge-port 8080 --root-domain lumora.test --store shoes \
         --owner-email owner@shoes.test --password 'correct horse battery' \
         --staff-email clerk@shoes.test --staff-password 'clerk password' \
-        --screenshots .build/dashboard-screenshots --mail-dir /tmp/lumora-mail
+        --screenshots .build/dashboard-screenshots --mail-dir /tmp/lumora-mail --photo shoe.jpg
+
+The store's platform must offer the `test` payment provider (the cell's `--payments test`).
 
 Exits 0 when every step passed; otherwise saves `dashboard-failed.png`, prints what failed (and
 where) and exits 1.
@@ -29,6 +34,7 @@ import os
 import re
 import sys
 import time
+from decimal import ROUND_HALF_EVEN, Decimal
 from urllib.parse import urlparse, urlunparse
 
 try:
@@ -67,6 +73,18 @@ SHOPPER = {
     "country_code": "US",
 }
 
+# What the merchant sets on the Checkout page: a zone for the shopper's country with one flat
+# rate, and a tax rate added on top of prices (prices do not include tax).
+SHIPPING_ZONE = {"name": "United States", "countries": SHOPPER["country_code"], "rate": "Standard", "amount": "5.00"}
+TAX_RATE = {"country": SHOPPER["country_code"], "percent": "20", "name": "Sales tax"}
+
+# Test cards (the test provider's page lists them): one declined, one that pays.
+DECLINED_CARD = "4000000000000002"
+GOOD_CARD = "4242424242424242"
+
+# What the merchant refunds of the paid order, as typed in the Refund form.
+REFUND = "5.00"
+
 # The titles of the edge's error pages (error.mustache): a page with one of them is not the page asked for.
 ERROR_TITLES = ("Page not found", "Not allowed", "Something went wrong")
 
@@ -76,6 +94,7 @@ OWNER_PAGES = [
     ("/orders", "orders", "Orders"),
     ("/collections", "collections", "Collections"),
     ("/settings", "settings", "Settings"),
+    ("/checkout", "checkout", "Checkout"),
     ("/domains", "domains", "Domains"),
     ("/tokens", "tokens", "API tokens"),
     ("/staff", "staff", "Staff"),
@@ -85,6 +104,18 @@ OWNER_PAGES = [
 
 def collapse(text):
     return " ".join((text or "").split())
+
+
+def cents(text):
+    """`$1,234.50` → 123450 (the store sells in dollars)."""
+    digits = re.sub(r"[^0-9.]", "", text or "")
+    if not digits:
+        return None
+    return int((Decimal(digits) * 100).to_integral_value())
+
+
+def money(amount):
+    return f"${amount // 100:,}.{amount % 100:02d}"
 
 
 class DashboardCheck:
@@ -105,6 +136,7 @@ class DashboardCheck:
         self.wait = WebDriverWait(driver, WAIT_SECONDS)
         self.step = "start"
         self.order_number = None
+        self.expected_total = None
         self.earlier_link = None
         self.warnings = []
         self.shots = []
@@ -294,7 +326,9 @@ class DashboardCheck:
         self.add_product()
         self.add_photo()
         self.list_products()
+        self.set_up_checkout()
         self.buy_in_the_storefront()
+        self.read_confirmation_mail()
         self.fulfil_the_order()
         self.visit_owner_pages()
         self.invite_staff()
@@ -427,6 +461,93 @@ class DashboardCheck:
         self.ok(f"product list shows '{collapse(row.text)}'")
         self.screenshot("products")
 
+    # -- checkout settings -------------------------------------------------------------------
+
+    def refused_or(self, expected):
+        """A condition: the page says `expected`, or shows a refusal (an alert, a field error, an error page)."""
+        return lambda d: expected in self.main_text() or d.find_elements(
+            By.CSS_SELECTOR, "main .field-error, main .notice[role=alert], main.error")
+
+    def confirmed(self, expected, what):
+        self.until(self.refused_or(expected), f"'{expected}' after {what}")
+        problem = self.error_page()
+        if problem:
+            self.fail(f"{what} showed an error page: {problem}")
+        if expected not in self.main_text():
+            self.fail(f"{what} was refused: {' / '.join(self.notices())}")
+
+    def scroll_to(self, selector):
+        self.driver.execute_script("const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'});", selector)
+
+    def set_up_checkout(self):
+        """The merchant offers test cards, ships to the shopper's country and charges tax on top."""
+        self.step = "checkout-payments"
+        page = f"{self.store_base}/checkout"
+        self.open(f"{self.dashboard}{page}")
+        self.expect_page(h1="Checkout")
+        areas = [a.text.strip() for a in self.driver.find_elements(By.CSS_SELECTOR, "nav.areas a")]
+        if "Checkout" not in areas or "Settings" not in areas or areas.index("Checkout") != areas.index("Settings") + 1:
+            self.fail(f"the store's navigation has no 'Checkout' next to 'Settings' ({areas})")
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.payments")), "the payments form")
+        radios = {r.get_attribute("value"): r for r in form.find_elements(By.CSS_SELECTOR, "input[type=radio][name=payment_provider]")}
+        if "test" not in radios or "manual" not in radios:
+            self.fail(f"the payments form offers {sorted(radios)}, expected manual and test (is the cell run with --payments test?)")
+        for provider, radio in radios.items():
+            sentence = radio.find_element(By.XPATH, "./ancestor::div[contains(@class,'provider')][1]").text
+            if len(collapse(sentence)) < 40:
+                self.fail(f"the provider '{provider}' has no sentence saying what it does ('{collapse(sentence)}')")
+        radios["test"].click()
+        self.until(lambda d: radios["test"].is_selected(), "'Test cards' to be chosen")
+        included = form.find_element(By.NAME, "prices_include_tax")
+        if included.is_selected():
+            included.click()  # the tax is added at checkout
+        self.submit(form, self.button(form, "Save payments"), "the payments form")
+        self.confirmed("Saved.", "saving the payments form")
+        if not self.at(page):
+            self.fail(f"after 'Save payments' the browser is at {self.path()}, not {page}")
+        chosen = [r.get_attribute("value") for r in self.driver.find_elements(By.CSS_SELECTOR, "form.payments input[name=payment_provider]")
+                  if r.is_selected()]
+        if chosen != ["test"]:
+            self.fail(f"after saving, the payments form shows {chosen} chosen, not ['test']")
+        if self.driver.find_element(By.CSS_SELECTOR, "form.payments input[name=prices_include_tax]").is_selected():
+            self.fail("after saving, 'Prices include tax' is ticked")
+        self.ok(f"checkout page {page}: payments by test cards saved, prices without tax")
+        self.screenshot("checkout-payments")
+
+        self.step = "checkout-shipping"
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.zone")), "the add-a-zone form")
+        self.fill(form, "zone_name", SHIPPING_ZONE["name"])
+        self.fill(form, "zone_countries", SHIPPING_ZONE["countries"])
+        self.fill(form, "rate_name", SHIPPING_ZONE["rate"])
+        Select(form.find_element(By.NAME, "rate_kind")).select_by_value("flat")
+        self.fill(form, "rate_amount", SHIPPING_ZONE["amount"])
+        self.submit(form, self.button(form, "Add zone"), "the add-a-zone form")
+        self.confirmed("Shipping zone added.", "adding the shipping zone")
+        rate = f"{SHIPPING_ZONE['rate']}: {money(cents(SHIPPING_ZONE['amount']))}"
+        row = next((r for r in self.rows("table.zones tbody tr") if SHIPPING_ZONE["name"] in r.text), None)
+        if row is None or SHIPPING_ZONE["countries"] not in row.text or rate not in row.text:
+            self.fail(f"the zone list does not show '{SHIPPING_ZONE['name']}' to {SHIPPING_ZONE['countries']} with '{rate}' "
+                      f"(it shows: {[collapse(r.text) for r in self.rows('table.zones tbody tr')]})")
+        self.ok(f"shipping zone added: '{collapse(row.text)}'")
+        self.scroll_to("#shipping")
+        self.screenshot("checkout-shipping")
+
+        self.step = "checkout-tax"
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.tax")), "the add-a-tax-rate form")
+        self.fill(form, "tax_country", TAX_RATE["country"])
+        self.fill(form, "tax_region", "")
+        self.fill(form, "tax_percent", TAX_RATE["percent"])
+        self.fill(form, "tax_name", TAX_RATE["name"])
+        self.submit(form, self.button(form, "Add tax rate"), "the add-a-tax-rate form")
+        self.confirmed("Tax rate saved.", "adding the tax rate")
+        row = next((r for r in self.rows("table.tax-rates tbody tr") if TAX_RATE["name"] in r.text), None)
+        if row is None or TAX_RATE["country"] not in row.text or f"{TAX_RATE['percent']} %" not in row.text:
+            self.fail(f"the tax rates do not list '{TAX_RATE['name']}' {TAX_RATE['percent']} % for {TAX_RATE['country']} "
+                      f"(they show: {[collapse(r.text) for r in self.rows('table.tax-rates tbody tr')]})")
+        self.ok(f"tax rate added: '{collapse(row.text)}'")
+        self.scroll_to("#tax")
+        self.screenshot("checkout-tax")
+
     def buy_in_the_storefront(self):
         self.step = "storefront-product"
         sizes = [v["title"] for v in PRODUCT["variants"]]
@@ -507,25 +628,142 @@ class DashboardCheck:
         if "/checkout/shipping" not in self.driver.current_url:
             reason = self.error_page() or " / ".join(self.notices())
             self.fail(f"'Continue to shipping' led to {self.driver.current_url}: {reason}")
-        review = self.until(EC.presence_of_element_located((By.XPATH, "//main//form[.//button[normalize-space()='Place order']]")), "the order form")
-        place = self.button(review, "Place order")
-        self.submit(review, place, "the order form")
-        # The POST answers with a redirect: wait for the confirmation (or a refusal) to load.
-        self.until(lambda d: "/order/confirmation" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
-                   "the order to be placed")
+        self.choose_shipping()
+        self.pay_with_test_cards()
+
+    def totals(self):
+        """The page's subtotal, shipping, tax and total lines (partials/totals), in cents."""
+        shown = {}
+        for name in ("subtotal", "shipping", "tax", "total"):
+            found = self.driver.find_elements(By.CSS_SELECTOR, f"main dl.totals dd.{name}")
+            shown[name] = cents(found[0].text) if found else None
+        return shown
+
+    def expected_totals(self):
+        """What the order must cost: the first option's price, the zone's flat rate, and the tax
+        rate on both (shipping is taxed like the goods), rounded to the cent."""
+        price = cents(PRODUCT["variants"][0]["price"])
+        shipping = cents(SHIPPING_ZONE["amount"])
+        rate = Decimal(TAX_RATE["percent"]) / 100
+        tax = int((Decimal(price) * rate).quantize(Decimal(1), ROUND_HALF_EVEN)
+                  + (Decimal(shipping) * rate).quantize(Decimal(1), ROUND_HALF_EVEN))
+        return {"subtotal": price, "shipping": shipping, "tax": tax, "total": price + shipping + tax}
+
+    def check_totals(self, what):
+        shown, expected = self.totals(), self.expected_totals()
+        if shown != expected:
+            self.fail(f"{what} shows {({k: money(v) if v is not None else None for k, v in shown.items()})}, "
+                      f"expected {({k: money(v) for k, v in expected.items()})}")
+        return expected
+
+    def choose_shipping(self):
+        self.step = "storefront-shipping"
+        self.expect_page(h1="Shipping and total")
+        form = self.until(EC.presence_of_element_located((By.XPATH, "//main//form[.//button[normalize-space()='Place order']]")), "the order form")
+        choice, offered = None, []
+        for radio in form.find_elements(By.CSS_SELECTOR, "input[type=radio][name=shipping_option]"):
+            labels = radio.find_elements(By.XPATH, "./ancestor::label[1]")
+            text = collapse(labels[0].text) if labels else ""
+            offered.append(text)
+            if text.startswith(SHIPPING_ZONE["rate"]):
+                choice = radio
+        if choice is None:
+            self.fail(f"/checkout/shipping does not offer '{SHIPPING_ZONE['rate']}' (it offers {offered})")
+        if not choice.is_selected():
+            choice.click()
+        self.until(lambda d: choice.is_selected(), f"'{SHIPPING_ZONE['rate']}' to be chosen")
+        self.submit(form, self.button(form, "Update total"), "'Update total'")
+        self.expect_page(h1="Shipping and total")
+        expected = self.check_totals("/checkout/shipping")
+        self.expected_total = money(expected["total"])
+        self.ok(f"shipping '{SHIPPING_ZONE['rate']}' chosen: subtotal {money(expected['subtotal'])}, shipping {money(expected['shipping'])}, "
+                f"tax {money(expected['tax'])} ({TAX_RATE['percent']} % of goods and shipping), total {self.expected_total}")
+        self.screenshot("storefront-shipping")
+
+        form = self.until(EC.presence_of_element_located((By.XPATH, "//main//form[.//button[normalize-space()='Place order']]")), "the order form")
+        self.submit(form, self.button(form, "Place order"), "the order form")
+        # The POST answers with a redirect: wait for the payment page (or a refusal) to load.
+        self.until(lambda d: "/checkout/pay" in d.current_url or "/order/confirmation" in d.current_url
+                   or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"), "the order to be placed")
         self.page_ready()
+        if "/checkout/pay" not in self.driver.current_url:
+            reason = self.error_page() or " / ".join(self.notices()) or self.main_text()[:200]
+            self.fail(f"'Place order' led to {self.driver.current_url}, not the test payment page /checkout/pay: {reason}")
+
+    def pay_with_test_cards(self):
+        self.step = "storefront-declined"
+        heading = self.expect_page(texts=("Test payments",))
+        if not heading.startswith("Pay for order #"):
+            self.fail(f"the payment page's <h1> is '{heading}'")
+        self.check_totals("/checkout/pay")
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.card")), "the card form")
+        self.fill(form, "card_number", DECLINED_CARD)
+        self.submit(form, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), "the card form")
+        self.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main .notice, main.error") or "/order/confirmation" in d.current_url,
+                   "the declined card's answer")
+        problem = self.error_page()
+        if problem:
+            self.fail(f"the declined card showed an error page: {problem}")
+        if "/checkout/pay" not in self.driver.current_url:
+            self.fail(f"the declined card {DECLINED_CARD} led to {self.driver.current_url}")
+        notice = " / ".join(self.notices())
+        if "declined" not in notice:
+            self.fail(f"the declined card's page does not say it was declined: '{notice}'")
+        shown = self.status()
+        if shown is not None and shown != 402:
+            self.fail(f"the declined card answered {shown}, expected 402")
+        self.ok(f"card {DECLINED_CARD} declined: '{notice}'")
+        self.screenshot("storefront-declined")
 
         self.step = "storefront-confirmation"
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.card")), "the card form after the decline")
+        self.fill(form, "card_number", GOOD_CARD)
+        self.submit(form, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), "the card form")
+        self.until(lambda d: "/order/confirmation" in d.current_url or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
+                   "the payment to go through")
+        self.page_ready()
         if "/order/confirmation" not in self.driver.current_url:
             reason = self.error_page() or " / ".join(self.notices())
-            self.fail(f"'Place order' led to {self.driver.current_url}: {reason}")
-        self.expect_page(h1="Thank you for your order", texts=(PRODUCT["title"], SHOPPER["email"]))
+            self.fail(f"paying with {GOOD_CARD} led to {self.driver.current_url}: {reason}")
+        self.expect_page(h1="Thank you for your order", texts=(PRODUCT["title"], SHOPPER["email"], "is paid"))
+        status = self.driver.find_element(By.CSS_SELECTOR, "strong.order-status").text.strip()
+        if status != "paid":
+            self.fail(f"the confirmation says the order is '{status}', not paid")
+        self.check_totals("/order/confirmation")
         number = self.driver.find_element(By.CSS_SELECTOR, "strong.order-number").text.strip()
         if not re.fullmatch(r"#\S+", number):
             self.fail(f"the confirmation shows no order number (got '{number}')")
         self.order_number = number
-        self.ok(f"shopper {SHOPPER['email']} placed order {number}")
+        self.ok(f"shopper {SHOPPER['email']} paid order {number} ({self.expected_total}) with {GOOD_CARD}")
         self.screenshot("storefront-confirmation")
+
+    def read_confirmation_mail(self):
+        """The shop's mail "Order #… is confirmed" with the total paid, as the harness wrote it."""
+        self.step = "confirmation-mail"
+        email = SHOPPER["email"]
+        pattern = re.compile(rf"^{re.escape(email)}\.(\d+)\.mail$", re.IGNORECASE)
+        deadline = time.monotonic() + WAIT_SECONDS
+        seen = []
+        while True:
+            seen = []
+            try:
+                names = sorted((n for n in os.listdir(self.arguments.mail_dir) if pattern.match(n)), key=lambda n: int(pattern.match(n).group(1)))
+            except OSError as error:
+                self.fail(f"could not list {self.arguments.mail_dir}: {error}")
+            for name in names:
+                with open(os.path.join(self.arguments.mail_dir, name), encoding="utf-8") as handle:
+                    text = handle.read()
+                subject = text.split("\n", 1)[0].removeprefix("Subject: ")
+                seen.append(subject)
+                if "is confirmed" in subject and (self.order_number or "") in subject:
+                    if f"Total: {self.expected_total}" not in text:
+                        self.fail(f"the mail '{subject}' does not say 'Total: {self.expected_total}':\n{text[:800]}")
+                    self.ok(f"mail to {email}: '{subject}', Total: {self.expected_total}")
+                    return
+            if time.monotonic() >= deadline:
+                self.fail(f"no mail 'Order {self.order_number} … is confirmed' to {email} in {self.arguments.mail_dir} "
+                          f"within {WAIT_SECONDS}s (mails to them: {seen})")
+            time.sleep(0.1)
 
     def fulfil_the_order(self):
         self.step = "orders"
@@ -552,19 +790,46 @@ class DashboardCheck:
         if not self.heading().startswith("Order #"):
             self.fail(f"the order page's <h1> is '{self.heading()}'")
         order_path = self.path()
-        # A manual payment: the merchant marks it paid before it can ship.
-        paid = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as paid")
-        paid.click()
-        self.until(left_the_page(paid), "'Mark as paid' to leave the page")
+        # Paid by card at checkout: nothing to mark paid, ready to ship.
+        tags = [t.text.strip() for t in self.driver.find_elements(By.CSS_SELECTOR, "span.tag")]
+        if "paid" not in tags:
+            self.fail(f"the order paid by card is not shown paid (tags: {tags})")
+        payment = self.driver.find_elements(By.CSS_SELECTOR, "main .payment")
+        if not payment or collapse(payment[0].text) != "test · paid":
+            self.fail(f"the order's payment reads {collapse(payment[0].text) if payment else None!r}, expected 'test · paid'")
+        if self.driver.find_elements(By.XPATH, "//button[normalize-space()='Mark as paid']"):
+            self.fail("the order paid by card still offers 'Mark as paid'")
+        total = self.driver.find_element(By.XPATH, "//table[contains(@class,'list')]//tfoot//tr[td[1][normalize-space()='Total']]/td[2]").text.strip()
+        if total != self.expected_total:
+            self.fail(f"the order page's total is {total}, the shopper paid {self.expected_total}")
+        self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as fulfilled")
+        self.ok(f"order page {order_path}: '{self.heading()}', from {SHOPPER['email']}, paid by test card ({total}), offers 'Mark as fulfilled'")
+        self.screenshot("order")
+
+        self.step = "order-refunded"
+        form = self.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.refund")), "the Refund form")
+        self.fill(form, "amount", REFUND)
+        self.fill(form, "reason", "Scuffed box")
+        self.submit(form, self.button(form, "Refund"), "the Refund form")
         self.until(lambda d: self.at(order_path) or d.find_elements(By.CSS_SELECTOR, "main .notice, main.error"),
                    f"the browser to come back to {order_path}")
-        self.page_ready()
         problem = self.error_page()
         if problem:
-            self.fail(f"'Mark as paid' showed an error page: {problem}")
+            self.fail(f"the refund showed an error page: {problem}")
+        refunded = self.driver.find_elements(By.CSS_SELECTOR, "main td.refunded")
+        if not refunded or refunded[0].text.strip() != money(cents(REFUND)):
+            self.fail(f"after refunding {REFUND} the order shows refunded {refunded[0].text.strip() if refunded else None!r} "
+                      f"(the page says: {' / '.join(self.notices())})")
+        tags = [t.text.strip() for t in self.driver.find_elements(By.CSS_SELECTOR, "span.tag")]
+        if "paid" not in tags:
+            self.fail(f"a partial refund left the order {tags}, not paid")
+        payment = collapse(self.driver.find_element(By.CSS_SELECTOR, "main .payment").text)
+        if payment != "test · partially refunded":
+            self.fail(f"after a partial refund the order's payment reads '{payment}', expected 'test · partially refunded'")
         fulfil = self.button(self.driver.find_element(By.TAG_NAME, "main"), "Mark as fulfilled")
-        self.ok(f"order page {order_path}: '{self.heading()}', from {SHOPPER['email']}, offers 'Mark as fulfilled'")
-        self.screenshot("order")
+        self.ok(f"refunded {money(cents(REFUND))} of {self.expected_total}: the order stays paid")
+        self.scroll_to("main td.refunded")
+        self.screenshot("order-refunded")
 
         self.step = "order-fulfilled"
         fulfil.click()
@@ -709,13 +974,13 @@ class DashboardCheck:
         if not areas:
             self.fail("the staff member's page has no store navigation (nav.areas)")
         titles = [a.text.strip() for a in areas[0].find_elements(By.TAG_NAME, "a")]
-        barred = [title for title in titles if title in ("Staff", "Settings")]
+        barred = [title for title in titles if title in ("Staff", "Settings", "Checkout")]
         if barred:
             self.fail(f"the staff member's navigation links to {barred} ({titles})")
         for needed in ("Orders", "Products"):
             if needed not in titles:
                 self.fail(f"the staff member's navigation has no '{needed}' ({titles})")
-        self.ok(f"staff navigation: {', '.join(titles)} (no Staff, no Settings)")
+        self.ok(f"staff navigation: {', '.join(titles)} (no Staff, no Settings, no Checkout)")
 
         self.step = "staff-products"
         self.open(f"{self.dashboard}{self.store_base}/products")

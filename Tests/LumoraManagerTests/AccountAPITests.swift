@@ -9,7 +9,9 @@ import Synchronization
 import Testing
 
 /// Mail the tests read instead of an inbox; with a folder, each mail's link is also written to
-/// `<folder>/<recipient>.link` (for the browser check, which runs in another process). Mail
+/// `<folder>/<recipient>.link`, and the whole mail (a `Subject:` line, a blank line, the text
+/// part) to `<folder>/<recipient>.<n>.mail`, n counting every mail sent (for the browser check,
+/// which runs in another process). Mail
 /// comes from the outbox's jobs, after the request that queued it has been answered: wait for
 /// it (`mail(to:)`).
 final class RecordingMailer: Mailer {
@@ -19,9 +21,13 @@ final class RecordingMailer: Mailer {
     init(folder: URL? = nil) { self.folder = folder }
 
     func send(_ mail: Mail) async throws {
-        sent.withLock { $0.append(mail) }
+        let number = sent.withLock { sent in
+            sent.append(mail)
+            return sent.count
+        }
         if let folder {
             try Data(mail.link.utf8).write(to: folder.appendingPathComponent(mail.to + ".link"), options: .atomic)
+            try Data("Subject: \(mail.subject)\n\n\(mail.body)".utf8).write(to: folder.appendingPathComponent("\(mail.to).\(number).mail"), options: .atomic)
         }
     }
 

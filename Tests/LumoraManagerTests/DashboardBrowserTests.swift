@@ -1,4 +1,6 @@
 import Foundation
+import LumoraCell
+import LumoraCore
 import LumoraDatabase
 import LumoraMedia
 import LumoraTestSupport
@@ -7,13 +9,16 @@ import Testing
 
 /// The dashboard in a real browser (headless Chromium, `scripts/dashboard_check.py`): a
 /// merchant signs up on the landing page, lands in the dashboard, adds a product with two
-/// options, sees it on the storefront; a shopper buys it; the merchant fulfils the order and
-/// invites a staff member, who can work on orders but cannot open Staff. A screenshot of every
+/// options, sees it on the storefront; sets up checkout (test cards, a flat shipping rate and a
+/// tax rate for the shopper's country); a shopper buys it, has one test card declined and pays
+/// with another, and gets the confirmation mail; the merchant refunds part of the order, fulfils
+/// it and invites a staff member, who can work on orders but cannot open Staff. A screenshot of every
 /// page goes to `.build/dashboard-screenshots` (docs/DASHBOARD.md shows them).
 @Suite struct DashboardBrowserTests {
-    static let steps = ["landing", "overview", "product-saved", "product-picture", "products", "storefront-product", "storefront-confirmation", "order",
-                        "order-fulfilled", "product-new", "orders", "collections", "settings", "domains", "tokens", "staff", "overview-after",
-                        "password", "staff-invited", "login", "staff-overview", "staff-forbidden"]
+    static let steps = ["landing", "overview", "product-saved", "product-picture", "products", "checkout-payments", "checkout-shipping",
+                        "checkout-tax", "storefront-product", "storefront-shipping", "storefront-declined", "storefront-confirmation", "order",
+                        "order-refunded", "order-fulfilled", "product-new", "orders", "collections", "settings", "checkout", "domains", "tokens",
+                        "staff", "overview-after", "password", "staff-invited", "login", "staff-overview", "staff-forbidden"]
 
     @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)), .timeLimit(.minutes(5)))
     func aMerchantRunsTheirStoreFromTheBrowser() async throws {
@@ -28,7 +33,8 @@ import Testing
         let photo = mail.appendingPathComponent("trail-runner.jpg")
         try Data(buffer: try await TestImages.make(.jpeg, width: 1800, height: 1200, seed: 11, grainy: true)).write(to: photo)
 
-        try await DashboardHarness.run(mailFolder: mail) { platform in
+        // Test cards besides manual payment, as `lumora dev` offers them.
+        try await DashboardHarness.run(mailFolder: mail, payments: .init(available: [.manual, .test])) { platform in
             let script = BrowserSupport.repositoryRoot.appendingPathComponent("scripts/dashboard_check.py").path
             let (status, output) = try await ChildProcess.run([
                 try #require(BrowserSupport.python), script,
@@ -44,8 +50,13 @@ import Testing
                 let file = screenshots.appendingPathComponent("dashboard-\(step).png").path
                 #expect(FileManager.default.fileExists(atPath: file), "no screenshot \(file)\n\(output)")
             }
-            // What the browser did is in the database: the order fulfilled, the clerk on staff.
-            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.orders WHERE status = 'fulfilled'") == 1)
+            // What the browser did is in the database: the order paid by test card (after one
+            // declined), 5.00 of it refunded, fulfilled; the clerk on staff.
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.orders WHERE status = 'fulfilled' AND refunded_amount = 500") == 1)
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.payments WHERE provider = 'test' AND status = 'succeeded'") == 1)
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.payments WHERE provider = 'test' AND status = 'failed'") == 1)
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.shipping_zones") == 1)
+            #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.tax_rates WHERE country = 'US'") == 1)
             #expect(try await platform.count("""
                 SELECT count(*)::int FROM lumora.memberships m JOIN lumora.accounts a ON a.id = m.account_id
                 WHERE a.email = 'clerk@shoes.test' AND m.store_slug = 'shoes' AND m.role = 'staff'

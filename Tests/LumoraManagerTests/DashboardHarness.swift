@@ -35,7 +35,10 @@ struct DashboardHarness: Sendable {
     /// This run's media folder, for the cell, the edge and the manager.
     let media: LocalDiskMediaStore
 
-    static func run(mailFolder: URL? = nil, _ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
+    /// `payments`: what the cell offers its stores (manual only, as a platform without a
+    /// payments driver; the browser test offers test cards too).
+    static func run(mailFolder: URL? = nil, payments: CellConfiguration.Payments = CellConfiguration.Payments(),
+                    _ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
         try await TestDatabase.withFresh { database in
             let mailer = RecordingMailer(folder: mailFolder), clock = ManualClock()
             let media = LocalDiskMediaStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("lumora-dashboard-media-\(UUID().uuidString.prefix(8))"))
@@ -45,6 +48,7 @@ struct DashboardHarness: Sendable {
                                                       limits: .unlimited, databaseConnections: 6)
             cellConfiguration.imageChecker = ListedImageURLChecker(loading: [])
             cellConfiguration.mediaStore = media
+            cellConfiguration.payments = payments
             let cell = LumoraCell.buildApplication(configuration: cellConfiguration, logger: database.logger, onListening: { cellPort.report($0) })
             let manager = try buildManager(
                 configuration: ManagerConfiguration(

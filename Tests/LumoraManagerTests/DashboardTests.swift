@@ -1,4 +1,5 @@
 import Foundation
+import LumoraCell
 import LumoraCore
 import LumoraTestSupport
 import Testing
@@ -268,6 +269,96 @@ import Testing
             #expect(try await person.get(Self.app, "/stores/acme").status == 200)
             let expired = try await platform.browser().submit(path, form: ["password": "another one"])
             #expect(expired.status == 422 && expired.body.contains("expired or was already used"))
+        }
+    }
+
+    /// The Checkout area: the payment provider among those the platform offers, shipping zones
+    /// and tax rates, each saved through the cell's admin API; a refused form comes back as
+    /// typed with the cell's message by its field; staff cannot open it.
+    @Test func theMerchantSetsPaymentsShippingAndTax() async throws {
+        try await DashboardHarness.run(payments: .init(available: [.manual, .test])) { platform in
+            let owner = try await platform.signUp("acme", email: "wile@acme.test")
+            let page = "/stores/acme/checkout"
+            let shown = try await owner.get(Self.app, page)
+            #expect(shown.status == 200)
+            #expect(shown.body.contains(">Checkout<") && shown.body.contains("Manual payment") && shown.body.contains("Test cards"))
+            // A platform with test cards uses them for a store that chose nothing; Stripe is not offered here.
+            #expect(shown.body.contains(#"value="test" checked"#) && !shown.body.contains("stripe_account_id"))
+
+            let saved = try await owner.submit(page, form: [
+                "payment_provider": "manual", "payment_instructions": "Bank transfer to IBAN DE00 1234.", "prices_include_tax": "yes",
+                "order_notice_email": "orders@acme.test",
+            ])
+            #expect(saved.status == 303 && saved.location == page + "?done=payments")
+            let after = try await owner.follow(try #require(saved.location)).body
+            #expect(after.contains("Saved.") && after.contains(#"value="manual" checked"#) && after.contains("Bank transfer to IBAN DE00 1234."))
+            #expect(after.contains(#"name="prices_include_tax" value="yes" checked"#) && after.contains(#"value="orders@acme.test""#))
+            #expect(try await platform.count("""
+                SELECT count(*)::int FROM store_acme.settings WHERE payment_provider = 'manual' AND prices_include_tax
+                AND order_notice_email = 'orders@acme.test'
+                """) == 1)
+
+            // Refused: the form as typed, the message by the field, nothing saved.
+            let badMail = try await owner.submit(page, form: [
+                "payment_provider": "test", "payment_instructions": "Cash only.", "order_notice_email": "nobody at home",
+            ])
+            #expect(badMail.status == 422)
+            #expect(badMail.body.contains(#"value="nobody at home""#) && badMail.body.contains("is not an e-mail address"))
+            #expect(badMail.body.contains(#"value="test" checked"#) && badMail.body.contains("Cash only."))
+            let unoffered = try await owner.submit(page, form: ["payment_provider": "stripe", "payment_instructions": ""])
+            #expect(unoffered.status == 422 && unoffered.body.contains("is not configured"))
+            #expect(try await platform.count("SELECT count(*)::int FROM store_acme.settings WHERE payment_provider = 'manual' AND payment_instructions = 'Bank transfer to IBAN DE00 1234.'") == 1)
+
+            // A shipping zone with its first rate, and one refused (a country of another zone).
+            let zone = try await owner.submit(page + "/zones", on: page, form: [
+                "zone_name": "North America", "zone_countries": "us, ca", "rate_name": "Standard", "rate_kind": "flat", "rate_amount": "4.95",
+            ])
+            #expect(zone.status == 303, "\(zone.body.prefix(400))")
+            let zones = try await owner.get(Self.app, page).body
+            #expect(zones.contains("North America") && zones.contains("US, CA") && zones.contains("Standard: $4.95"))
+            let shared = try await owner.submit(page + "/zones", on: page, form: [
+                "zone_name": "Canada Express", "zone_countries": "CA", "rate_name": "Express", "rate_kind": "free_over", "rate_amount": "15",
+                "rate_free_over": "100",
+            ])
+            #expect(shared.status == 422)
+            #expect(shared.body.contains(#"value="Canada Express""#) && shared.body.contains("already ships to CA"))
+            #expect(shared.body.contains(#"<option value="free_over" selected>"#))
+            let notANumber = try await owner.submit(page + "/zones", on: page, form: [
+                "zone_name": "Europe", "zone_countries": "DE", "rate_name": "Standard", "rate_kind": "flat", "rate_amount": "cheap",
+            ])
+            #expect(notANumber.status == 422 && notANumber.body.contains(#"value="cheap""#) && notANumber.body.contains("Enter the shipping price as a number"))
+            #expect(try await platform.count("SELECT count(*)::int FROM store_acme.shipping_zones") == 1)
+
+            // A tax rate, one refused, then both deletions.
+            let tax = try await owner.submit(page + "/tax-rates", on: page, form: [
+                "tax_country": "us", "tax_region": "", "tax_percent": "8.875 %", "tax_name": "Sales tax",
+            ])
+            #expect(tax.status == 303, "\(tax.body.prefix(400))")
+            let rates = try await owner.get(Self.app, page).body
+            #expect(rates.contains("Sales tax") && rates.contains("8.875 %"))
+            let badRate = try await owner.submit(page + "/tax-rates", on: page, form: ["tax_country": "GB", "tax_percent": "lots", "tax_name": "VAT"])
+            #expect(badRate.status == 422 && badRate.body.contains(#"value="lots""#) && badRate.body.contains("a tax rate is a percentage"))
+            #expect(try await platform.count("SELECT count(*)::int FROM store_acme.tax_rates") == 1)
+
+            let zoneDelete = try #require(rates.firstMatch(of: /\/stores\/acme\/checkout\/zones\/[^\/"]+\/delete/).map { String($0.output) })
+            #expect(try await owner.submit(zoneDelete, on: page, form: [:]).status == 303)
+            let taxDelete = try #require(rates.firstMatch(of: /\/stores\/acme\/checkout\/tax-rates\/[^\/"]+\/delete/).map { String($0.output) })
+            #expect(try await owner.submit(taxDelete, on: page, form: [:]).status == 303)
+            let empty = try await owner.get(Self.app, page).body
+            #expect(empty.contains("No shipping zones") && empty.contains("No tax rates"))
+            #expect(try await platform.count("SELECT ((SELECT count(*) FROM store_acme.shipping_zones) + (SELECT count(*) FROM store_acme.tax_rates))::int") == 0)
+
+            // Staff: not in their menu, refused the page and its forms.
+            _ = try await owner.submit("/stores/acme/staff", form: ["email": "road@runner.test", "role": "staff"])
+            let staff = platform.browser()
+            let token = try await platform.mailer.token(to: "road@runner.test")
+            #expect(try await staff.submit("/invitations/\(token)", form: ["password": "meep meep meep"]).status == 303)
+            let refused = try await staff.get(Self.app, page)
+            #expect(refused.status == 403 && refused.body.contains("does not open this page"))
+            #expect(!(try await staff.get(Self.app, "/stores/acme/orders")).body.contains(">Checkout<"))
+            let posted = try await staff.submit(page + "/tax-rates", on: "/stores/acme/orders", form: ["tax_country": "US", "tax_percent": "50"])
+            #expect(posted.status == 403)
+            #expect(try await platform.count("SELECT count(*)::int FROM store_acme.tax_rates") == 0)
         }
     }
 

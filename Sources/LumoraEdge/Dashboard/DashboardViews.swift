@@ -45,7 +45,8 @@ struct DashboardChrome {
             let base = "/stores/\(current.slug)"
             var areas: [(String, String, StoreAction)] = [
                 ("Overview", "", .orders), ("Products", "/products", .catalog), ("Collections", "/collections", .catalog),
-                ("Orders", "/orders", .orders), ("Settings", "/settings", .settings), ("Domains", "/domains", .domains),
+                ("Orders", "/orders", .orders), ("Settings", "/settings", .settings), ("Checkout", "/checkout", .settings),
+                ("Domains", "/domains", .domains),
                 ("Staff", "/staff", .staff), ("API tokens", "/tokens", .apiTokens),
             ]
             areas.removeAll { !current.role.may($0.2) }

@@ -215,3 +215,70 @@ struct SettingsPage {
     let mediaUsage: String?
     let saved: Bool
 }
+
+/// Payments, shipping zones and tax rates: one page, three kinds of form.
+struct CheckoutSettingsPage {
+    struct ProviderOption {
+        let value: String
+        let title: String
+        let sentence: String
+        let selected: Bool
+        /// The fields that belong to this provider, shown inside its choice.
+        let isManual: Bool
+        let isStripe: Bool
+    }
+
+    struct ZoneRow {
+        let name: String
+        let countries: String
+        let rates: [String]
+        let deleteURL: String
+    }
+
+    struct TaxRow {
+        let country: String
+        let region: String
+        let name: String
+        let percent: String
+        let deleteURL: String
+    }
+
+    struct KindOption {
+        let value: String
+        let title: String
+        let selected: Bool
+    }
+
+    let chrome: DashboardChrome
+    let paymentsAction: String
+    let providers: [ProviderOption]
+    let provider: FieldView
+    let stripeAccount: FieldView
+    let instructions: FieldView
+    let pricesIncludeTax: Bool
+    let noticeEmail: FieldView
+    let paymentsError: String?
+
+    let zones: [ZoneRow]
+    let hasZones: Bool
+    let zoneAction: String
+    let zoneName: FieldView
+    let zoneCountries: FieldView
+    let rateName: FieldView
+    let rateKinds: [KindOption]
+    let rateKind: FieldView
+    let rateAmount: FieldView
+    let rateFreeOver: FieldView
+    let zoneError: String?
+
+    let taxRates: [TaxRow]
+    let hasTaxRates: Bool
+    let taxAction: String
+    let taxCountry: FieldView
+    let taxRegion: FieldView
+    let taxPercent: FieldView
+    let taxName: FieldView
+    let taxError: String?
+    /// The currency shipping prices are typed in.
+    let currency: String
+}

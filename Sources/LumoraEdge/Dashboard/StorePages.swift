@@ -8,7 +8,7 @@ import LumoraWire
 import NIOHTTP1
 
 /// The store pages the cell's admin API answers: overview, products, collections, orders,
-/// settings. Each call is signed by the edge for the store and names the person and their role
+/// settings (and, in their own files, pictures and checkout). Each call is signed by the edge for the store and names the person and their role
 /// (`x-lumora-actor`), which the cell checks again. A refused form comes back filled, each
 /// error next to its field; the cell writes nothing of a refused request.
 struct StorePages: Sendable {
@@ -39,6 +39,7 @@ struct StorePages: Sendable {
         group.get("stores/:slug/settings", use: settings)
         group.post("stores/:slug/settings", use: saveSettings)
         addPictures(to: group)
+        addCheckout(to: group)
     }
 
     // MARK: Calling the cell
