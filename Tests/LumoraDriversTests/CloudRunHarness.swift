@@ -18,8 +18,10 @@ struct CloudRunHarness: Sendable {
     let database: TestDatabase
     let client: PostgresClient
 
+    /// Attempts bound these retries; the deadline only guards against a hang (a loaded CI run
+    /// spent more than 10 s before honouring a second Retry-After).
     static let fastRetry = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(5), maximumDelay: .milliseconds(50),
-                                       deadline: .seconds(10), jitter: 0.2)
+                                       deadline: .seconds(120), jitter: 0.2)
 
     static func configuration(_ fake: FakeCloudRun, credentials: GoogleAccessTokens.Source = .token("test-token"),
                               project: String = project, imageRepository: String? = repository,

@@ -13,7 +13,7 @@ import Testing
 @Suite struct CloudStorageMediaStoreTests {
     static let token = "test-token"
     static let fastRetry = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(1), maximumDelay: .milliseconds(5),
-                                       deadline: .seconds(10), jitter: 0)
+                                       deadline: .seconds(120), jitter: 0)
 
     static func withFake(_ body: (FakeCloudStorage) async throws -> Void) async throws {
         let fake = try await FakeCloudStorage.start(acceptedTokens: [token])

@@ -5,7 +5,7 @@ import LumoraFakes
 import Testing
 
 @Suite struct VercelDomainProviderTests {
-    static let fastRetry = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(5), maximumDelay: .milliseconds(50), deadline: .seconds(10))
+    static let fastRetry = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(5), maximumDelay: .milliseconds(50), deadline: .seconds(120))
 
     static func with<T: Sendable>(team: String? = nil, _ body: (FakeVercel, VercelDomainProvider) async throws -> T) async throws -> T {
         let fake = try await FakeVercel.start(token: "vercel-test-token", projectID: "prj_lumora", projectName: "lumora-edge", teamID: team)
