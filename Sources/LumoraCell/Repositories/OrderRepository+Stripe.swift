@@ -13,7 +13,7 @@ extension OrderRepository {
     /// Makes (or, after a lost answer, gets back) the session for a placed order and records it.
     /// When Stripe cannot make it, the order is taken back — stock released, cart open again —
     /// and the shopper is told to try again.
-    func startStripeSession(_ store: StoreSlug, _ placed: OrderWire, returnURL: String?, placedNow: Bool) async throws -> OrderWire {
+    func startStripeSession(_ store: StoreSlug, _ placed: OrderWire, returnURL: String?) async throws -> OrderWire {
         let returnURL = try StripeCheckout.returnURL(returnURL)
         let (stripe, account) = try await stripeAccess(store)
         let now = Date()

@@ -51,7 +51,7 @@ struct OrderRepository: Sendable {
         let completion = try await place(store, cartID: cartID, request, idempotencyKey: idempotencyKey)
         guard completion.order.status == "pending_payment", completion.order.payment?.provider == PaymentProviderKind.stripe.rawValue,
               completion.order.payment?.url == nil else { return completion }
-        return Completion(order: try await startStripeSession(store, completion.order, returnURL: request.returnUrl, placedNow: completion.created),
+        return Completion(order: try await startStripeSession(store, completion.order, returnURL: request.returnUrl),
                           created: completion.created)
     }
 
