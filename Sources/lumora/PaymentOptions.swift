@@ -14,7 +14,20 @@ struct PaymentOptions: ParsableArguments {
             help: "Payment providers stores may choose besides manual: test, stripe or test,stripe (default: LUMORA_PAYMENTS; lumora dev: test). stripe reads LUMORA_STRIPE_SECRET_KEY and LUMORA_STRIPE_WEBHOOK_SECRET.")
     var payments: String?
 
+    @Option(name: .customLong("payment-window-minutes"),
+            help: "Minutes an order paid online keeps its stock before it expires unpaid (default: LUMORA_PAYMENT_WINDOW_MINUTES, else 30; Stripe orders at least 35).")
+    var paymentWindowMinutes: Int?
+
     static let variable = "LUMORA_PAYMENTS"
+    static let windowVariable = "LUMORA_PAYMENT_WINDOW_MINUTES"
+
+    func paymentWindow() throws -> Duration {
+        let raw = paymentWindowMinutes.map(String.init) ?? ProcessInfo.processInfo.environment[Self.windowVariable] ?? "30"
+        guard let minutes = Int(raw.trimmingCharacters(in: .whitespaces)), (1...(7 * 24 * 60)).contains(minutes) else {
+            throw ValidationError("--payment-window-minutes: '\(raw.prefix(20))' is not a number of minutes from 1 to 10080 (a week)")
+        }
+        return .seconds(minutes * 60)
+    }
 
     /// The providers asked for; `fallback` where neither the flag nor the variable says.
     func providers(fallback: String = "") throws -> [PaymentProviderKind] {
@@ -44,12 +57,13 @@ struct PaymentOptions: ParsableArguments {
                 throw ValidationError("--payments stripe needs LUMORA_STRIPE_SECRET_KEY and LUMORA_STRIPE_WEBHOOK_SECRET in the environment")
             }
         }
-        return (CellConfiguration.Payments(available: providers.filter { $0 != .stripe }), stripe)
+        return (CellConfiguration.Payments(available: providers.filter { $0 != .stripe }, paymentWindow: try paymentWindow()), stripe)
     }
 
     /// What cells started by this process need to offer the same providers (the Stripe
     /// variables they inherit with the rest of the environment).
     func cellEnvironment(fallback: String = "") throws -> [String: String] {
-        [Self.variable: try providers(fallback: fallback).filter { $0 != .manual }.map(\.rawValue).joined(separator: ",")]
+        [Self.variable: try providers(fallback: fallback).filter { $0 != .manual }.map(\.rawValue).joined(separator: ","),
+         Self.windowVariable: String(try paymentWindow().components.seconds / 60)]
     }
 }

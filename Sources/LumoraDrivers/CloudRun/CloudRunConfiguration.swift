@@ -119,7 +119,7 @@ public struct CloudRunConfiguration: Sendable {
                                                   credentials: credentials, imageRepository: value("LUMORA_CELL_IMAGE"),
                                                   cellDatabaseURL: database, edgeSecret: secret)
         configuration.mediaBucket = value("LUMORA_MEDIA_BUCKET")
-        for name in ["LUMORA_PAYMENTS", "LUMORA_STRIPE_URL"] {
+        for name in ["LUMORA_PAYMENTS", "LUMORA_PAYMENT_WINDOW_MINUTES", "LUMORA_STRIPE_URL"] {
             if let given = value(name) { configuration.paymentVariables.append((name, .plain(given))) }
         }
         for name in ["LUMORA_STRIPE_SECRET_KEY", "LUMORA_STRIPE_WEBHOOK_SECRET"] {
