@@ -17,8 +17,13 @@ import Testing
 final class RecordingMailer: Mailer {
     private let sent = Mutex<[Mail]>([])
     let folder: URL?
+    /// Where every mail goes on after it is recorded (the browser walk's SMTP mail catcher).
+    let forward: (any Mailer)?
 
-    init(folder: URL? = nil) { self.folder = folder }
+    init(folder: URL? = nil, forward: (any Mailer)? = nil) {
+        self.folder = folder
+        self.forward = forward
+    }
 
     func send(_ mail: Mail) async throws {
         let number = sent.withLock { sent in
@@ -29,6 +34,7 @@ final class RecordingMailer: Mailer {
             try Data(mail.link.utf8).write(to: folder.appendingPathComponent(mail.to + ".link"), options: .atomic)
             try Data("Subject: \(mail.subject)\n\n\(mail.body)".utf8).write(to: folder.appendingPathComponent("\(mail.to).\(number).mail"), options: .atomic)
         }
+        try await forward?.send(mail)
     }
 
     var mails: [Mail] { sent.withLock { $0 } }

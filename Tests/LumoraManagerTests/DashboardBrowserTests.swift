@@ -1,7 +1,10 @@
 import Foundation
+import Logging
 import LumoraCell
 import LumoraCore
 import LumoraDatabase
+import LumoraMail
+import LumoraManager
 import LumoraMedia
 import LumoraTestSupport
 import NIOCore
@@ -33,8 +36,23 @@ import Testing
         let photo = mail.appendingPathComponent("trail-runner.jpg")
         try Data(buffer: try await TestImages.make(.jpeg, width: 1800, height: 1200, seed: 11, grainy: true)).write(to: photo)
 
+        // Every mail also goes over SMTP to a mail catcher, as under `lumora dev`.
+        let catcher = try await MailCatcher.start(logger: Logger(label: "lumora.test.mail"))
+        let smtp = try SMTPMailer(configuration: SMTPConfiguration(host: "127.0.0.1", port: catcher.port, security: .none, timeout: .seconds(30)),
+                                  from: "no-reply@lumora.test", logger: Logger(label: "lumora.test.mail"))
+
         // Test cards besides manual payment, as `lumora dev` offers them.
-        try await DashboardHarness.run(mailFolder: mail, payments: .init(available: [.manual, .test])) { platform in
+        do {
+            try await walk(mail: mail, photo: photo, screenshots: screenshots, catcher: catcher, smtp: smtp)
+        } catch {
+            try? await catcher.shutdown()
+            throw error
+        }
+        try await catcher.shutdown()
+    }
+
+    private func walk(mail: URL, photo: URL, screenshots: URL, catcher: MailCatcher, smtp: SMTPMailer) async throws {
+        try await DashboardHarness.run(mailFolder: mail, mailForward: smtp, payments: .init(available: [.manual, .test])) { platform in
             let script = BrowserSupport.repositoryRoot.appendingPathComponent("scripts/dashboard_check.py").path
             let (status, output) = try await ChildProcess.run([
                 try #require(BrowserSupport.python), script,
@@ -57,6 +75,13 @@ import Testing
             #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.payments WHERE provider = 'test' AND status = 'failed'") == 1)
             #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.shipping_zones") == 1)
             #expect(try await platform.count("SELECT count(*)::int FROM store_shoes.tax_rates WHERE country = 'US'") == 1)
+            // The shopper's confirmation went out over SMTP too, with the total the pages showed:
+            // 89.00 + 5.00 shipping + 20 % tax on both = 112.80, in its text and its HTML part.
+            let confirmation = try await catcher.waitForMail(where: { mail in
+                mail.subject.contains("is confirmed") && mail.to.contains { $0.address == "shopper@example.com" }
+            }, timeout: .seconds(90))
+            #expect(confirmation.text?.contains("$112.80") == true, "\(confirmation.text ?? "")")
+            #expect(confirmation.html?.contains("$112.80") == true)
             #expect(try await platform.count("""
                 SELECT count(*)::int FROM lumora.memberships m JOIN lumora.accounts a ON a.id = m.account_id
                 WHERE a.email = 'clerk@shoes.test' AND m.store_slug = 'shoes' AND m.role = 'staff'

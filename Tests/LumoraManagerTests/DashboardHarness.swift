@@ -37,10 +37,10 @@ struct DashboardHarness: Sendable {
 
     /// `payments`: what the cell offers its stores (manual only, as a platform without a
     /// payments driver; the browser test offers test cards too).
-    static func run(mailFolder: URL? = nil, payments: CellConfiguration.Payments = CellConfiguration.Payments(),
+    static func run(mailFolder: URL? = nil, mailForward: (any Mailer)? = nil, payments: CellConfiguration.Payments = CellConfiguration.Payments(),
                     _ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
         try await TestDatabase.withFresh { database in
-            let mailer = RecordingMailer(folder: mailFolder), clock = ManualClock()
+            let mailer = RecordingMailer(folder: mailFolder, forward: mailForward), clock = ManualClock()
             let media = LocalDiskMediaStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("lumora-dashboard-media-\(UUID().uuidString.prefix(8))"))
             defer { try? FileManager.default.removeItem(at: media.root) }
             let cellPort = ListeningPort(), managerPort = ListeningPort(), edgePort = ListeningPort()
