@@ -128,11 +128,13 @@ extension OrderRepository {
 
     private func applyPaidSession(_ store: StoreSlug, _ session: StripeCheckoutSession, on connection: PostgresConnection) async throws {
         guard session.isPaid, let reference = session.metadata[StripeCheckout.orderKey], let id = try? ResourceID.order.parse(reference) else { return }
-        guard let current = try? await order(id: id, forUpdate: true, on: connection) else {
+        // Only a missing order is passed over (logged); any other failure rolls the event back,
+        // so Stripe delivers it again instead of it being recorded without its payment.
+        guard let (attached, _) = try await connection.query(CellSQL.stripeState(orderID: id), logger: logger).collect((String?, String?).self).first else {
             logger.error("a paid Stripe session for an order that is gone", metadata: ["session": "\(session.id)", "order": "\(reference)"])
             return
         }
-        let attached = try await connection.query(CellSQL.stripeState(orderID: id), logger: logger).collect((String?, String?).self).first?.0
+        let current = try await order(id: id, forUpdate: true, on: connection)
         guard attached == session.id else {
             try await connection.run(CellSQL.flagOrder(id: id, reason: "a Stripe session that is not this order's (\(session.id)) was paid for it"), logger: logger)
             return
