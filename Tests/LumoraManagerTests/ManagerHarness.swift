@@ -83,7 +83,8 @@ struct ManagerHarness: Sendable {
         return body
     }
 
-    func waitForJob(_ id: Int, state: String = "succeeded", timeout: Duration = .seconds(60)) async throws {
+    /// `timeout` guards against a hang: a loaded CI run took over 60 s to provision through a storm of 429s.
+    func waitForJob(_ id: Int, state: String = "succeeded", timeout: Duration = .seconds(180)) async throws {
         try await waitUntil(timeout: timeout) {
             let job = try await request(.get, "/v1/jobs/\(id)").object()["job"] as? [String: Any]
             let current = job?["state"] as? String
