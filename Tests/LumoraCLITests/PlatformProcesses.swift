@@ -74,6 +74,12 @@ final class PlatformProcesses: @unchecked Sendable {
             let shared = try await self.scalar("SELECT count(*)::int FROM lumora.cells WHERE kind = 'shared' AND status = 'ready'") == 1
             return manager && edge && shared
         }
+        // A signup takes a schema from the warm pool, as on a running platform; with the pool
+        // still empty it builds one itself, which a loaded CI machine took longer than the
+        // edge waits for the manager (a 502 on the landing page's signup).
+        try await waitUntil(timeout: .seconds(180)) {
+            try await self.scalar("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug IS NULL") >= 1
+        }
     }
 
     /// SIGKILL the manager (its cells keep serving), then start it again.
