@@ -1,0 +1,172 @@
+import Foundation
+import LumoraCore
+
+/// What a store's plugin is given at `cart.discounts` and `checkout.validate` (api_version 1;
+/// docs/PLUGINS.md). Amounts are integers in the currency's minor units; ids are the API's.
+public struct PluginCartInput: Codable, Sendable, Equatable {
+    public struct Line: Codable, Sendable, Equatable {
+        public let id: String
+        public let variantId: String
+        public let productId: String
+        public let sku: String?
+        public let title: String
+        public let quantity: Int
+        public let unitPrice: Int64
+        public let total: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, variantId = "variant_id", productId = "product_id", sku, title, quantity, unitPrice = "unit_price", total
+        }
+
+        public init(id: String, variantId: String, productId: String, sku: String?, title: String, quantity: Int, unitPrice: Int64, total: Int64) {
+            self.id = id
+            self.variantId = variantId
+            self.productId = productId
+            self.sku = sku
+            self.title = title
+            self.quantity = quantity
+            self.unitPrice = unitPrice
+            self.total = total
+        }
+    }
+
+    public struct Cart: Codable, Sendable, Equatable {
+        public let id: String
+        public let subtotal: Int64
+        public let itemCount: Int
+        public let lines: [Line]
+
+        enum CodingKeys: String, CodingKey { case id, subtotal, itemCount = "item_count", lines }
+
+        public init(id: String, subtotal: Int64, itemCount: Int, lines: [Line]) {
+            self.id = id
+            self.subtotal = subtotal
+            self.itemCount = itemCount
+            self.lines = lines
+        }
+    }
+
+    public struct Customer: Codable, Sendable, Equatable {
+        public let email: String?
+        public init(email: String?) { self.email = email }
+    }
+
+    public let point: String
+    public let apiVersion: Int
+    public let store: String
+    public let currency: String
+    public let cart: Cart
+    public let customer: Customer
+
+    enum CodingKeys: String, CodingKey { case point, apiVersion = "api_version", store, currency, cart, customer }
+
+    public init(point: ExtensionPoint, apiVersion: Int, store: StoreSlug, currency: CurrencyCode, cart: Cart, customer: Customer) {
+        self.point = point.rawValue
+        self.apiVersion = apiVersion
+        self.store = store.rawValue
+        self.currency = currency.code
+        self.cart = cart
+        self.customer = customer
+    }
+}
+
+/// A `cart.discounts` answer: `{"discounts": [{"title": "…", "amount": 1200}]}`, each with
+/// either `amount` (minor units) or `percentage` (0–100, up to two decimals), and optionally
+/// the `line_id` it is for (else it is for the order).
+public struct CartDiscountsOutput: Codable, Sendable, Equatable {
+    public struct Discount: Codable, Sendable, Equatable {
+        public let title: String
+        public let amount: Int64?
+        public let percentage: Double?
+        public let lineId: String?
+
+        enum CodingKeys: String, CodingKey { case title, amount, percentage, lineId = "line_id" }
+
+        public init(title: String, amount: Int64? = nil, percentage: Double? = nil, lineId: String? = nil) {
+            self.title = title
+            self.amount = amount
+            self.percentage = percentage
+            self.lineId = lineId
+        }
+    }
+
+    public let discounts: [Discount]
+
+    public init(discounts: [Discount]) { self.discounts = discounts }
+
+    public static let maximumDiscounts = 20
+    public static let maximumTitleLength = 100
+
+    /// The discounts as the cart applies them, or why the answer is refused (the plugin's
+    /// fault: checkout then goes on without any of its discounts).
+    public func validated(lineIDs: [String]) throws(PluginOutputError) -> [DiscountAllocation.Discount] {
+        guard discounts.count <= Self.maximumDiscounts else {
+            throw PluginOutputError("at most \(Self.maximumDiscounts) discounts, not \(discounts.count)")
+        }
+        return try discounts.map { discount throws(PluginOutputError) in
+            let title = discount.title.trimmingCharacters(in: .whitespaces)
+            guard !title.isEmpty, title.count <= Self.maximumTitleLength, !ControlCharacters.contains(title) else {
+                throw PluginOutputError("a discount's title must be 1 to \(Self.maximumTitleLength) characters of text")
+            }
+            let value: DiscountAllocation.Value
+            switch (discount.amount, discount.percentage) {
+            case (let amount?, nil):
+                guard amount >= 0 else { throw PluginOutputError("'\(title)': amount must not be negative") }
+                value = .amount(amount)
+            case (nil, let percentage?):
+                let points = (percentage * 100).rounded()
+                guard percentage.isFinite, (0...10_000).contains(points), abs(points - percentage * 100) < 1e-6 else {
+                    throw PluginOutputError("'\(title)': percentage must be 0 to 100 with at most two decimals")
+                }
+                value = .basisPoints(Int64(points))
+            default:
+                throw PluginOutputError("'\(title)': give either amount or percentage")
+            }
+            guard let lineID = discount.lineId else { return .init(title: title, target: .order, value: value) }
+            guard let index = lineIDs.firstIndex(of: lineID) else {
+                throw PluginOutputError("'\(title)': line_id '\(lineID.prefix(40))' is not a line of this cart")
+            }
+            return .init(title: title, target: .line(index), value: value)
+        }
+    }
+}
+
+/// A `checkout.validate` answer: `{"errors": [{"message": "…", "line_id": "…"}]}`; no errors,
+/// no objection.
+public struct CheckoutValidateOutput: Codable, Sendable, Equatable {
+    public struct Problem: Codable, Sendable, Equatable {
+        public let message: String
+        public let lineId: String?
+
+        enum CodingKeys: String, CodingKey { case message, lineId = "line_id" }
+
+        public init(message: String, lineId: String? = nil) {
+            self.message = message
+            self.lineId = lineId
+        }
+    }
+
+    public let errors: [Problem]
+
+    public init(errors: [Problem]) { self.errors = errors }
+
+    public static let maximumMessageLength = 300
+
+    /// The messages to show the shopper, or why the answer is refused.
+    public func validated() throws(PluginOutputError) -> [String] {
+        guard errors.count <= 20 else { throw PluginOutputError("at most 20 errors, not \(errors.count)") }
+        return try errors.map { problem throws(PluginOutputError) in
+            let message = problem.message.trimmingCharacters(in: .whitespaces)
+            guard !message.isEmpty, message.count <= Self.maximumMessageLength, !ControlCharacters.contains(message) else {
+                throw PluginOutputError("an error's message must be 1 to \(Self.maximumMessageLength) characters of text")
+            }
+            return message
+        }
+    }
+}
+
+/// A plugin's answer that is JSON of the right shape but breaks the point's rules.
+public struct PluginOutputError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
