@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
         // Domain types: slugs, plans, money, errors. No I/O.
@@ -122,6 +123,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Private plugins: WebAssembly modules compiled at install and run per call inside fuel,
+        // memory, size and time limits (WasmKit, an interpreter written in Swift; no WASI).
+        .target(
+            name: "LumoraPlugins",
+            dependencies: [
+                "LumoraCore",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The commerce API (`lumora cell`): store and admin routes on per-store schemas.
         .target(
             name: "LumoraCell",
@@ -131,6 +143,7 @@ let package = Package(
                 "LumoraHTTP",
                 "LumoraMedia",
                 "LumoraPayments",
+                "LumoraPlugins",
                 "LumoraWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -201,6 +214,7 @@ let package = Package(
                 "LumoraMedia",
                 "LumoraHTTP",
                 "LumoraMail",
+                "LumoraPlugins",
                 "LumoraWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -354,6 +368,17 @@ let package = Package(
                 "LumoraTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LumoraPluginsTests",
+            dependencies: [
+                "LumoraCore",
+                "LumoraPlugins",
+                "LumoraTestSupport",
+                "LumoraWire",
+                .product(name: "WAT", package: "WasmKit"),
             ],
             swiftSettings: swiftSettings
         ),

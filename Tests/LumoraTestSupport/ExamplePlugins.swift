@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+/// The example plugins in `Examples/plugins`, compiled from their C sources at test time with
+/// the Swift toolchain's clang and wasm-ld — so a test runs what a merchant would build, not a
+/// checked-in binary. Built once per test process.
+public enum ExamplePlugins {
+    public static let tenPercentOver100 = "ten-percent-over-100"
+    public static let maxTwoPerOrder = "max-two-per-order"
+
+    public static func wasm(_ name: String) throws -> [UInt8] {
+        if let built = cache.withLock({ $0[name] }) { return built }
+        let source = BrowserSupport.repositoryRoot.appendingPathComponent("Examples/plugins/\(name).c")
+        let output = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lumora-plugin-\(ProcessInfo.processInfo.processIdentifier)-\(name).wasm")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try clang())
+        process.arguments = ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", output.path, source.path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BuildFailed(description: "clang failed on \(source.path): \(String(decoding: message, as: UTF8.self))")
+        }
+        let bytes = try [UInt8](Data(contentsOf: output))
+        try? FileManager.default.removeItem(at: output)
+        cache.withLock { $0[name] = bytes }
+        return bytes
+    }
+
+    /// `CLANG`, else the clang beside `swift` (the toolchain's, which has the wasm32 target and
+    /// wasm-ld), else /opt/swift's.
+    static func clang() throws -> String {
+        if let chosen = ProcessInfo.processInfo.environment["CLANG"], !chosen.isEmpty { return chosen }
+        let candidates = [BrowserSupport.executable("swift").map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("clang").path },
+                          "/opt/swift/usr/bin/clang"].compactMap { $0 }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BuildFailed(description: "no clang with wasm32 found (looked at \(candidates)); set CLANG")
+        }
+        return found
+    }
+
+    public struct BuildFailed: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private static let cache = Mutex<[String: [UInt8]]>([:])
+}
