@@ -398,6 +398,8 @@ let package = Package(
                 "LumoraPayments",
                 "LumoraFakes",
                 "LumoraTestSupport",
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -7,6 +7,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraHTTP
 import LumoraPayments
+import LumoraPlugins
 import PostgresNIO
 
 /// Builds the cell: its database pool (shared: one pool for every store; dedicated: the
@@ -32,20 +33,26 @@ public func buildApplication(configuration: CellConfiguration, logger: Logger,
     let client = PostgresClient(configuration: poolURL.clientConfiguration(maximumConnections: configuration.databaseConnections), backgroundLogger: logger)
     let table = StoreRoutingTable(client: client, logger: logger)
     let cache = StoreResponseCache(lifetime: configuration.cacheLifetime)
-    let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache], logger: logger)
+    // Plugins are read through a pool of their own (StorePluginRegistry says why).
+    var pluginURL = configuration.database
+    pluginURL.applicationName = "lumora-cell-plugins"
+    let pluginClient = PostgresClient(configuration: pluginURL.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)
+    let plugins = StorePluginRegistry(client: pluginClient, sandbox: PluginSandbox(limits: configuration.pluginLimits, clock: configuration.clock),
+                                      sharedCell: configuration.mode == .shared, logger: logger)
+    let feed = ChangeFeed(url: configuration.database, subscribers: [table, cache, plugins], logger: logger)
     let metrics = CellMetrics()
     let limiter = StoreLimiter(clock: configuration.clock)
     let scope = TenantScope(client: client, mode: scopeMode, statementTimeout: configuration.statementTimeout, admission: limiter, logger: logger)
 
     let router = buildRouter(configuration: configuration, client: client, table: table, cache: cache, metrics: metrics, scope: scope,
-                             limiter: limiter, logger: logger)
+                             limiter: limiter, plugins: plugins, logger: logger)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lumora-cell"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(client, feed)
+    app.addServices(client, pluginClient, feed)
     app.beforeServerStarts {
         // Serve once the routing table is loaded, or after a few seconds regardless (then
         // /ready says why requests are refused).
@@ -59,16 +66,18 @@ public func cellRouteDescriptions(configuration: CellConfiguration, logger: Logg
     let client = PostgresClient(configuration: configuration.database.clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
     let table = StoreRoutingTable(client: client, logger: logger)
     let router = buildRouter(configuration: configuration, client: client, table: table, cache: StoreResponseCache(lifetime: .seconds(1)),
-                             metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), limiter: StoreLimiter(), logger: logger)
+                             metrics: CellMetrics(), scope: TenantScope(client: client, logger: logger), limiter: StoreLimiter(),
+                             plugins: StorePluginRegistry(client: client, sandbox: PluginSandbox(limits: .shared), sharedCell: true, logger: logger),
+                             logger: logger)
     return router.routes.map { "\($0.method.rawValue) \($0.path)" }.sorted()
 }
 
 func buildRouter(
     configuration: CellConfiguration, client: PostgresClient, table: StoreRoutingTable, cache: StoreResponseCache,
-    metrics: CellMetrics, scope: TenantScope, limiter: StoreLimiter, logger: Logger
+    metrics: CellMetrics, scope: TenantScope, limiter: StoreLimiter, plugins: StorePluginRegistry, logger: Logger
 ) -> Router<CellRequestContext> {
     let catalog = CatalogRepository(scope: scope, images: configuration.imageChecker, logger: logger)
-    let carts = CartRepository(scope: scope, logger: logger)
+    let carts = CartRepository(scope: scope, plugins: PluginRunner(registry: plugins, metrics: metrics, logger: logger), logger: logger)
     let payments = configuration.offeredPayments
     let stripe = configuration.stripe.map {
         StripeCheckout(client: StripeClient(configuration: $0, backoff: configuration.stripeRetryBackoff, logger: logger))

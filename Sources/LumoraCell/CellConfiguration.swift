@@ -1,5 +1,6 @@
 import Foundation
 import LumoraCore
+import LumoraPlugins
 import LumoraDatabase
 import LumoraHTTP
 import LumoraMedia
@@ -144,6 +145,15 @@ public struct CellConfiguration: Sendable {
     /// doubling, with jitter). Real time, not `clock`: the retry is the client's policy, and a
     /// test that shortens it never has to move a clock in step with a request in flight.
     public var stripeRetryBackoff: Duration = .milliseconds(500)
+    /// A plugin call's wall-clock deadline, if not its limits' own (`lumora cell
+    /// --plugin-deadline-ms`): fuel is what bounds a call; this discards a slow one's answer.
+    public var pluginDeadline: Duration?
+    /// What one plugin call may spend: a dedicated cell's limits, or a shared cell's tighter ones.
+    var pluginLimits: PluginLimits {
+        var limits: PluginLimits = if case .dedicated = mode { .dedicated } else { .shared }
+        if let pluginDeadline { limits.deadline = pluginDeadline }
+        return limits
+    }
     /// Which providers stores on this cell may choose: `payments`, and Stripe where configured.
     public var offeredPayments: Payments {
         guard stripe != nil, !payments.available.contains(.stripe) else { return payments }

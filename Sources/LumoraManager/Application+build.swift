@@ -77,6 +77,8 @@ public func buildManager(
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     ReleaseRoutes(releases: ReleaseService(platform: platform), maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
+    PluginRoutes(plugins: PluginService(platform: platform))
+        .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
 
     var app = Application(
         router: router,

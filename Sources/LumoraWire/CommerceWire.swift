@@ -23,11 +23,16 @@ public struct CartWire: Codable, Sendable, Equatable {
     public let completedAt: Date?
     public let createdAt: Date
     public let updatedAt: Date
+    /// What the store's discounts take off (`total` is after them); `subtotal` is before.
+    public var discountTotal: Money
+    /// The discounts that took something, in the order they apply.
+    public var discounts: [DiscountWire] = []
 
     enum CodingKeys: String, CodingKey {
         case id, currency, email, items, itemCount = "item_count", subtotal, shippingTotal = "shipping_total", taxTotal = "tax_total", total,
              taxIncluded = "tax_included", shippingAddress = "shipping_address", shippingOption = "shipping_option",
-             shippingRequired = "shipping_required", completedAt = "completed_at", createdAt = "created_at", updatedAt = "updated_at"
+             shippingRequired = "shipping_required", completedAt = "completed_at", createdAt = "created_at", updatedAt = "updated_at",
+             discountTotal = "discount_total", discounts
     }
 
     public init(id: String, currency: String, email: String?, items: [LineItemWire], itemCount: Int, subtotal: Money,
@@ -49,6 +54,7 @@ public struct CartWire: Codable, Sendable, Equatable {
         self.completedAt = completedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.discountTotal = .zero(total.currency)
     }
 
     /// Fields added since the first version default, so an edge reads a cell a release behind.
@@ -70,6 +76,8 @@ public struct CartWire: Codable, Sendable, Equatable {
         completedAt = try c.decodeIfPresent(Date.self, forKey: .completedAt)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        discountTotal = try c.decodeIfPresent(Money.self, forKey: .discountTotal) ?? .zero(total.currency)
+        discounts = try c.decodeIfPresent([DiscountWire].self, forKey: .discounts) ?? []
     }
 }
 
@@ -131,11 +139,15 @@ public struct OrderWire: Codable, Sendable, Equatable {
     public let flag: String?
     public let createdAt: Date
     public let updatedAt: Date
+    /// What discounts took off (`total` is after them), and which.
+    public var discountTotal: Money
+    public var discounts: [DiscountWire] = []
 
     enum CodingKeys: String, CodingKey {
         case id, displayId = "display_id", cartId = "cart_id", email, shippingAddress = "shipping_address", status, currency, items, subtotal,
              shippingTotal = "shipping_total", taxTotal = "tax_total", total, taxIncluded = "tax_included", shippingMethod = "shipping_method",
-             payment, refundedAmount = "refunded_amount", refunds, flag, createdAt = "created_at", updatedAt = "updated_at"
+             payment, refundedAmount = "refunded_amount", refunds, flag, createdAt = "created_at", updatedAt = "updated_at",
+             discountTotal = "discount_total", discounts
     }
 
     public init(id: String, displayId: Int64, cartId: String, email: String, shippingAddress: ShippingAddress, status: String,
@@ -162,6 +174,7 @@ public struct OrderWire: Codable, Sendable, Equatable {
         self.flag = flag
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.discountTotal = .zero(total.currency)
     }
 
     /// Fields added since the first version default, so an edge reads a cell a release behind.
@@ -187,6 +200,8 @@ public struct OrderWire: Codable, Sendable, Equatable {
         flag = try c.decodeIfPresent(String.self, forKey: .flag)
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        discountTotal = try c.decodeIfPresent(Money.self, forKey: .discountTotal) ?? .zero(total.currency)
+        discounts = try c.decodeIfPresent([DiscountWire].self, forKey: .discounts) ?? []
     }
 }
 
@@ -201,8 +216,10 @@ public struct OrderLineWire: Codable, Sendable, Equatable {
     public let total: Money
     /// The tax in (or on) this line, rounded half up.
     public let tax: Money?
+    /// This line's share of the order's discounts (`total` is before it).
+    public var discount: Money?
 
-    enum CodingKeys: String, CodingKey { case id, variantId = "variant_id", productTitle = "product_title", variantTitle = "variant_title", sku, quantity, unitPrice = "unit_price", total, tax }
+    enum CodingKeys: String, CodingKey { case id, variantId = "variant_id", productTitle = "product_title", variantTitle = "variant_title", sku, quantity, unitPrice = "unit_price", total, tax, discount }
 
     public init(id: String, variantId: String?, productTitle: String, variantTitle: String, sku: String?, quantity: Int,
                 unitPrice: Money, total: Money, tax: Money? = nil) {
@@ -215,5 +232,21 @@ public struct OrderLineWire: Codable, Sendable, Equatable {
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.total = total
+    }
+}
+
+/// A discount on a cart or an order: its title as the shopper sees it, what it took, and the
+/// line it was for (none: the order).
+public struct DiscountWire: Codable, Sendable, Equatable {
+    public let title: String
+    public let amount: Money
+    public let lineId: String?
+
+    enum CodingKeys: String, CodingKey { case title, amount, lineId = "line_id" }
+
+    public init(title: String, amount: Money, lineId: String? = nil) {
+        self.title = title
+        self.amount = amount
+        self.lineId = lineId
     }
 }

@@ -51,8 +51,9 @@ public struct PluginCartInput: Codable, Sendable, Equatable {
         public init(email: String?) { self.email = email }
     }
 
-    public let point: String
-    public let apiVersion: Int
+    /// Set per call: the point and the schema version of the plugin being run.
+    public var point: String
+    public var apiVersion: Int
     public let store: String
     public let currency: String
     public let cart: Cart
@@ -169,4 +170,48 @@ public struct CheckoutValidateOutput: Codable, Sendable, Equatable {
 public struct PluginOutputError: Error, Equatable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// An installed plugin as the manager's API shows it (the module's bytes are not sent back).
+public struct InstalledPluginWire: Codable, Sendable, Equatable {
+    public let store: String
+    public let name: String
+    public let point: String
+    public let apiVersion: Int
+    public let version: Int
+    public let sha256: String
+    public let bytes: Int
+    public let enabled: Bool
+    public let onFailure: String
+    public let runsOnSharedCells: Bool
+    public let installedAt: Date
+    public let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case store, name, point, apiVersion = "api_version", version, sha256, bytes, enabled, onFailure = "on_failure",
+             runsOnSharedCells = "runs_on_shared_cells", installedAt = "installed_at", updatedAt = "updated_at"
+    }
+
+    public init(store: String, name: String, point: String, apiVersion: Int, version: Int, sha256: String, bytes: Int, enabled: Bool,
+                onFailure: String, runsOnSharedCells: Bool, installedAt: Date, updatedAt: Date) {
+        self.store = store
+        self.name = name
+        self.point = point
+        self.apiVersion = apiVersion
+        self.version = version
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.enabled = enabled
+        self.onFailure = onFailure
+        self.runsOnSharedCells = runsOnSharedCells
+        self.installedAt = installedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What a plugin's failure does at checkout: `skip` (go on without it) or, for
+/// `checkout.validate` only, `block` (refuse the checkout until it answers).
+public enum PluginFailureMode: String, Codable, Sendable, CaseIterable {
+    case skip
+    case block
 }

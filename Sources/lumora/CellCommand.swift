@@ -39,12 +39,16 @@ struct CellCommand: AsyncParsableCommand {
     @Flag(help: "Stop when standard input closes (the process that started this cell went away).") var lifeline = false
     @Option(help: "Seconds a cached storefront response may live without a change notification (0 turns the cache off).")
     var cacheSeconds: Int = 60
+    @Option(name: .customLong("plugin-deadline-ms"),
+            help: "A plugin call's wall-clock deadline in milliseconds (default: 250 on a dedicated cell, 50 on a shared one); fuel is the hard stop.")
+    var pluginDeadline: Int?
 
     func validate() throws {
         guard shared != (store != nil) else {
             throw ValidationError("choose exactly one of --shared and --store <slug>")
         }
         if let store { _ = try StoreSlug(validating: store) }
+        if let pluginDeadline, pluginDeadline <= 0 { throw ValidationError("--plugin-deadline-ms must be positive") }
     }
 
     func run() async throws {
@@ -67,6 +71,7 @@ struct CellCommand: AsyncParsableCommand {
             mediaStore: try media.store(dataDirectory: options.dataDirectoryURL))
         configuration.payments = payments
         configuration.stripe = stripe
+        configuration.pluginDeadline = pluginDeadline.map { .milliseconds($0) }
         if lifeline { Lifeline.watchStandardInput() }
         do {
             try await RoleRunner.run(buildApplication(configuration: configuration, logger: logger, onListening: PortFile.writer(portFile)),

@@ -45,12 +45,17 @@ struct ManagerConnection: ParsableArguments {
 
     /// Calls the manager; a non-2xx answer becomes an error with the manager's message.
     func call(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]? = nil) async throws -> [String: Any] {
+        try await call(method, path, bytes: try body.map { [UInt8](try JSONSerialization.data(withJSONObject: $0)) }, contentType: "application/json")
+    }
+
+    /// Calls the manager with `bytes` as the body (a plugin's module, say).
+    func call(_ method: HTTPMethod, _ path: String, bytes: [UInt8]?, contentType: String) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(try operatorToken())")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        if let bytes {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         let response: HTTPClientResponse
         do {

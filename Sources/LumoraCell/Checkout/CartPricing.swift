@@ -25,13 +25,15 @@ struct CartPricing: Sendable {
                            amount: Money(amount: option.amount, currency: totals.currency))
     }
 
-    /// Prices `lines` (line total, line weight) for `address`, with `rateID` if it still applies.
-    static func price(lines: [(total: Int64, weightGrams: Int64)], address: ShippingAddress?, rateID: Int64?, currency: CurrencyCode,
-                      on connection: PostgresConnection, logger: Logger) async throws -> CartPricing {
+    /// Prices `lines` (line total, line weight) for `address`, with `rateID` if it still applies,
+    /// after `lineDiscounts` (one per line, or none): free-shipping thresholds and tax see what
+    /// the shopper pays for the goods, not their shelf price.
+    static func price(lines: [(total: Int64, weightGrams: Int64)], lineDiscounts: [Int64] = [], address: ShippingAddress?, rateID: Int64?,
+                      currency: CurrencyCode, on connection: PostgresConnection, logger: Logger) async throws -> CartPricing {
         guard let (taxIncluded, shipping) = try await connection.query(CellSQL.pricingSettings, logger: logger).collect((Bool, Bool).self).first else {
             throw LumoraError.internalError("a store without settings")
         }
-        let subtotal = lines.reduce(Int64(0)) { $0 &+ $1.total }
+        let subtotal = lines.reduce(Int64(0)) { $0 &+ $1.total } &- lineDiscounts.reduce(Int64(0), &+)
         let weight = lines.reduce(Int64(0)) { $0 &+ $1.weightGrams }
         var options: [Option] = []
         var rate = TaxRate.zero
@@ -52,7 +54,7 @@ struct CartPricing: Sendable {
             }
         }
         let chosen = options.first { $0.rateID == rateID }
-        let totals = try CheckoutTotals.compute(lineTotals: lines.map(\.total), shipping: chosen?.amount ?? 0, rate: rate,
+        let totals = try CheckoutTotals.compute(lineTotals: lines.map(\.total), lineDiscounts: lineDiscounts, shipping: chosen?.amount ?? 0, rate: rate,
                                                 taxIncluded: taxIncluded, currency: currency)
         return CartPricing(totals: totals, shippingRequired: shipping, addressShips: addressShips, options: options, chosen: chosen)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LumoraCore
 import Prometheus
 import Synchronization
 
@@ -37,6 +38,18 @@ final class CellMetrics: Sendable {
         }()
         counter.increment()
         durationHistogram(store: store).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    static var pluginCalls: MetricNameDescriptor { MetricNameDescriptor(namespace: "lumora", subsystem: "cell", metricName: "plugin_calls", unitName: "total",
+                                                  helpText: "Plugin calls by extension point and outcome (ok, or why the answer was not used)") }
+    static var pluginFuel: MetricNameDescriptor { MetricNameDescriptor(namespace: "lumora", subsystem: "cell", metricName: "plugin_fuel", unitName: "total",
+                                                 helpText: "Fuel (WebAssembly operators, roughly) spent by plugin calls, by extension point") }
+
+    /// One plugin call: `outcome` is `ok` or the failure's code; per point, not per store, so
+    /// a platform of many stores keeps few series (the logs name the store and the plugin).
+    func recordPlugin(point: ExtensionPoint, outcome: String, fuel: UInt64) {
+        counter(Self.pluginCalls, labels: [("point", point.rawValue), ("outcome", outcome)]).increment()
+        if fuel > 0 { counter(Self.pluginFuel, labels: [("point", point.rawValue)]).increment(by: Int64(clamping: fuel)) }
     }
 
     func recordCache(hit: Bool) {

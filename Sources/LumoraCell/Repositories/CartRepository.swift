@@ -10,6 +10,7 @@ import PostgresNIO
 /// it can use the cart (the edge keeps it in an HttpOnly cookie).
 struct CartRepository: Sendable {
     let scope: TenantScope
+    let plugins: PluginRunner
     let logger: Logger
 
     static let maximumLines = 100
@@ -18,14 +19,14 @@ struct CartRepository: Sendable {
         let id = Self.newCartID()
         return try await scope.withStore(store) { connection in
             try await connection.run(CellSQL.insertCart(id: id, currency: currency.code), logger: logger)
-            return try await cart(id: id, lockingForUpdate: false, on: connection)
+            return try await cart(store, id: id, lockingForUpdate: false, on: connection)
         }
     }
 
     func get(_ store: StoreSlug, id: String) async throws -> CartWire {
         try Self.checkID(id)
         return try await scope.withStore(store) { connection in
-            try await cart(id: id, lockingForUpdate: false, on: connection)
+            try await cart(store, id: id, lockingForUpdate: false, on: connection)
         }
     }
 
@@ -34,7 +35,7 @@ struct CartRepository: Sendable {
         let quantity = try Validate.quantity(request.quantity)
         let variantID = try ResourceID.variant.parse(request.variantId)
         return try await scope.withStore(store) { connection in
-            let cart = try await openCart(cartID, on: connection)
+            let cart = try await openCart(store, cartID, on: connection)
             guard let currency = try await connection.query(CellSQL.purchasableVariant(id: variantID), logger: logger).collect(String.self).first else {
                 throw ResourceID.variant.notFound(request.variantId)
             }
@@ -50,7 +51,7 @@ struct CartRepository: Sendable {
             }
             try await connection.run(CellSQL.addLine(cartID: cartID, variantID: variantID, quantity: quantity), logger: logger)
             try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
-            return try await self.cart(id: cartID, lockingForUpdate: false, on: connection)
+            return try await self.cart(store, id: cartID, lockingForUpdate: false, on: connection)
         }
     }
 
@@ -59,12 +60,12 @@ struct CartRepository: Sendable {
         let quantity = try Validate.quantity(request.quantity)
         let line = try ResourceID.lineItem.parse(lineID)
         return try await scope.withStore(store) { connection in
-            _ = try await openCart(cartID, on: connection)
+            _ = try await openCart(store, cartID, on: connection)
             guard try await connection.query(CellSQL.setLineQuantity(cartID: cartID, lineID: line, quantity: quantity), logger: logger).hasRows() else {
                 throw ResourceID.lineItem.notFound(lineID)
             }
             try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
-            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+            return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
         }
     }
 
@@ -72,18 +73,19 @@ struct CartRepository: Sendable {
         try Self.checkID(cartID)
         let line = try ResourceID.lineItem.parse(lineID)
         return try await scope.withStore(store) { connection in
-            _ = try await openCart(cartID, on: connection)
+            _ = try await openCart(store, cartID, on: connection)
             guard try await connection.query(CellSQL.deleteLine(cartID: cartID, lineID: line), logger: logger).hasRows() else {
                 throw ResourceID.lineItem.notFound(lineID)
             }
             try await connection.run(CellSQL.touchCart(id: cartID), logger: logger)
-            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+            return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
         }
     }
 
     /// The cart, locked; refuses a completed one (its lines belong to an order now).
-    private func openCart(_ id: String, on connection: PostgresConnection) async throws -> CartWire {
-        let cart = try await cart(id: id, lockingForUpdate: true, on: connection)
+    /// The cart's lines, locked, before any change (its discounts are priced after the change).
+    private func openCart(_ store: StoreSlug, _ id: String, on connection: PostgresConnection) async throws -> CartWire {
+        let cart = try await priced(store, id: id, lockingForUpdate: true, discounts: false, on: connection).wire
         guard cart.completedAt == nil else {
             throw LumoraError.conflict("cart_completed", "this cart has been checked out; start a new cart")
         }
@@ -98,11 +100,14 @@ struct CartRepository: Sendable {
     }
 
     /// Loads a cart with its lines and server-computed totals.
-    func cart(id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> CartWire {
-        try await priced(id: id, lockingForUpdate: lockingForUpdate, on: connection).wire
+    func cart(_ store: StoreSlug, id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> CartWire {
+        try await priced(store, id: id, lockingForUpdate: lockingForUpdate, on: connection).wire
     }
 
-    func priced(id: String, lockingForUpdate: Bool, on connection: PostgresConnection) async throws -> Priced {
+    /// `discounts`: ask the store's cart.discounts plugins (inside this transaction, so what
+    /// they see is what checkout charges).
+    func priced(_ store: StoreSlug, id: String, lockingForUpdate: Bool, discounts: Bool = true,
+                on connection: PostgresConnection) async throws -> Priced {
         let rows = try await connection.query(CellSQL.cart(id: id, forUpdate: lockingForUpdate), logger: logger)
             .collect((String, String, String?, String?, Int64?, Date?, Date, Date).self)
         guard let (cartID, currencyCode, email, addressJSON, rateID, completedAt, createdAt, updatedAt) = rows.first else {
@@ -122,16 +127,42 @@ struct CartRepository: Sendable {
                 variantTitle: variantTitle, sku: sku, thumbnail: images.first, quantity: quantity,
                 unitPrice: unit, total: total, available: max(0, available)), weight * Int64(quantity)))
         }
-        let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, address: address, rateID: rateID,
-                                                  currency: currency, on: connection, logger: logger)
+        let items = lines.map(\.0)
+        let found = discounts && !items.isEmpty
+            ? try await plugins.discounts(store, cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items))
+            : []
+        let allocation = found.isEmpty ? nil : DiscountAllocation.apply(found, to: items.map(\.total.amount))
+        let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, lineDiscounts: allocation?.lineDiscounts ?? [],
+                                                  address: address, rateID: rateID, currency: currency, on: connection, logger: logger)
         let totals = pricing.totals
-        let wire = CartWire(
+        var wire = CartWire(
             id: cartID, currency: currency.code, email: email, items: lines.map(\.0), itemCount: lines.reduce(0) { $0 + $1.0.quantity },
             subtotal: Money(amount: totals.subtotal, currency: currency), shippingTotal: Money(amount: totals.shipping, currency: currency),
             taxTotal: Money(amount: totals.tax, currency: currency), total: Money(amount: totals.total, currency: currency),
             taxIncluded: totals.taxIncluded, shippingAddress: address, shippingOption: pricing.chosen.map(pricing.wire),
             shippingRequired: pricing.shippingRequired, completedAt: completedAt, createdAt: createdAt, updatedAt: updatedAt)
+        wire.discountTotal = Money(amount: totals.discount, currency: currency)
+        wire.discounts = allocation.map { allocation in
+            zip(found, allocation.applied).compactMap { discount, amount in
+                guard amount > 0 else { return nil }
+                let lineID: String? = if case .line(let index) = discount.target { items[index].id } else { nil }
+                return DiscountWire(title: discount.title, amount: Money(amount: amount, currency: currency), lineId: lineID)
+            }
+        } ?? []
         return Priced(wire: wire, pricing: pricing, weights: lines.map(\.1))
+    }
+
+    /// What cart.discounts and checkout.validate plugins are given (docs/PLUGINS.md).
+    static func pluginInput(_ store: StoreSlug, cartID: String, currency: CurrencyCode, email: String?, items: [LineItemWire]) -> PluginCartInput {
+        PluginCartInput(
+            point: .cartDiscounts, apiVersion: ExtensionPoint.cartDiscounts.currentVersion, store: store, currency: currency,
+            cart: .init(id: cartID, subtotal: items.reduce(0) { $0 &+ $1.total.amount }, itemCount: items.reduce(0) { $0 + $1.quantity },
+                        lines: items.map { item in
+                            .init(id: item.id, variantId: item.variantId, productId: item.productId, sku: item.sku,
+                                  title: item.variantTitle.isEmpty || item.variantTitle == "Default" ? item.productTitle : "\(item.productTitle) / \(item.variantTitle)",
+                                  quantity: item.quantity, unitPrice: item.unitPrice.amount, total: item.total.amount)
+                        }),
+            customer: .init(email: email))
     }
 
     // MARK: Checkout details
@@ -144,12 +175,12 @@ struct CartRepository: Sendable {
         let address = try request.shippingAddress.map { value throws(LumoraError) in try value.validated() }
         let addressJSON = try address.map { String(decoding: try JSONWire.encoder.encode($0), as: UTF8.self) }
         return try await scope.withStore(store) { connection in
-            _ = try await openCart(cartID, on: connection)
+            _ = try await openCart(store, cartID, on: connection)
             try await connection.run(CellSQL.setCartContact(id: cartID, email: email, address: addressJSON), logger: logger)
-            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            let priced = try await priced(store, id: cartID, lockingForUpdate: false, on: connection)
             if priced.pricing.chosen == nil, try await hasChosenRate(cartID, on: connection) {
                 try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: nil), logger: logger)
-                return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+                return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
             }
             return priced.wire
         }
@@ -159,7 +190,7 @@ struct CartRepository: Sendable {
     func shippingOptions(_ store: StoreSlug, cartID: String) async throws -> [ShippingOptionWire] {
         try Self.checkID(cartID)
         return try await scope.withStore(store) { connection in
-            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            let priced = try await priced(store, id: cartID, lockingForUpdate: false, on: connection)
             guard let address = priced.wire.shippingAddress else {
                 throw LumoraError(.unprocessable, code: "address_required", message: "set the cart's shipping_address first")
             }
@@ -174,16 +205,16 @@ struct CartRepository: Sendable {
         try Self.checkID(cartID)
         let rateID = try ResourceID.shippingRate.parse(request.optionId)
         return try await scope.withStore(store) { connection in
-            let current = try await openCart(cartID, on: connection)
+            let current = try await openCart(store, cartID, on: connection)
             guard current.shippingAddress != nil else {
                 throw LumoraError(.unprocessable, code: "address_required", message: "set the cart's shipping_address first")
             }
-            let priced = try await priced(id: cartID, lockingForUpdate: false, on: connection)
+            let priced = try await priced(store, id: cartID, lockingForUpdate: false, on: connection)
             guard priced.pricing.options.contains(where: { $0.rateID == rateID }) else {
                 throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "'\(request.optionId.prefix(40))' is not an option for this cart's address")
             }
             try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: rateID), logger: logger)
-            return try await cart(id: cartID, lockingForUpdate: false, on: connection)
+            return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
         }
     }
 

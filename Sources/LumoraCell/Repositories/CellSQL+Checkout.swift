@@ -122,9 +122,10 @@ extension CellSQL {
 
     static func insertOrder(_ order: NewOrder) -> PostgresQuery {
         """
-        INSERT INTO orders (cart_id, email, shipping_address, currency, subtotal_amount, shipping_amount, tax_amount, total_amount,
-                            prices_include_tax, shipping_method, payment_provider, payment_due_at, idempotency_key, request_hash)
+        INSERT INTO orders (cart_id, email, shipping_address, currency, subtotal_amount, discount_amount, discounts, shipping_amount, tax_amount,
+                            total_amount, prices_include_tax, shipping_method, payment_provider, payment_due_at, idempotency_key, request_hash)
         VALUES (\(order.cartID), \(order.email), \(order.shippingAddress)::jsonb, \(order.totals.currency.code), \(order.totals.subtotal),
+                \(order.totals.discount), \(order.discountsJSON)::jsonb,
                 \(order.totals.shipping), \(order.totals.tax), \(order.totals.total), \(order.totals.taxIncluded), \(order.shippingMethod),
                 \(order.provider.rawValue),
                 CASE WHEN \(order.paymentWindowSeconds)::double precision IS NULL THEN NULL
@@ -135,10 +136,11 @@ extension CellSQL {
     }
 
     static func insertOrderLine(orderID: Int64, variantID: Int64, productTitle: String, variantTitle: String, sku: String?,
-                                quantity: Int, unitPrice: Int64, total: Int64, tax: Int64) -> PostgresQuery {
+                                quantity: Int, unitPrice: Int64, total: Int64, discount: Int64, tax: Int64) -> PostgresQuery {
         """
-        INSERT INTO order_line_items (order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount, tax_amount)
-        VALUES (\(orderID), \(variantID), \(productTitle), \(variantTitle), \(sku), \(quantity), \(unitPrice), \(total), \(tax))
+        INSERT INTO order_line_items (order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount,
+                                      discount_amount, tax_amount)
+        VALUES (\(orderID), \(variantID), \(productTitle), \(variantTitle), \(sku), \(quantity), \(unitPrice), \(total), \(discount), \(tax))
         """
     }
 

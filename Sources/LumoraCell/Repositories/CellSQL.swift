@@ -266,7 +266,7 @@ enum CellSQL {
     static let orderColumns = """
         o.id, o.cart_id, o.email, o.shipping_address::text, o.currency, o.subtotal_amount, o.total_amount,
         o.status, o.created_at, o.updated_at, o.shipping_amount, o.tax_amount, o.prices_include_tax, o.shipping_method,
-        o.payment_provider, o.payment_url, o.payment_due_at, o.paid_at, o.refunded_amount, o.flag
+        o.payment_provider, o.payment_url, o.payment_due_at, o.paid_at, o.refunded_amount, o.flag, o.discount_amount, o.discounts::text
         """
 
     static func order(id: Int64, forUpdate: Bool = false) -> PostgresQuery {
@@ -285,7 +285,7 @@ enum CellSQL {
 
     static func orderLines(orderIDs: [Int64]) -> PostgresQuery {
         """
-        SELECT id, order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount, tax_amount
+        SELECT id, order_id, variant_id, product_title, variant_title, sku, quantity, unit_price_amount, total_amount, tax_amount, discount_amount
         FROM order_line_items WHERE order_id = ANY(\(orderIDs)) ORDER BY order_id, id
         """
     }

@@ -13,6 +13,8 @@ struct NewOrder: Sendable {
     let email: String
     let shippingAddress: String
     let totals: CheckoutTotals
+    /// The discounts as the shopper saw them: `[{"title","amount"}]`.
+    let discountsJSON: String
     let shippingMethod: String?
     let provider: PaymentProviderKind
     /// Seconds an online payment may take before the order expires; nil for manual payment.
@@ -64,7 +66,7 @@ struct OrderRepository: Sendable {
             throw LumoraError.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters")
         }
         return try await scope.withStore(store) { connection in
-            var cart = try await carts.priced(id: cartID, lockingForUpdate: true, on: connection)
+            var cart = try await carts.priced(store, id: cartID, lockingForUpdate: true, on: connection)
             let email = requestEmail ?? cart.wire.email
             let address = requestAddress ?? cart.wire.shippingAddress
             // From the fields, not the JSON text: the encoder does not promise a key order.
@@ -92,12 +94,18 @@ struct OrderRepository: Sendable {
                 let addressJSON = String(decoding: try JSONWire.encoder.encode(address), as: UTF8.self)
                 try await connection.run(CellSQL.setCartContact(id: cartID, email: email, address: addressJSON), logger: logger)
                 if let requestRate { try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: requestRate), logger: logger) }
-                cart = try await carts.priced(id: cartID, lockingForUpdate: false, on: connection)
+                cart = try await carts.priced(store, id: cartID, lockingForUpdate: false, on: connection)
                 if let requestRate, cart.pricing.chosen?.rateID != requestRate {
                     throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "that shipping option does not fit this cart's address")
                 }
             }
             try cart.pricing.requireShippable(address)
+            // The store's checkout.validate plugins see the cart as it will be ordered.
+            let objections = try await carts.plugins.objections(store, cart: CartRepository.pluginInput(
+                store, cartID: cartID, currency: cart.pricing.totals.currency, email: email, items: cart.wire.items))
+            if !objections.isEmpty {
+                throw LumoraError(.unprocessable, code: "checkout_refused", message: objections.joined(separator: " "))
+            }
             let settings = try await checkout.settings(on: connection)
             if settings.provider == .stripe {
                 guard stripe != nil else {
@@ -110,10 +118,12 @@ struct OrderRepository: Sendable {
             }
 
             // Lock inventory rows in one order (by variant) so concurrent checkouts cannot deadlock.
-            let lines = try zip(cart.wire.items, cart.pricing.totals.lineTaxes).map { item, tax throws(LumoraError) in
-                (item, tax, try ResourceID.variant.parse(item.variantId))
-            }.sorted { $0.2 < $1.2 }
-            for (item, _, variantID) in lines {
+            let totals = cart.pricing.totals
+            let lines = try cart.wire.items.indices.map { index throws(LumoraError) in
+                (item: cart.wire.items[index], tax: totals.lineTaxes[index], discount: totals.lineDiscounts[index],
+                 variantID: try ResourceID.variant.parse(cart.wire.items[index].variantId))
+            }.sorted { $0.variantID < $1.variantID }
+            for (item, _, _, variantID) in lines {
                 guard try await connection.query(CellSQL.reserve(variantID: variantID, quantity: item.quantity), logger: logger).hasRows() else {
                     let stock = try await connection.query(CellSQL.inventory(variantID: variantID), logger: logger).collect((Int64, Int64).self).first
                     let available: Int64 = stock.map { max(0, $0.0 - $0.1) } ?? 0
@@ -123,12 +133,14 @@ struct OrderRepository: Sendable {
             let window = settings.provider == .manual ? nil : Double(payments.paymentWindow(for: settings.provider).components.seconds)
             let orderID = try await connection.query(CellSQL.insertOrder(NewOrder(
                 cartID: cartID, email: email, shippingAddress: String(decoding: try JSONWire.encoder.encode(address), as: UTF8.self),
-                totals: cart.pricing.totals, shippingMethod: cart.pricing.chosen?.name, provider: settings.provider,
+                totals: totals, discountsJSON: try StoredDiscount.json(cart.wire.discounts),
+                shippingMethod: cart.pricing.chosen?.name, provider: settings.provider,
                 paymentWindowSeconds: window, idempotencyKey: idempotencyKey, requestHash: requestHash)), logger: logger).collect(Int64.self)[0]
-            for (item, tax, variantID) in lines.sorted(by: { $0.0.id < $1.0.id }) {
+            for (item, tax, discount, variantID) in lines.sorted(by: { $0.item.id < $1.item.id }) {
                 try await connection.run(CellSQL.insertOrderLine(
                     orderID: orderID, variantID: variantID, productTitle: item.productTitle, variantTitle: item.variantTitle,
-                    sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice.amount, total: item.total.amount, tax: tax), logger: logger)
+                    sku: item.sku, quantity: item.quantity, unitPrice: item.unitPrice.amount, total: item.total.amount,
+                    discount: discount, tax: tax), logger: logger)
             }
             try await connection.run(CellSQL.completeCart(id: cartID, email: email), logger: logger)
             let order = try await order(id: orderID, on: connection)
@@ -155,11 +167,12 @@ struct OrderRepository: Sendable {
         try await scope.withStore(store) { connection in
             let rows = try await connection.query(CellSQL.orders(status: status, limit: page.limit, offset: page.offset), logger: logger)
                 .collect((Int64, String, String, String, String, Int64, Int64, String, Date, Date,
-                          Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?, Int).self)
+                          Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?, Int64, String, Int).self)
             // The page's total rides on every row (count(*) OVER ()); the rest is an order row.
             let orders = try await build(rows.map { OrderRow(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9,
-                                                              $0.10, $0.11, $0.12, $0.13, $0.14, $0.15, $0.16, $0.17, $0.18, $0.19)) }, on: connection)
-            return Page(key: "orders", items: orders, count: rows.first?.20 ?? 0, limit: page.limit, offset: page.offset)
+                                                              $0.10, $0.11, $0.12, $0.13, $0.14, $0.15, $0.16, $0.17, $0.18, $0.19,
+                                                              $0.20, $0.21)) }, on: connection)
+            return Page(key: "orders", items: orders, count: rows.first?.22 ?? 0, limit: page.limit, offset: page.offset)
         }
     }
 
@@ -365,16 +378,16 @@ struct OrderRepository: Sendable {
     private struct OrderRow {
         let id: Int64, cartID: String, email: String, addressJSON: String, currency: String, subtotal: Int64, total: Int64, status: String
         let created: Date, updated: Date, shipping: Int64, tax: Int64, taxIncluded: Bool, shippingMethod: String?, provider: String
-        let paymentURL: String?, dueAt: Date?, paidAt: Date?, refunded: Int64, flag: String?
+        let paymentURL: String?, dueAt: Date?, paidAt: Date?, refunded: Int64, flag: String?, discount: Int64, discountsJSON: String
 
         /// `CellSQL.orderColumns`, in order.
         typealias Columns = (Int64, String, String, String, String, Int64, Int64, String, Date, Date,
-                             Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?)
+                             Int64, Int64, Bool, String?, String, String?, Date?, Date?, Int64, String?, Int64, String)
 
         init(_ c: Columns) {
             (id, cartID, email, addressJSON, currency, subtotal, total, status) = (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7)
             (created, updated, shipping, tax, taxIncluded, shippingMethod, provider) = (c.8, c.9, c.10, c.11, c.12, c.13, c.14)
-            (paymentURL, dueAt, paidAt, refunded, flag) = (c.15, c.16, c.17, c.18, c.19)
+            (paymentURL, dueAt, paidAt, refunded, flag, discount, discountsJSON) = (c.15, c.16, c.17, c.18, c.19, c.20, c.21)
         }
     }
 
@@ -393,15 +406,17 @@ struct OrderRepository: Sendable {
         var refunds: [Int64: [RefundWire]] = [:]
         var currencies: [Int64: CurrencyCode] = [:]
         for row in rows { currencies[row.id] = try CurrencyCode(validating: row.currency) }
-        for (lineID, orderID, variantID, productTitle, variantTitle, sku, quantity, unit, total, tax)
+        for (lineID, orderID, variantID, productTitle, variantTitle, sku, quantity, unit, total, tax, discount)
             in try await connection.query(CellSQL.orderLines(orderIDs: rows.map(\.id)), logger: logger)
-            .collect((Int64, Int64, Int64?, String, String, String?, Int, Int64, Int64, Int64).self) {
+            .collect((Int64, Int64, Int64?, String, String, String?, Int, Int64, Int64, Int64, Int64).self) {
             let currency = currencies[orderID] ?? .usd
-            lines[orderID, default: []].append(OrderLineWire(
+            var line = OrderLineWire(
                 id: "oitem_\(lineID)", variantId: variantID.map(ResourceID.variant.format), productTitle: productTitle,
                 variantTitle: variantTitle, sku: sku, quantity: quantity,
                 unitPrice: Money(amount: unit, currency: currency), total: Money(amount: total, currency: currency),
-                tax: Money(amount: tax, currency: currency)))
+                tax: Money(amount: tax, currency: currency))
+            if discount > 0 { line.discount = Money(amount: discount, currency: currency) }
+            lines[orderID, default: []].append(line)
         }
         for (refundID, orderID, amount, reason, created) in try await connection.query(CellSQL.refunds(orderIDs: rows.map(\.id)), logger: logger)
             .collect((Int64, Int64, Int64, String?, Date).self) {
@@ -415,7 +430,7 @@ struct OrderRepository: Sendable {
             let currency = try CurrencyCode(validating: row.currency)
             let status = row.status == "pending" ? "pending_payment" : row.status
             let paymentStatus = Self.paymentStatus(row, status: status)
-            return OrderWire(
+            var order = OrderWire(
                 id: ResourceID.order.format(row.id), displayId: row.id, cartId: row.cartID, email: row.email,
                 shippingAddress: try JSONWire.decoder.decode(ShippingAddress.self, from: Data(row.addressJSON.utf8)),
                 status: status, currency: currency.code, items: lines[row.id] ?? [],
@@ -426,6 +441,10 @@ struct OrderRepository: Sendable {
                                           instructions: paymentStatus == "awaiting_payment" ? instructions : nil, dueAt: row.dueAt, paidAt: row.paidAt),
                 refundedAmount: Money(amount: row.refunded, currency: currency), refunds: refunds[row.id] ?? [], flag: row.flag,
                 createdAt: row.created, updatedAt: row.updated)
+            order.discountTotal = Money(amount: row.discount, currency: currency)
+            order.discounts = try JSONWire.decoder.decode([StoredDiscount].self, from: Data(row.discountsJSON.utf8))
+                .map { DiscountWire(title: $0.title, amount: Money(amount: $0.amount, currency: currency)) }
+            return order
         }
     }
 
@@ -441,5 +460,15 @@ struct OrderRepository: Sendable {
 
     static func hash(_ text: String) -> String {
         Hex.lowercase(SHA256.hash(data: Data(text.utf8)))
+    }
+}
+
+/// A discount as an order keeps it (`orders.discounts`): what the shopper saw, fixed at checkout.
+struct StoredDiscount: Codable {
+    let title: String
+    let amount: Int64
+
+    static func json(_ discounts: [DiscountWire]) throws -> String {
+        String(decoding: try JSONWire.encoder.encode(discounts.map { StoredDiscount(title: $0.title, amount: $0.amount.amount) }), as: UTF8.self)
     }
 }

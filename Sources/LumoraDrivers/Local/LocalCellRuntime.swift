@@ -25,6 +25,8 @@ public final class LocalCellRuntime: CellRuntime {
         public var tieCellsToManager: Bool
         /// Extra `lumora cell` arguments for the shared cell (limits, say).
         public var sharedCellArguments: [String]
+        /// Extra `lumora cell` arguments for every dedicated cell.
+        public var dedicatedCellArguments: [String] = []
         public var logDirectory: URL?
         public var readyTimeout: Duration
         /// How long a replaced cell keeps serving requests routed to it before it is stopped.
@@ -190,7 +192,7 @@ public final class LocalCellRuntime: CellRuntime {
                              "--cell-id", spec.id]
             switch spec.kind {
             case .shared: arguments += ["--shared"] + configuration.sharedCellArguments
-            case .dedicated: arguments += ["--store", spec.store?.rawValue ?? ""]
+            case .dedicated: arguments += ["--store", spec.store?.rawValue ?? ""] + configuration.dedicatedCellArguments
             }
             var environment = ProcessInfo.processInfo.environment.merging(configuration.environment) { _, given in given }
             // Secrets go in the environment, which only the cell's own user can read; `ps` shows

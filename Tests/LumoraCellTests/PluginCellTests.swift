@@ -1,0 +1,202 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import LumoraCell
+import LumoraCore
+import LumoraHTTP
+import LumoraTestSupport
+import NIOCore
+import PostgresNIO
+import Testing
+import WAT
+
+/// A store's plugins at its checkout, on a cell over a real database. The rows are written as
+/// the manager writes them (its API and its checks are driven in the manager's tests); the cell
+/// reads, compiles and runs them. The cell's clock stands still: no call is judged by how fast
+/// this machine interprets WebAssembly (PluginSandboxTests move time for the deadline).
+@Suite struct PluginCellTests {
+    static func dedicatedAcme(_ slugs: [String: StoreSlug]) -> CellConfiguration.Mode { .dedicated(slugs["acme"]!) }
+
+    @Test func discountsComeOffTheCartTheTaxAndTheOrder() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            try await Self.install(cell, store: "acme", name: "ten-percent", point: "cart.discounts",
+                                   module: ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100))
+            let product = try await cell.createProduct("acme", handle: "anvil", variants: [("Default", 6000, 10)])
+            let variant = try #require(product["variants"][0]["id"].string)
+            let cartID = try #require(try await cell.request(.post, "/store/carts", store: "acme").json["cart"]["id"].string)
+
+            var cart = try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: "acme",
+                                              json: #"{"variant_id":"\#(variant)","quantity":1}"#).json["cart"]
+            #expect(cart["discount_total"]["amount"].int == 0, "60.00 is under the plugin's 100.00")
+            #expect(cart["discounts"].array.isEmpty)
+
+            cart = try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: "acme",
+                                          json: #"{"variant_id":"\#(variant)","quantity":1}"#).json["cart"]
+            #expect(cart["subtotal"]["amount"].int == 12_000)
+            #expect(cart["discount_total"]["amount"].int == 1_200)
+            #expect(cart["discounts"][0]["title"].string == "10% off orders over 100")
+            #expect(cart["discounts"][0]["amount"]["amount"].int == 1_200)
+            #expect(cart["total"]["amount"].int == 10_800)
+
+            let completed = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: CheckoutTests.complete())
+            #expect(completed.status == .created, "\(completed.text)")
+            let order = try completed.json["order"]
+            #expect(order["subtotal"]["amount"].int == 12_000)
+            #expect(order["discount_total"]["amount"].int == 1_200)
+            #expect(order["discounts"][0]["title"].string == "10% off orders over 100")
+            #expect(order["items"][0]["discount"]["amount"].int == 1_200)
+            #expect(order["total"]["amount"].int == 10_800)
+
+            // The order keeps what it was sold for after the plugin is gone.
+            try await Self.execute(cell, "DELETE FROM lumora.plugins")
+            let again = try await cell.request(.get, "/store/carts/\(cartID)/order", store: "acme").json["order"]
+            #expect(again["discount_total"]["amount"].int == 1_200 && again["total"]["amount"].int == 10_800)
+        }
+    }
+
+    @Test func aValidatorRefusesCheckoutWithItsMessageAndReservesNothing() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            try await Self.install(cell, store: "acme", name: "max-two", point: "checkout.validate",
+                                   module: ExamplePlugins.wasm(ExamplePlugins.maxTwoPerOrder))
+            let product = try await cell.createProduct("acme", handle: "anvil", variants: [("Default", 500, 10)])
+            let variant = try #require(product["variants"][0]["id"].string)
+            let cartID = try #require(try await cell.request(.post, "/store/carts", store: "acme").json["cart"]["id"].string)
+            let cart = try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: "acme",
+                                              json: #"{"variant_id":"\#(variant)","quantity":3}"#).json["cart"]
+
+            let refused = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: CheckoutTests.complete())
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.errorCode == "checkout_refused")
+            #expect(try refused.json["error"]["message"].string == "At most 2 of Anvil per order")
+            #expect(try await Self.count(cell, "SELECT count(*) FROM store_acme.orders") == 0)
+            #expect(try await Self.count(cell, "SELECT reserved FROM store_acme.inventory") == 0)
+
+            let line = try #require(cart["items"][0]["id"].string)
+            try await cell.request(.post, "/store/carts/\(cartID)/line-items/\(line)", store: "acme", json: #"{"quantity":2}"#)
+            let completed = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: CheckoutTests.complete())
+            #expect(completed.status == .created, "\(completed.text)")
+        }
+    }
+
+    @Test func brokenPluginsAreSkippedLoggedAndCountedAndCheckoutGoesOn() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            // Installed before the good one: each failure is passed over, the good one still counts.
+            try await Self.install(cell, store: "acme", name: "traps", point: "cart.discounts", module: Self.module(run: "unreachable"))
+            try await Self.install(cell, store: "acme", name: "garbage", point: "cart.discounts", module: Self.answering("not json"))
+            try await Self.install(cell, store: "acme", name: "too-generous", point: "cart.discounts",
+                                   module: Self.answering(#"{"discounts":[{"title":"Free","percentage":150}]}"#))
+            try await Self.install(cell, store: "acme", name: "outside", point: "cart.discounts", module: Self.module(run: "(i64.const 0x7fff000000000010)"))
+            try await Self.install(cell, store: "acme", name: "ten-percent", point: "cart.discounts",
+                                   module: ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100))
+            // A blocking validator that cannot answer refuses checkout; a skipping one does not.
+            try await Self.install(cell, store: "acme", name: "flaky-check", point: "checkout.validate", module: Self.module(run: "unreachable"))
+
+            let product = try await cell.createProduct("acme", handle: "anvil", variants: [("Default", 12_000, 10)])
+            let variant = try #require(product["variants"][0]["id"].string)
+            let cartID = try #require(try await cell.request(.post, "/store/carts", store: "acme").json["cart"]["id"].string)
+            let cart = try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: "acme",
+                                              json: #"{"variant_id":"\#(variant)","quantity":1}"#).json["cart"]
+            #expect(cart["discounts"].array.count == 1)
+            #expect(cart["discount_total"]["amount"].int == 1_200)
+
+            let completed = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: CheckoutTests.complete())
+            #expect(completed.status == .created, "\(completed.text)")
+            #expect(try completed.json["order"]["total"]["amount"].int == 10_800)
+
+            let metrics = try await Self.metrics(cell)
+            for outcome in ["trapped", "invalid_output", "output_out_of_bounds", "ok"] {
+                #expect(metrics.contains(#"lumora_cell_plugin_calls_total{point="cart.discounts",outcome="\#(outcome)"}"#), "\(outcome)")
+            }
+            #expect(metrics.contains(#"lumora_cell_plugin_calls_total{point="checkout.validate",outcome="trapped"} 1"#))
+        }
+    }
+
+    @Test func aBlockingValidatorThatFailsRefusesCheckout() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            try await Self.install(cell, store: "acme", name: "strict", point: "checkout.validate", module: Self.module(run: "unreachable"),
+                                   onFailure: "block")
+            let product = try await cell.createProduct("acme", handle: "anvil", variants: [("Default", 500, 10)])
+            let variant = try #require(product["variants"][0]["id"].string)
+            let cartID = try #require(try await cell.request(.post, "/store/carts", store: "acme").json["cart"]["id"].string)
+            try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: "acme", json: #"{"variant_id":"\#(variant)","quantity":1}"#)
+            let refused = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: CheckoutTests.complete())
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.errorCode == "checkout_check_failed")
+            #expect(try await Self.count(cell, "SELECT count(*) FROM store_acme.orders") == 0)
+        }
+    }
+
+    /// A shared cell runs a store's plugin only where the operator allowed it, and never for
+    /// another store; a change reaches the cell by notification, without a restart.
+    @Test func aSharedCellRunsOnlyAllowedPluginsOfTheirOwnStore() async throws {
+        try await CellHarness.run(stores: ["acme", "globex"], clock: ManualClock()) { cell in
+            let tenPercent = try ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100)
+            try await Self.install(cell, store: "acme", name: "ten-percent", point: "cart.discounts", module: tenPercent, sharedCells: false)
+            try await Self.install(cell, store: "globex", name: "ten-percent", point: "cart.discounts", module: tenPercent, sharedCells: true)
+            let acme = try await Self.cartTotal(cell, store: "acme")
+            #expect(acme.discount == 0, "acme's plugin was not allowed on a shared cell")
+            let globex = try await Self.cartTotal(cell, store: "globex")
+            #expect(globex.discount == 1_200)
+
+            try await Self.execute(cell, "UPDATE lumora.plugins SET runs_on_shared_cells = true WHERE store_slug = 'acme'")
+            try await waitUntil { try await Self.cartTotal(cell, store: "acme").discount == 1_200 }
+            try await Self.execute(cell, "UPDATE lumora.plugins SET enabled = false WHERE store_slug = 'globex'")
+            try await waitUntil { try await Self.cartTotal(cell, store: "globex").discount == 0 }
+            #expect(try await Self.cartTotal(cell, store: "acme").discount == 1_200)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func install(_ cell: CellHarness, store: String, name: String, point: String, module: [UInt8], onFailure: String = "skip",
+                        sharedCells: Bool = false) async throws {
+        let digest = SHA256.hash(data: module).map { String(format: "%02x", $0) }.joined()
+        try await cell.database.withClient { client in
+            try await client.query("""
+                INSERT INTO lumora.plugins (store_slug, name, point, api_version, sha256, module, on_failure, runs_on_shared_cells)
+                VALUES (\(store), \(name), \(point), 1, \(digest), \(ByteBuffer(bytes: module)), \(onFailure), \(sharedCells))
+                """).drain()
+        }
+    }
+
+    static func execute(_ cell: CellHarness, _ sql: String) async throws {
+        try await cell.database.withClient { client in try await client.query(PostgresQuery(unsafeSQL: sql)).drain() }
+    }
+
+    static func count(_ cell: CellHarness, _ sql: String) async throws -> Int {
+        try await cell.database.withClient { client in
+            try await client.query(PostgresQuery(unsafeSQL: sql)).collect(Int.self).first ?? -1
+        }
+    }
+
+    static func metrics(_ cell: CellHarness) async throws -> String {
+        let token = MetricsToken.derived(fromSigningSecret: CellHarness.secret)
+        return try await cell.request(.get, "/metrics", store: nil, headers: [("authorization", "Bearer \(token)")]).text
+    }
+
+    /// A new cart holding one 120.00 product of `store`: its discount.
+    static func cartTotal(_ cell: CellHarness, store: String) async throws -> (discount: Int, total: Int) {
+        let handle = "anvil-\(UUID().uuidString.prefix(8).lowercased())"
+        let product = try await cell.createProduct(store, handle: handle, variants: [("Default", 12_000, 10)])
+        let variant = try #require(product["variants"][0]["id"].string)
+        let cartID = try #require(try await cell.request(.post, "/store/carts", store: store).json["cart"]["id"].string)
+        let cart = try await cell.request(.post, "/store/carts/\(cartID)/line-items", store: store,
+                                          json: #"{"variant_id":"\#(variant)","quantity":1}"#).json["cart"]
+        return (cart["discount_total"]["amount"].int ?? -1, cart["total"]["amount"].int ?? -1)
+    }
+
+    /// A plugin whose `run` body is `run`.
+    static func module(run: String, data: String = "") throws -> [UInt8] {
+        try wat2wasm("""
+            (module (memory (export "memory") 1) \(data)
+              (func (export "alloc") (param i32) (result i32) (i32.const 4096))
+              (func (export "run") (param i32 i32) (result i64) \(run)))
+            """)
+    }
+
+    /// A plugin that always answers `text`.
+    static func answering(_ text: String) throws -> [UInt8] {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return try module(run: "(i64.const \((1024 << 32) | text.utf8.count))", data: #"(data (i32.const 1024) "\#(escaped)")"#)
+    }
+}
