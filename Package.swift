@@ -436,6 +436,8 @@ let package = Package(
         .testTarget(
             name: "LumoraManagerTests",
             dependencies: [
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 "LumoraCell",
                 "LumoraCore",
                 "LumoraDatabase",

@@ -126,6 +126,29 @@ import WAT
         }
     }
 
+    @Test func stripeChargesTheDiscountedTotal() async throws {
+        try await StripeCell.run(clock: ManualClock()) { stripe in
+            try await Self.install(stripe.cell, store: "acme", name: "welcome", point: "cart.discounts",
+                                   module: Self.answering(#"{"discounts":[{"title":"Welcome","amount":500}]}"#), sharedCells: true)
+            let placed = try await stripe.complete(try await stripe.cart())
+            #expect(placed.status == .created, "\(placed.text)")
+            let order = try placed.json["order"]
+            // 2 × 19.99 − 5.00, then the Light parcel, then 8.875 % NY tax on what is paid for.
+            #expect(order["discount_total"]["amount"].int == 500)
+            #expect(order["tax_total"]["amount"].int == 310 + 27)
+            #expect(order["total"]["amount"].int == 3498 + 300 + 337)
+            let request = try #require(stripe.fake.requests().last { $0.method == "POST" && $0.path == "/v1/checkout/sessions" })
+            #expect(request.form["line_items[0][price_data][unit_amount]"] == "3498")
+            #expect(request.form["line_items[0][quantity]"] == "1")
+            var charged = 0
+            for index in 0..<3 {
+                charged += (Int(request.form["line_items[\(index)][price_data][unit_amount]"] ?? "") ?? 0)
+                    * (Int(request.form["line_items[\(index)][quantity]"] ?? "") ?? 0)
+            }
+            #expect(charged == order["total"]["amount"].int)
+        }
+    }
+
     /// A shared cell runs a store's plugin only where the operator allowed it, and never for
     /// another store; a change reaches the cell by notification, without a restart.
     @Test func aSharedCellRunsOnlyAllowedPluginsOfTheirOwnStore() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Logging
+import LumoraCore
 import LumoraFakes
 import LumoraPayments
 import LumoraTestSupport
@@ -28,13 +29,13 @@ struct StripeCell: Sendable {
         return logger
     }
 
-    static func run(_ body: @Sendable (StripeCell) async throws -> Void) async throws {
+    static func run(clock: any MonotonicClock = SystemClock(), _ body: @Sendable (StripeCell) async throws -> Void) async throws {
         let fake = try await FakeStripe.start(logger: logger)
         fake.addConnectedAccount(account)
         fake.addConnectedAccount(otherAccount)
         let configuration = StripeConfiguration(apiBase: fake.baseURL, secretKey: fake.secretKey, webhookSecret: fake.webhookSecret)
         do {
-            try await CellHarness.run(stripe: configuration) { cell in
+            try await CellHarness.run(clock: clock, stripe: configuration) { cell in
                 let settings = try await cell.request(.put, "/admin/settings/checkout", store: "acme", admin: "acme",
                                                       json: #"{"payment_provider":"stripe","stripe_account_id":"\#(account)"}"#)
                 try #require(settings.status == .ok, "\(settings.text)")

@@ -44,9 +44,13 @@ struct ManagerHarness: Sendable {
                 cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret))
             configure(&configuration)
             let runtimeBox = RuntimeBox()
-            let runtimeConfiguration = LocalCellRuntime.Configuration(
+            var runtimeConfiguration = LocalCellRuntime.Configuration(
                 database: database.cellURL, signingSecret: secret,
-                sharedCellArguments: ["--store-rate", "100000", "--store-burst", "100000", "--store-concurrency", "1000"], drainTime: .milliseconds(500))
+                sharedCellArguments: ["--store-rate", "100000", "--store-burst", "100000", "--store-concurrency", "1000", "--plugin-deadline-ms", "600000"],
+                drainTime: .milliseconds(500))
+            // No plugin call is judged by how fast this machine runs a debug build: fuel bounds
+            // them; the deadline itself is tested with a clock the test moves (PluginSandboxTests).
+            runtimeConfiguration.dedicatedCellArguments = ["--plugin-deadline-ms", "600000"]
             let manager = try buildManager(
                 configuration: configuration,
                 runtime: { client in

@@ -15,13 +15,21 @@ struct StripeCheckout: Sendable {
 
     var webhookSecret: String { client.configuration.webhookSecret }
 
-    /// A hosted payment page for exactly the order's total: one line per item, then shipping
+    /// A hosted payment page for exactly the order's total: one line per item (after its
+    /// discounts), then shipping
     /// and (when prices exclude it) tax as lines of their own, so the page shows what the
     /// order shows. The idempotency key is the order's: a retry after a lost answer, or after
     /// the cell stopped between the order and its session, gets the same session back.
     func startSession(for order: OrderWire, store: StoreSlug, account: String, returnURL: String, expiresAt: Date) async throws -> StripeCheckoutSession {
-        var lines = order.items.map {
-            StripeCheckoutSessionParameters.LineItem(name: "\($0.productTitle) — \($0.variantTitle)", unitAmount: $0.unitPrice.amount, quantity: $0.quantity)
+        var lines = order.items.map { item in
+            let name = "\(item.productTitle) — \(item.variantTitle)"
+            // A discounted line is charged as one line at what it costs after its discounts
+            // (a unit price times a quantity could not always hit it to the cent).
+            if let discount = item.discount?.amount, discount > 0 {
+                return StripeCheckoutSessionParameters.LineItem(name: "\(name) × \(item.quantity) (discounted)",
+                                                                unitAmount: item.total.amount - discount, quantity: 1)
+            }
+            return StripeCheckoutSessionParameters.LineItem(name: name, unitAmount: item.unitPrice.amount, quantity: item.quantity)
         }
         if order.shippingTotal.amount > 0 {
             lines.append(.init(name: "Shipping" + (order.shippingMethod.map { ": \($0)" } ?? ""), unitAmount: order.shippingTotal.amount, quantity: 1))
