@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import LumoraCell
@@ -173,12 +172,8 @@ import WAT
 
     static func install(_ cell: CellHarness, store: String, name: String, point: String, module: [UInt8], onFailure: String = "skip",
                         sharedCells: Bool = false) async throws {
-        let digest = SHA256.hash(data: module).map { String(format: "%02x", $0) }.joined()
         try await cell.database.withClient { client in
-            try await client.query("""
-                INSERT INTO lumora.plugins (store_slug, name, point, api_version, sha256, module, on_failure, runs_on_shared_cells)
-                VALUES (\(store), \(name), \(point), 1, \(digest), \(ByteBuffer(bytes: module)), \(onFailure), \(sharedCells))
-                """).drain()
+            try await ExamplePlugins.install(client, store: store, name: name, point: point, module: module, onFailure: onFailure, sharedCells: sharedCells)
         }
     }
 

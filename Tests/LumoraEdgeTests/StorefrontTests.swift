@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LumoraTestSupport
+import LumoraCore
 import Testing
 
 @Suite struct StorefrontTests {
@@ -121,6 +122,29 @@ import Testing
             let again = try await platform.post(host, "/cart/add", form: ["csrf": csrf, "variant_id": variant, "quantity": "1"], cookies: cookies)
             #expect(again.status == 303)
             #expect(again.setCookies["lumora_cart"] != nil && again.setCookies["lumora_cart"] != cartID)
+        }
+    }
+
+    /// The store's discount plugin at work on the cart and checkout pages.
+    @Test func theCartPageShowsTheStoresDiscounts() async throws {
+        try await PlatformHarness.run(cellClock: ManualClock()) { platform in
+            try await platform.database.withClient { client in
+                try await ExamplePlugins.install(client, store: "acme", name: "ten-percent", point: "cart.discounts",
+                                                 module: try ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100), sharedCells: true)
+            }
+            try await platform.createProduct("acme", handle: "anvil", title: "Anvil", price: 4999, stocked: 3)
+            let host = platform.host("acme")
+            let page = try await platform.get(host, "/products/anvil")
+            var cookies = page.setCookies
+            let added = try await platform.post(host, "/cart/add", form: ["csrf": try #require(page.csrf), "variant_id": try #require(page.field("variant_id")),
+                                                                     "quantity": "3"], cookies: cookies)
+            cookies.merge(added.setCookies) { $1 }
+            let cart = try await platform.get(host, "/cart", cookies: cookies)
+            #expect(cart.body.contains("10% off orders over 100"))
+            #expect(cart.body.contains("−$14.99"))
+            #expect(cart.body.contains("$134.98"))
+            let checkout = try await platform.get(host, "/checkout", cookies: cookies)
+            #expect(checkout.body.contains(#"<dt class="discount">10% off orders over 100</dt><dd class="discount">−$14.99</dd>"#))
         }
     }
 

@@ -1,4 +1,7 @@
+import Crypto
 import Foundation
+import NIOCore
+import PostgresNIO
 import Synchronization
 
 /// The example plugins in `Examples/plugins`, compiled from their C sources at test time with
@@ -40,6 +43,17 @@ public enum ExamplePlugins {
             throw BuildFailed(description: "no clang with wasm32 found (looked at \(candidates)); set CLANG")
         }
         return found
+    }
+
+    /// Writes a plugin row as the manager does once a module passed its checks (the manager's
+    /// own tests drive its API; cell and edge tests start from the row).
+    public static func install(_ client: PostgresClient, store: String, name: String, point: String, module: [UInt8],
+                               onFailure: String = "skip", sharedCells: Bool = false) async throws {
+        let digest = SHA256.hash(data: module).map { String(format: "%02x", $0) }.joined()
+        try await client.query("""
+            INSERT INTO lumora.plugins (store_slug, name, point, api_version, sha256, module, on_failure, runs_on_shared_cells)
+            VALUES (\(store), \(name), \(point), 1, \(digest), \(ByteBuffer(bytes: module)), \(onFailure), \(sharedCells))
+            """).drain()
     }
 
     public struct BuildFailed: Error, CustomStringConvertible {

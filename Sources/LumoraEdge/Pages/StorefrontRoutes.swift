@@ -415,7 +415,8 @@ struct StorefrontRoutes: Sendable {
         }
         var response = try pages.html("cart", CartPage(
             meta: meta(context, path: nil, title: "Cart — \(view.name)", description: "Your cart at \(view.name).", image: nil, settings: settings),
-            store: view, items: items, hasItems: !items.isEmpty, total: cart?.total.formatted ?? "", notice: notice), status: status)
+            store: view, items: items, hasItems: !items.isEmpty, discounts: DiscountView.list(cart?.discounts ?? []),
+            total: cart?.total.formatted ?? "", notice: notice), status: status)
         response.headers[.cacheControl] = "no-store"
         session.stamp(&response, secure: context.isSecure)
         if itemCount != session.cartItems {

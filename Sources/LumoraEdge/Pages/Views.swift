@@ -240,8 +240,21 @@ struct CartPage {
     let store: StoreView
     let items: [CartLineView]
     let hasItems: Bool
+    /// The store's discounts on this cart (its plugins'), shown above the total.
+    let discounts: [DiscountView]
     let total: String
     let notice: String?
+}
+
+/// A discount line: its title as the store's plugin gave it (escaped like all page text) and
+/// what it takes off.
+struct DiscountView {
+    let title: String
+    let amount: String
+
+    static func list(_ discounts: [DiscountWire]) -> [DiscountView] {
+        discounts.map { DiscountView(title: $0.title, amount: "−" + $0.amount.formatted) }
+    }
 }
 
 struct OrderLineView {
@@ -262,6 +275,7 @@ struct OrderLineView {
 /// The money lines every checkout page and the receipt show, as the cell computed them.
 struct TotalsView {
     let subtotal: String
+    let discounts: [DiscountView]
     let shipping: String?
     let tax: String
     let taxIncluded: Bool
@@ -270,6 +284,7 @@ struct TotalsView {
 
     init(_ cart: CartWire) {
         subtotal = cart.subtotal.formatted
+        discounts = DiscountView.list(cart.discounts)
         shipping = cart.shippingOption.map { _ in cart.shippingTotal.amount == 0 ? "Free" : cart.shippingTotal.formatted }
         tax = cart.taxTotal.formatted
         taxIncluded = cart.taxIncluded
@@ -279,6 +294,7 @@ struct TotalsView {
 
     init(_ order: OrderWire) {
         subtotal = order.subtotal.formatted
+        discounts = DiscountView.list(order.discounts)
         shipping = order.shippingMethod.map { _ in order.shippingTotal.amount == 0 ? "Free" : order.shippingTotal.formatted }
         tax = order.taxTotal.formatted
         taxIncluded = order.taxIncluded

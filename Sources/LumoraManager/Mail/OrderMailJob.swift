@@ -65,6 +65,11 @@ struct OrderMailView {
         let total: String
     }
 
+    struct Discount {
+        let title: String
+        let amount: String
+    }
+
     let subject: String
     let headline: String
     let intro: String
@@ -73,6 +78,8 @@ struct OrderMailView {
     let number: Int64
     let lines: [Line]
     let subtotal: String
+    /// The discounts the order was sold with: title and what it took ("−$12.00").
+    let discounts: [Discount]
     let shipping: String?
     let shippingMethod: String?
     let taxLabel: String
@@ -125,6 +132,7 @@ struct OrderMailView {
         instructions = mail.instructions.flatMap { $0.isEmpty ? nil : $0 }
         lines = order.items.map { Line(quantity: $0.quantity, title: $0.productTitle, variant: $0.variantTitle, total: $0.total.formatted) }
         subtotal = order.subtotal.formatted
+        discounts = order.discounts.map { Discount(title: $0.title, amount: "−" + $0.amount.formatted) }
         shipping = order.shippingMethod.map { _ in order.shippingTotal.amount == 0 ? "Free" : order.shippingTotal.formatted }
         shippingMethod = order.shippingMethod
         taxLabel = order.taxIncluded ? "Tax (included)" : "Tax"
