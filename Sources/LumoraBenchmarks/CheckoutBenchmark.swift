@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import NIOCore
 import NIOHTTP1
 import PostgresNIO
 import Synchronization
@@ -19,14 +21,18 @@ public struct CheckoutBenchmark: Sendable {
     public let stores: Int
     public let seconds: Int
     public let concurrency: Int
+    /// A cart.discounts module to install in every store first (`lumora bench plugins`).
+    public let plugin: [UInt8]?
     public let logger: Logger
 
-    public init(server: BenchmarkServer, binary: URL, stores: Int = 10, seconds: Int = 20, concurrency: Int = 16, logger: Logger) {
+    public init(server: BenchmarkServer, binary: URL, stores: Int = 10, seconds: Int = 20, concurrency: Int = 16, plugin: [UInt8]? = nil,
+                logger: Logger) {
         self.server = server
         self.binary = binary
         self.stores = stores
         self.seconds = seconds
         self.concurrency = concurrency
+        self.plugin = plugin
         self.logger = logger
     }
 
@@ -46,6 +52,12 @@ public struct CheckoutBenchmark: Sendable {
                     tokens.append(try await directory.issueAPIToken(slug))
                     // Stock for every checkout of the run: the benchmark measures selling, not selling out.
                     try await scope.withStore(slug) { connection in try await connection.run("UPDATE inventory SET stocked = 100000000", logger: logger) }
+                    if let plugin {
+                        try await client.query("""
+                            INSERT INTO lumora.plugins (store_slug, name, point, api_version, sha256, module, runs_on_shared_cells)
+                            VALUES (\(slug.rawValue), 'bench-discount', 'cart.discounts', 1, \(Self.sha256(plugin)), \(ByteBuffer(bytes: plugin)), true)
+                            """, logger: logger).drain()
+                    }
                 }
                 return (try await MachineDescription.read(client: client), tokens)
             }
@@ -108,6 +120,10 @@ public struct CheckoutBenchmark: Sendable {
             return report(completed: tally.completed.load(ordering: .relaxed), paid: paid, elapsed: elapsed, latencies: tally.latencies.withLock { $0 },
                           failed: tally.failed.load(ordering: .relaxed), failures: tally.failures.withLock { $0 }, cpu: cpu, database: database, machine: machine)
         }
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A store that ships to the US at a flat rate, charges 8.875 % on top and takes test cards.
@@ -174,7 +190,7 @@ public struct CheckoutBenchmark: Sendable {
              perCheckout(database.machineCPUSeconds, database.checkouts), "—"],
         ]
         return """
-            lumora bench checkout --stores \(stores) --seconds \(seconds) --concurrency \(concurrency)
+            lumora bench checkout --stores \(stores) --seconds \(seconds) --concurrency \(concurrency)\(plugin == nil ? "" : " (with a cart.discounts plugin in every store)")
             \(machine.text)
             one lumora edge, one shared lumora cell (--payments test), \(concurrency) concurrent clients; each checkout: cart, line, address, \
             shipping options, shipping method, complete, test card — ending paid, with 8.875 % tax and a 5.00 flat shipping rate

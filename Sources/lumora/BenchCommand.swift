@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self, Checkout.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self, Checkout.self, Plugins.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -118,6 +118,28 @@ struct BenchCommand: AsyncParsableCommand {
             try await options.runBenchmark { database, binary, logger in
                 try await CheckoutBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores,
                                             seconds: seconds, concurrency: concurrency, logger: logger).run()
+            }
+        }
+    }
+
+    struct Plugins: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A cart.discounts plugin: compile time, per-call latency and calls/s (fresh vs reused instance), fuel budgets, and checkouts without and with it (needs pgbench; build Examples/plugins first).")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The module to measure.") var module = "Examples/plugins/ten-percent-over-100.wasm"
+        @Option(help: "Calls per cart size.") var calls: Int = 20_000
+        @Option(help: "Stores for the checkout runs.") var stores: Int = 10
+        @Option(help: "Seconds per measured checkout run.") var seconds: Int = 10
+        @Option(help: "Concurrent shoppers.") var concurrency: Int = 16
+
+        func run() async throws {
+            guard let bytes = FileManager.default.contents(atPath: module) else {
+                throw ValidationError("no module at \(module): run Examples/plugins/build.sh first, or pass --module")
+            }
+            try await options.runBenchmark { database, binary, logger in
+                try await PluginBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, module: [UInt8](bytes),
+                                          calls: calls, stores: stores, seconds: seconds, concurrency: concurrency, logger: logger).run()
             }
         }
     }

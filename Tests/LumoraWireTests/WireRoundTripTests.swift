@@ -111,8 +111,8 @@ import Testing
     @Test func orderKeys() throws {
         let order = try object(Self.order)
         #expect(Set(order.keys) == ["id", "display_id", "cart_id", "email", "shipping_address", "status", "currency", "items", "subtotal",
-                                    "shipping_total", "tax_total", "total", "tax_included", "refunded_amount", "refunds",
-                                    "created_at", "updated_at"])
+                                    "discount_total", "discounts", "shipping_total", "tax_total", "total", "tax_included", "refunded_amount",
+                                    "refunds", "created_at", "updated_at"])
         #expect(order["display_id"] as? Int == 1001)
         let address = try #require(order["shipping_address"] as? [String: Any])
         #expect(Set(address.keys) == ["first_name", "last_name", "address_1", "address_2", "city", "postal_code", "country_code",
@@ -121,8 +121,8 @@ import Testing
         let line = try #require((order["items"] as? [[String: Any]])?.first)
         #expect(Set(line.keys) == ["id", "variant_id", "product_title", "variant_title", "sku", "quantity", "unit_price", "total"])
         let cart = try object(Self.cart)
-        #expect(Set(cart.keys) == ["id", "currency", "items", "item_count", "subtotal", "shipping_total", "tax_total", "total",
-                                   "tax_included", "shipping_required", "created_at", "updated_at"])
+        #expect(Set(cart.keys) == ["id", "currency", "items", "item_count", "subtotal", "discount_total", "discounts", "shipping_total",
+                                   "tax_total", "total", "tax_included", "shipping_required", "created_at", "updated_at"])
     }
 
     @Test func envelopesKeepTheirNames() throws {

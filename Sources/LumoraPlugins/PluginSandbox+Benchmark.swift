@@ -1,0 +1,26 @@
+@_spi(Fuzzing) import WasmKit
+
+extension PluginSandbox {
+    /// What pooling instances would save: `count` calls on one instance, reusing it (its memory
+    /// and globals carry over, which is why stores never get this). For `lumora bench plugins`
+    /// only; answers the calls that succeeded.
+    @_spi(Benchmark)
+    public func runReusingOneInstance(_ plugin: CompiledPlugin, input: [UInt8], count: Int) throws -> Int {
+        let store = Store(engine: Engine(configuration: EngineConfiguration(
+            compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true)))
+        store.resourceLimiter = MemoryCap(limitBytes: 1 << 30)
+        store.fuel = Fuel(remaining: .max / 2)
+        let instance = try plugin.module.instantiate(store: store, imports: HostFunctions.imports(store: store) { _ in })
+        guard let memory = instance.exports[memory: "memory"], let alloc = instance.exports[function: "alloc"],
+              let run = instance.exports[function: "run"] else { return 0 }
+        var succeeded = 0
+        for _ in 0..<count {
+            guard case .i32(let pointer) = try alloc([.i32(UInt32(input.count))]).first, pointer != 0,
+                  UInt64(pointer) + UInt64(input.count) <= UInt64(memory.byteCount) else { break }
+            memory.withUnsafeMutableBufferPointer(offset: UInt(pointer), count: input.count) { $0.copyBytes(from: input) }
+            guard case .i64 = try run([.i32(pointer), .i32(UInt32(input.count))]).first else { break }
+            succeeded += 1
+        }
+        return succeeded
+    }
+}
