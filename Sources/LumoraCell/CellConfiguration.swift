@@ -148,10 +148,13 @@ public struct CellConfiguration: Sendable {
     /// A plugin call's wall-clock deadline, if not its limits' own (`lumora cell
     /// --plugin-deadline-ms`): fuel is what bounds a call; this discards a slow one's answer.
     public var pluginDeadline: Duration?
+    /// A plugin call's fuel, if not its limits' own (tests keep a spinning module's calls short).
+    public var pluginFuel: UInt64?
     /// What one plugin call may spend: a dedicated cell's limits, or a shared cell's tighter ones.
     var pluginLimits: PluginLimits {
         var limits: PluginLimits = if case .dedicated = mode { .dedicated } else { .shared }
         if let pluginDeadline { limits.deadline = pluginDeadline }
+        if let pluginFuel { limits.fuel = pluginFuel }
         return limits
     }
     /// Which providers stores on this cell may choose: `payments`, and Stripe where configured.

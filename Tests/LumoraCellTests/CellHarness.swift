@@ -37,6 +37,7 @@ struct CellHarness: Sendable {
         mediaQuotas: CellConfiguration.MediaQuotas = .init(),
         payments: CellConfiguration.Payments = .init(available: [.manual, .test]),
         stripe: StripeConfiguration? = nil,
+        pluginFuel: UInt64? = nil,
         _ body: @Sendable (CellHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { database in
@@ -59,6 +60,7 @@ struct CellHarness: Sendable {
             configuration.mediaQuotas = mediaQuotas
             configuration.payments = payments
             configuration.stripe = stripe
+            configuration.pluginFuel = pluginFuel
             // The client's waits between retries of a failing Stripe call, kept short.
             configuration.stripeRetryBackoff = .milliseconds(20)
             let app = buildApplication(configuration: configuration, logger: database.logger)

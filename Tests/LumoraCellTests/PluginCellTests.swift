@@ -78,13 +78,18 @@ import WAT
     }
 
     @Test func brokenPluginsAreSkippedLoggedAndCountedAndCheckoutGoesOn() async throws {
-        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+        // A million operators a call: a debug build spends a fraction of a second per spin.
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock(), pluginFuel: 1_000_000) { cell in
             // Installed before the good one: each failure is passed over, the good one still counts.
             try await Self.install(cell, store: "acme", name: "traps", point: "cart.discounts", module: Self.module(run: "unreachable"))
             try await Self.install(cell, store: "acme", name: "garbage", point: "cart.discounts", module: Self.answering("not json"))
             try await Self.install(cell, store: "acme", name: "too-generous", point: "cart.discounts",
                                    module: Self.answering(#"{"discounts":[{"title":"Free","percentage":150}]}"#))
             try await Self.install(cell, store: "acme", name: "outside", point: "cart.discounts", module: Self.module(run: "(i64.const 0x7fff000000000010)"))
+            try await Self.install(cell, store: "acme", name: "spins", point: "cart.discounts", module: Self.module(run: "(loop $forever (br $forever)) (i64.const 0)"))
+            try await Self.install(cell, store: "acme", name: "hoards", point: "cart.discounts", module: Self.module(run: """
+                (loop $more (br_if $more (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable
+                """))
             try await Self.install(cell, store: "acme", name: "ten-percent", point: "cart.discounts",
                                    module: ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100))
             // A blocking validator that cannot answer refuses checkout; a skipping one does not.
@@ -103,7 +108,7 @@ import WAT
             #expect(try completed.json["order"]["total"]["amount"].int == 10_800)
 
             let metrics = try await Self.metrics(cell)
-            for outcome in ["trapped", "invalid_output", "output_out_of_bounds", "ok"] {
+            for outcome in ["trapped", "invalid_output", "output_out_of_bounds", "out_of_fuel", "memory_limit", "ok"] {
                 #expect(metrics.contains(#"lumora_cell_plugin_calls_total{point="cart.discounts",outcome="\#(outcome)"}"#), "\(outcome)")
             }
             #expect(metrics.contains(#"lumora_cell_plugin_calls_total{point="checkout.validate",outcome="trapped"} 1"#))

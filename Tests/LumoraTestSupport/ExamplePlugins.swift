@@ -12,10 +12,19 @@ public enum ExamplePlugins {
     public static let maxTwoPerOrder = "max-two-per-order"
 
     public static func wasm(_ name: String) throws -> [UInt8] {
-        if let built = cache.withLock({ $0[name] }) { return built }
+        // Built under the lock: tests running at once ask for the same module.
+        try cache.withLock { cache in
+            if let built = cache[name] { return built }
+            let bytes = try build(name)
+            cache[name] = bytes
+            return bytes
+        }
+    }
+
+    private static func build(_ name: String) throws -> [UInt8] {
         let source = BrowserSupport.repositoryRoot.appendingPathComponent("Examples/plugins/\(name).c")
         let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lumora-plugin-\(ProcessInfo.processInfo.processIdentifier)-\(name).wasm")
+            .appendingPathComponent("lumora-plugin-\(UUID().uuidString)-\(name).wasm")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try clang())
         process.arguments = ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", output.path, source.path]
@@ -27,10 +36,8 @@ public enum ExamplePlugins {
         guard process.terminationStatus == 0 else {
             throw BuildFailed(description: "clang failed on \(source.path): \(String(decoding: message, as: UTF8.self))")
         }
-        let bytes = try [UInt8](Data(contentsOf: output))
-        try? FileManager.default.removeItem(at: output)
-        cache.withLock { $0[name] = bytes }
-        return bytes
+        defer { try? FileManager.default.removeItem(at: output) }
+        return try [UInt8](Data(contentsOf: output))
     }
 
     /// `CLANG`, else the clang beside `swift` (the toolchain's, which has the wasm32 target and
