@@ -215,3 +215,97 @@ public enum PluginFailureMode: String, Codable, Sendable, CaseIterable {
     case skip
     case block
 }
+
+/// What a `shipping.rates` plugin is given (api_version 1): the cart as at `cart.discounts`,
+/// where it ships, and the rates the store's zones offer for it, priced.
+public struct PluginShippingInput: Codable, Sendable, Equatable {
+    public struct Destination: Codable, Sendable, Equatable {
+        public let countryCode: String
+        public let province: String?
+        public let postalCode: String?
+        public let city: String?
+
+        enum CodingKeys: String, CodingKey { case countryCode = "country_code", province, postalCode = "postal_code", city }
+
+        public init(countryCode: String, province: String?, postalCode: String?, city: String?) {
+            self.countryCode = countryCode
+            self.province = province
+            self.postalCode = postalCode
+            self.city = city
+        }
+    }
+
+    public struct Rate: Codable, Sendable, Equatable {
+        public let id: String
+        public let name: String
+        public let amount: Int64
+
+        public init(id: String, name: String, amount: Int64) {
+            self.id = id
+            self.name = name
+            self.amount = amount
+        }
+    }
+
+    public var point: String
+    public var apiVersion: Int
+    public let store: String
+    public let currency: String
+    public let cart: PluginCartInput.Cart
+    public let customer: PluginCartInput.Customer
+    public let destination: Destination
+    public let rates: [Rate]
+
+    enum CodingKeys: String, CodingKey { case point, apiVersion = "api_version", store, currency, cart, customer, destination, rates }
+
+    public init(cart: PluginCartInput, destination: Destination, rates: [Rate]) {
+        point = ExtensionPoint.shippingRates.rawValue
+        apiVersion = cart.apiVersion
+        store = cart.store
+        currency = cart.currency
+        self.cart = cart.cart
+        customer = cart.customer
+        self.destination = destination
+        self.rates = rates
+    }
+}
+
+/// A `shipping.rates` answer: `{"rates": [{"id": "ship_3", "name": "…", "amount": 500}]}` —
+/// the rates to offer, in the order to show them. Each names a rate it was given (`id`), and
+/// may rename it (`name`) or reprice it (`amount`); a rate it leaves out is hidden.
+public struct ShippingRatesOutput: Codable, Sendable, Equatable {
+    public struct Rate: Codable, Sendable, Equatable {
+        public let id: String
+        public let name: String?
+        public let amount: Int64?
+
+        public init(id: String, name: String? = nil, amount: Int64? = nil) {
+            self.id = id
+            self.name = name
+            self.amount = amount
+        }
+    }
+
+    public let rates: [Rate]
+
+    public init(rates: [Rate]) { self.rates = rates }
+
+    /// The rates as the cart offers them, or why the answer is refused (the cart then offers
+    /// the rates as they were).
+    public func validated(given: [PluginShippingInput.Rate]) throws(PluginOutputError) -> [PluginShippingInput.Rate] {
+        var seen = Set<String>()
+        return try rates.map { rate throws(PluginOutputError) in
+            guard let original = given.first(where: { $0.id == rate.id }) else {
+                throw PluginOutputError("rate '\(rate.id.prefix(40))' is not one this cart was offered")
+            }
+            guard seen.insert(rate.id).inserted else { throw PluginOutputError("rate '\(rate.id.prefix(40))' is answered twice") }
+            let name = (rate.name ?? original.name).trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.count <= 100, !ControlCharacters.contains(name) else {
+                throw PluginOutputError("a rate's name must be 1 to 100 characters of text")
+            }
+            let amount = rate.amount ?? original.amount
+            guard amount >= 0, amount <= 100_000_000 else { throw PluginOutputError("'\(name)': amount must be 0 to 100000000") }
+            return PluginShippingInput.Rate(id: rate.id, name: name, amount: amount)
+        }
+    }
+}

@@ -130,6 +130,38 @@ import WAT
         }
     }
 
+    @Test func aShippingPluginHidesRenamesAndRepricesRates() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            try await PaymentCheckoutTests.setUpShipping(cell)
+            try await Self.install(cell, store: "acme", name: "free-shipping", point: "shipping.rates",
+                                   module: ExamplePlugins.wasm(ExamplePlugins.freeShippingOver100))
+            let options = { (cartID: String) async throws -> [(name: String, amount: Int)] in
+                try await cell.request(.post, "/store/carts/\(cartID)", store: "acme",
+                                       json: #"{"email":"ada@example.com","shipping_address":\#(PaymentCheckoutTests.address(country: "US"))}"#)
+                return try await cell.request(.get, "/store/carts/\(cartID)/shipping-options", store: "acme").json["shipping_options"].array
+                    .map { ($0["name"].string ?? "", $0["amount"]["amount"].int ?? -1) }
+            }
+            // 3 × 19.99 at 1.2 kg: Standard (5.00) and Heavy parcel (15.00) fit; the plugin hides the dear one.
+            let small = try await PaymentCheckoutTests.cart(cell, quantity: 3)
+            #expect(try await options(small).map(\.name) == ["Standard"])
+            // 6 × 19.99: over 100.00, every rate is free and says so.
+            let large = try await PaymentCheckoutTests.cart(cell, quantity: 6)
+            let offered = try await options(large)
+            #expect(offered.map(\.name) == ["Standard (free over 100)", "Heavy parcel (free over 100)"])
+            #expect(offered.map(\.amount) == [0, 0])
+
+            // Chosen and ordered at the plugin's price and name.
+            let rates = try await cell.request(.get, "/store/carts/\(large)/shipping-options", store: "acme").json["shipping_options"].array
+            let heavy = try #require(rates.first { $0["name"].string == "Heavy parcel (free over 100)" }?["id"].string)
+            let chosen = try await cell.request(.post, "/store/carts/\(large)/shipping-method", store: "acme", json: #"{"option_id":"\#(heavy)"}"#)
+            #expect(chosen.status == .ok, "\(chosen.text)")
+            let order = try await cell.request(.post, "/store/carts/\(large)/complete", store: "acme", json: "{}")
+            #expect(order.status == .created, "\(order.text)")
+            #expect(try order.json["order"]["shipping_total"]["amount"].int == 0)
+            #expect(try order.json["order"]["shipping_method"].string == "Heavy parcel (free over 100)")
+        }
+    }
+
     @Test func stripeChargesTheDiscountedTotal() async throws {
         try await StripeCell.run(clock: ManualClock()) { stripe in
             try await Self.install(stripe.cell, store: "acme", name: "welcome", point: "cart.discounts",

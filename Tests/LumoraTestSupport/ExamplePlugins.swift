@@ -10,6 +10,7 @@ import Synchronization
 public enum ExamplePlugins {
     public static let tenPercentOver100 = "ten-percent-over-100"
     public static let maxTwoPerOrder = "max-two-per-order"
+    public static let freeShippingOver100 = "free-shipping-over-100"
 
     public static func wasm(_ name: String) throws -> [UInt8] {
         // Built under the lock: tests running at once ask for the same module.

@@ -55,4 +55,17 @@ import Testing
         #expect(try ExtensionPoint.cartDiscounts.version(validating: nil) == 1)
         #expect(throws: LumoraError.self) { try ExtensionPoint.cartDiscounts.version(validating: 2) }
     }
+
+    @Test func shippingAnswersOnlyReshapeTheRatesGiven() throws {
+        let given: [PluginShippingInput.Rate] = [.init(id: "ship_1", name: "Standard", amount: 500), .init(id: "ship_2", name: "Express", amount: 1500)]
+        // Left out: hidden; named: renamed; priced: repriced; in the answer's order.
+        let kept = try ShippingRatesOutput(rates: [.init(id: "ship_2", amount: 0), .init(id: "ship_1", name: "Standard (3 days)")]).validated(given: given)
+        #expect(kept == [.init(id: "ship_2", name: "Express", amount: 0), .init(id: "ship_1", name: "Standard (3 days)", amount: 500)])
+        #expect(try ShippingRatesOutput(rates: []).validated(given: given).isEmpty)
+        for bad in [ShippingRatesOutput(rates: [.init(id: "ship_9")]), ShippingRatesOutput(rates: [.init(id: "ship_1"), .init(id: "ship_1")]),
+                    ShippingRatesOutput(rates: [.init(id: "ship_1", amount: -1)]), ShippingRatesOutput(rates: [.init(id: "ship_1", name: " ")]),
+                    ShippingRatesOutput(rates: [.init(id: "ship_1", name: "a\u{7}b")])] {
+            #expect(throws: PluginOutputError.self) { try bad.validated(given: given) }
+        }
+    }
 }

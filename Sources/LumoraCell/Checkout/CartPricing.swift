@@ -28,8 +28,10 @@ struct CartPricing: Sendable {
     /// Prices `lines` (line total, line weight) for `address`, with `rateID` if it still applies,
     /// after `lineDiscounts` (one per line, or none): free-shipping thresholds and tax see what
     /// the shopper pays for the goods, not their shelf price.
+    /// `adjustRates` is given the rates that fit (the store's shipping.rates plugins).
     static func price(lines: [(total: Int64, weightGrams: Int64)], lineDiscounts: [Int64] = [], address: ShippingAddress?, rateID: Int64?,
-                      currency: CurrencyCode, on connection: PostgresConnection, logger: Logger) async throws -> CartPricing {
+                      currency: CurrencyCode, adjustRates: (([Option], ShippingAddress) async throws -> [Option])? = nil,
+                      on connection: PostgresConnection, logger: Logger) async throws -> CartPricing {
         guard let (taxIncluded, shipping) = try await connection.query(CellSQL.pricingSettings, logger: logger).collect((Bool, Bool).self).first else {
             throw LumoraError.internalError("a store without settings")
         }
@@ -52,6 +54,9 @@ struct CartPricing: Sendable {
                 .collect(Int64.self).first {
                 rate = try TaxRate(partsPerMillion: ppm)
             }
+        }
+        if let adjustRates, let address, !options.isEmpty {
+            options = try await adjustRates(options, address)
         }
         let chosen = options.first { $0.rateID == rateID }
         let totals = try CheckoutTotals.compute(lineTotals: lines.map(\.total), lineDiscounts: lineDiscounts, shipping: chosen?.amount ?? 0, rate: rate,

@@ -30,6 +30,25 @@ struct PluginRunner: Sendable {
         return discounts
     }
 
+    /// The rates the `shipping.rates` plugins leave, renamed and repriced as they say, each
+    /// plugin given what the one before answered; a plugin that fails changes nothing.
+    func shippingRates(_ store: StoreSlug, _ input: PluginShippingInput) async throws -> [PluginShippingInput.Rate] {
+        let plugins = try await registry.plugins(for: store, at: .shippingRates)
+        var rates = input.rates
+        for plugin in plugins {
+            let given = PluginShippingInput(
+                cart: PluginCartInput(point: .shippingRates, apiVersion: plugin.apiVersion, store: store,
+                                      currency: try CurrencyCode(validating: input.currency), cart: input.cart, customer: input.customer),
+                destination: input.destination, rates: rates)
+            if let answer = run(plugin, store: store, input: Array(try Self.encoder.encode(given)), decode: { data throws in
+                try JSONDecoder().decode(ShippingRatesOutput.self, from: data).validated(given: given.rates)
+            }) {
+                rates = answer
+            }
+        }
+        return rates
+    }
+
     /// What the `checkout.validate` plugins object to (empty: nothing); throws when a blocking
     /// validator could not answer.
     func objections(_ store: StoreSlug, cart input: PluginCartInput) async throws -> [String] {

@@ -132,8 +132,12 @@ struct CartRepository: Sendable {
             ? try await plugins.discounts(store, cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items))
             : []
         let allocation = found.isEmpty ? nil : DiscountAllocation.apply(found, to: items.map(\.total.amount))
+        let adjustRates: (([CartPricing.Option], ShippingAddress) async throws -> [CartPricing.Option])? = discounts ? { options, address in
+            try await adjustedRates(options, store: store, cartID: cartID, currency: currency, email: email, items: items, address: address)
+        } : nil
         let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, lineDiscounts: allocation?.lineDiscounts ?? [],
-                                                  address: address, rateID: rateID, currency: currency, on: connection, logger: logger)
+                                                  address: address, rateID: rateID, currency: currency, adjustRates: adjustRates,
+                                                  on: connection, logger: logger)
         let totals = pricing.totals
         var wire = CartWire(
             id: cartID, currency: currency.code, email: email, items: lines.map(\.0), itemCount: lines.reduce(0) { $0 + $1.0.quantity },
@@ -150,6 +154,19 @@ struct CartRepository: Sendable {
             }
         } ?? []
         return Priced(wire: wire, pricing: pricing, weights: lines.map(\.1))
+    }
+
+    /// The rates the store's shipping.rates plugins offer of those that fit.
+    private func adjustedRates(_ options: [CartPricing.Option], store: StoreSlug, cartID: String, currency: CurrencyCode, email: String?,
+                               items: [LineItemWire], address: ShippingAddress) async throws -> [CartPricing.Option] {
+        let input = PluginShippingInput(
+            cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items),
+            destination: .init(countryCode: address.countryCode, province: address.province, postalCode: address.postalCode, city: address.city),
+            rates: options.map { .init(id: ResourceID.shippingRate.format($0.rateID), name: $0.name, amount: $0.amount) })
+        let answered = try await plugins.shippingRates(store, input)
+        return try answered.map { rate throws(LumoraError) in
+            CartPricing.Option(rateID: try ResourceID.shippingRate.parse(rate.id), name: rate.name, amount: rate.amount)
+        }
     }
 
     /// What cart.discounts and checkout.validate plugins are given (docs/PLUGINS.md).
