@@ -6,6 +6,7 @@ import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
 import LumoraHTTP
+import LumoraWire
 import PostgresNIO
 import ServiceLifecycle
 
@@ -55,6 +56,7 @@ public func buildManager(
             JobKind.expireOrder: ExpireOrderJob(platform: platform),
             JobKind.sendMail: OrderMailJob(platform: platform, mailer: mailer, templates: mailTemplates),
             JobKind.sendAccountMail: AccountMailJob(platform: platform, mailer: mailer),
+            PluginOrderInput.jobKind: OrderCreatedPluginsJob(platform: platform),
         ],
         workers: configuration.workers, backoff: configuration.jobBackoff, logger: logger)
     let feed = ChangeFeed(url: configuration.database, subscribers: [runner], logger: logger)

@@ -309,3 +309,86 @@ public struct ShippingRatesOutput: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// What an `order.created` plugin is given (api_version 1), once the order is written: a
+/// notification; its answer is not used. Also the payload of the durable job that runs it.
+public struct PluginOrderInput: Codable, Sendable, Equatable {
+    public static let jobKind = "plugin_order_created"
+
+    public struct Line: Codable, Sendable, Equatable {
+        public let id: String
+        public let variantId: String?
+        public let title: String
+        public let quantity: Int
+        public let unitPrice: Int64
+        public let total: Int64
+        public let discount: Int64
+
+        enum CodingKeys: String, CodingKey { case id, variantId = "variant_id", title, quantity, unitPrice = "unit_price", total, discount }
+
+        public init(id: String, variantId: String?, title: String, quantity: Int, unitPrice: Int64, total: Int64, discount: Int64) {
+            self.id = id
+            self.variantId = variantId
+            self.title = title
+            self.quantity = quantity
+            self.unitPrice = unitPrice
+            self.total = total
+            self.discount = discount
+        }
+    }
+
+    public struct Order: Codable, Sendable, Equatable {
+        public let id: String
+        public let number: Int64
+        public let email: String
+        public let subtotal: Int64
+        public let discountTotal: Int64
+        public let shippingTotal: Int64
+        public let taxTotal: Int64
+        public let total: Int64
+        public let countryCode: String
+        public let lines: [Line]
+
+        enum CodingKeys: String, CodingKey {
+            case id, number, email, subtotal, discountTotal = "discount_total", shippingTotal = "shipping_total", taxTotal = "tax_total", total,
+                 countryCode = "country_code", lines
+        }
+
+        public init(id: String, number: Int64, email: String, subtotal: Int64, discountTotal: Int64, shippingTotal: Int64, taxTotal: Int64,
+                    total: Int64, countryCode: String, lines: [Line]) {
+            self.id = id
+            self.number = number
+            self.email = email
+            self.subtotal = subtotal
+            self.discountTotal = discountTotal
+            self.shippingTotal = shippingTotal
+            self.taxTotal = taxTotal
+            self.total = total
+            self.countryCode = countryCode
+            self.lines = lines
+        }
+    }
+
+    public var point: String
+    public var apiVersion: Int
+    public let store: String
+    public let currency: String
+    public let order: Order
+
+    enum CodingKeys: String, CodingKey { case point, apiVersion = "api_version", store, currency, order }
+
+    public init(store: StoreSlug, order wire: OrderWire) {
+        point = ExtensionPoint.orderCreated.rawValue
+        apiVersion = ExtensionPoint.orderCreated.currentVersion
+        self.store = store.rawValue
+        currency = wire.currency
+        order = Order(
+            id: wire.id, number: wire.displayId, email: wire.email, subtotal: wire.subtotal.amount, discountTotal: wire.discountTotal.amount,
+            shippingTotal: wire.shippingTotal.amount, taxTotal: wire.taxTotal.amount, total: wire.total.amount,
+            countryCode: wire.shippingAddress.countryCode,
+            lines: wire.items.map {
+                Line(id: $0.id, variantId: $0.variantId, title: "\($0.productTitle) / \($0.variantTitle)", quantity: $0.quantity,
+                     unitPrice: $0.unitPrice.amount, total: $0.total.amount, discount: $0.discount?.amount ?? 0)
+            })
+    }
+}

@@ -112,6 +112,17 @@ import WAT
                                                try ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100)).status == .created)
                 #expect(try await Self.install(manager, "vip", "point=checkout.validate&name=max-two",
                                                try ExamplePlugins.wasm(ExamplePlugins.maxTwoPerOrder)).status == .created)
+                #expect(try await Self.install(manager, "vip", "point=order.created&name=notify", try wat2wasm("""
+                    (module (import "lumora" "log" (func $log (param i32 i32)))
+                      (memory (export "memory") 1) (data (i32.const 16) "order seen")
+                      (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+                      (func (export "run") (param i32 i32) (result i64) (call $log (i32.const 16) (i32.const 10)) (i64.const 0)))
+                    """)).status == .created)
+                #expect(try await Self.install(manager, "vip", "point=order.created&name=broken-notify", try wat2wasm("""
+                    (module (memory (export "memory") 1)
+                      (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+                      (func (export "run") (param i32 i32) (result i64) unreachable))
+                    """)).status == .created)
 
                 let cartID = try #require((try await shopper.send(.POST, "/api/store/carts").json["cart"] as? [String: Any])?["id"] as? String)
                 let cart = try await shopper.send(.POST, "/api/store/carts/\(cartID)/line-items", json: #"{"variant_id":"\#(variant)","quantity":3}"#)
@@ -128,6 +139,16 @@ import WAT
                 try await waitUntil { try await shopper.send(.POST, "/api/store/carts/\(cartID)/complete", json: checkout).status == 201 }
                 let order = try #require(try await shopper.send(.GET, "/api/store/carts/\(cartID)/order").json["order"] as? [String: Any])
                 #expect(Self.amount(order["discount_total"]) == 1_800 && Self.amount(order["total"]) == 16_200)
+
+                // The order's order.created plugins ran once each, after the checkout, through a
+                // durable job; the one that traps is passed over and the job still succeeds.
+                var notification: [String: Any] = [:]
+                try await waitUntil {
+                    let jobs = try await manager.request(.get, "/v1/jobs?store=vip").object()["jobs"] as? [[String: Any]] ?? []
+                    notification = jobs.first { $0["kind"] as? String == "plugin_order_created" } ?? [:]
+                    return notification["state"] as? String == "succeeded"
+                }
+                #expect(Set(notification["steps_done"] as? [String] ?? []) == ["notify v1", "broken-notify v1"])
 
                 // The neighbour on the shared cell never runs vip's plugins.
                 let corner = Shopper(http: http, port: shopper.port, host: "corner.lumora.test")

@@ -14,6 +14,11 @@ struct PluginRunner: Sendable {
     let metrics: CellMetrics
     let logger: Logger
 
+    /// Whether the store has plugins this cell runs at `point`.
+    func has(_ store: StoreSlug, at point: ExtensionPoint) async throws -> Bool {
+        !(try await registry.plugins(for: store, at: point)).isEmpty
+    }
+
     /// The discounts of every `cart.discounts` plugin, in install order.
     func discounts(_ store: StoreSlug, cart input: PluginCartInput) async throws -> [DiscountAllocation.Discount] {
         let plugins = try await registry.plugins(for: store, at: .cartDiscounts)

@@ -144,6 +144,10 @@ struct OrderRepository: Sendable {
             }
             try await connection.run(CellSQL.completeCart(id: cartID, email: email), logger: logger)
             let order = try await order(id: orderID, on: connection)
+            // order.created plugins run later, through a durable job queued with the order.
+            if try await carts.plugins.has(store, at: .orderCreated) {
+                try await enqueue(kind: PluginOrderInput.jobKind, payload: PluginOrderInput(store: store, order: order), dueInSeconds: nil, on: connection)
+            }
             if let window {
                 try await enqueue(kind: ExpireOrderJobWire.kind, payload: ExpireOrderJobWire(order: orderID), dueInSeconds: window, on: connection)
             } else {

@@ -43,6 +43,14 @@ enum PluginSQL {
         """
     }
 
+    /// The enabled plugins of a store at a point, with their modules, in install order.
+    static func modules(store: StoreSlug, point: ExtensionPoint) -> PostgresQuery {
+        """
+        SELECT name, version, api_version, sha256, module, runs_on_shared_cells FROM lumora.plugins
+        WHERE store_slug = \(store.rawValue) AND point = \(point.rawValue) AND enabled ORDER BY id
+        """
+    }
+
     static func delete(store: StoreSlug, name: String) -> PostgresQuery {
         "DELETE FROM lumora.plugins WHERE store_slug = \(store.rawValue) AND name = \(name) RETURNING name"
     }

@@ -42,3 +42,29 @@ CREATE TRIGGER plugins_changed AFTER INSERT OR UPDATE OR DELETE ON lumora.plugin
 
 GRANT SELECT (id, store_slug, name, point, api_version, version, sha256, module, enabled, on_failure, runs_on_shared_cells)
     ON lumora.plugins TO lumora_cell;
+
+-- A store's transaction may also queue the run of its order.created plugins (a notification,
+-- through the manager's durable jobs), besides its mail and order expiry.
+CREATE OR REPLACE FUNCTION lumora_store.enqueue_own_job(job_kind text, job_payload jsonb, due timestamptz) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$
+DECLARE
+    slug text;
+    job_id bigint;
+BEGIN
+    IF job_kind NOT IN ('send_mail', 'expire_order', 'plugin_order_created') THEN
+        RAISE EXCEPTION 'a store may not queue % jobs', job_kind USING ERRCODE = '42501';
+    END IF;
+    IF octet_length(job_payload::text) > 262144 THEN
+        RAISE EXCEPTION 'job payload too large' USING ERRCODE = '54000';
+    END IF;
+    SELECT ss.store_slug INTO slug FROM lumora.store_schemas ss
+    WHERE ss.store_slug IS NOT NULL AND lumora.store_role(ss.schema_name) = current_setting('role');
+    IF slug IS NULL THEN
+        RAISE EXCEPTION 'not inside a store''s transaction' USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO lumora.jobs (kind, store_slug, payload, max_attempts, run_after)
+    VALUES (job_kind, slug, job_payload, CASE job_kind WHEN 'send_mail' THEN 12 ELSE 8 END, COALESCE(due, now()))
+    RETURNING id INTO job_id;
+    RETURN job_id;
+END $$;
