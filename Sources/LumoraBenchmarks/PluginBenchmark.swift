@@ -73,6 +73,17 @@ public struct PluginBenchmark: Sendable {
             ])
         }
 
+        let breakdownInput = Self.cartInput(lines: 1)
+        let breakdownCalls = min(calls, 2_000)
+        let breakdown = try sandbox.freshCallBreakdown(plugin, input: breakdownInput, count: breakdownCalls)
+        let perCall = { (duration: Duration) in String(format: "%.1f µs", duration.microseconds / Double(breakdownCalls)) }
+        let stages: [[String]] = [
+            ["a store (WasmKit's `Store`: allocator, fuel, memory cap)", perCall(breakdown.store)],
+            ["instantiating the module (memory, data, globals, imports)", perCall(breakdown.instantiate)],
+            ["first alloc + run (translates the functions it reaches)", perCall(breakdown.firstCalls)],
+            ["a second alloc + run on the same instance", perCall(breakdown.repeatCalls)],
+        ]
+
         let spin = try sandbox.compile(try wat2wasm("""
             (module (memory (export "memory") 1)
               (func (export "alloc") (param i32) (result i32) (i32.const 1024))
@@ -97,6 +108,10 @@ public struct PluginBenchmark: Sendable {
             One cart.discounts call in this process, a fresh instance per call (what a store gets):
 
             \(markdownTable(["cart lines", "p50", "p99", "calls/s per core", "reused instance, per call", "fuel per call"], rows))
+
+            Where a fresh call's time goes (1 line, \(breakdownCalls) calls):
+
+            \(markdownTable(["stage", "per call"], stages))
 
             A module that never stops, against each fuel budget (the call ends out of fuel):
 
