@@ -63,10 +63,7 @@ struct PluginsCommand: AsyncParsableCommand {
         @Argument var store: String
         @Argument var name: String
 
-        func run() async throws {
-            _ = try await manager.call(.POST, PluginsCommand.path(store, name, "enable"))
-            if !manager.json { print("Enabled \(name) for \(store).") }
-        }
+        func run() async throws { try await PluginsCommand.set(enabled: true, store, name, manager) }
     }
 
     struct Disable: AsyncParsableCommand {
@@ -75,10 +72,7 @@ struct PluginsCommand: AsyncParsableCommand {
         @Argument var store: String
         @Argument var name: String
 
-        func run() async throws {
-            _ = try await manager.call(.POST, PluginsCommand.path(store, name, "disable"))
-            if !manager.json { print("Disabled \(name) for \(store).") }
-        }
+        func run() async throws { try await PluginsCommand.set(enabled: false, store, name, manager) }
     }
 
     struct Remove: AsyncParsableCommand {
@@ -91,6 +85,11 @@ struct PluginsCommand: AsyncParsableCommand {
             _ = try await manager.call(.DELETE, PluginsCommand.path(store, name))
             if !manager.json { print("Removed \(name) from \(store).") }
         }
+    }
+
+    static func set(enabled: Bool, _ store: String, _ name: String, _ manager: ManagerConnection) async throws {
+        _ = try await manager.call(.POST, path(store, name, enabled ? "enable" : "disable"))
+        if !manager.json { print("\(enabled ? "Enabled" : "Disabled") \(name) for \(store).") }
     }
 
     /// `/v1/stores/<store>/plugins[/<segment>…][?query]`, each part percent-encoded.

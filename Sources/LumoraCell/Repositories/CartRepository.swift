@@ -82,10 +82,10 @@ struct CartRepository: Sendable {
         }
     }
 
-    /// The cart, locked; refuses a completed one (its lines belong to an order now).
-    /// The cart's lines, locked, before any change (its discounts are priced after the change).
+    /// The cart, locked, before a change; refuses a completed one (its lines belong to an order
+    /// now). Its plugins are not asked: the cart is priced again after the change.
     private func openCart(_ store: StoreSlug, _ id: String, on connection: PostgresConnection) async throws -> CartWire {
-        let cart = try await priced(store, id: id, lockingForUpdate: true, discounts: false, on: connection).wire
+        let cart = try await priced(store, id: id, lockingForUpdate: true, askingPlugins: false, on: connection).wire
         guard cart.completedAt == nil else {
             throw LumoraError.conflict("cart_completed", "this cart has been checked out; start a new cart")
         }
@@ -104,9 +104,9 @@ struct CartRepository: Sendable {
         try await priced(store, id: id, lockingForUpdate: lockingForUpdate, on: connection).wire
     }
 
-    /// `discounts`: ask the store's cart.discounts plugins (inside this transaction, so what
-    /// they see is what checkout charges).
-    func priced(_ store: StoreSlug, id: String, lockingForUpdate: Bool, discounts: Bool = true,
+    /// `askingPlugins`: run the store's cart.discounts and shipping.rates plugins (inside this
+    /// transaction, so what they see is what checkout charges).
+    func priced(_ store: StoreSlug, id: String, lockingForUpdate: Bool, askingPlugins: Bool = true,
                 on connection: PostgresConnection) async throws -> Priced {
         let rows = try await connection.query(CellSQL.cart(id: id, forUpdate: lockingForUpdate), logger: logger)
             .collect((String, String, String?, String?, Int64?, Date?, Date, Date).self)
@@ -128,11 +128,11 @@ struct CartRepository: Sendable {
                 unitPrice: unit, total: total, available: max(0, available)), weight * Int64(quantity)))
         }
         let items = lines.map(\.0)
-        let found = discounts && !items.isEmpty
+        let found = askingPlugins && !items.isEmpty
             ? try await plugins.discounts(store, cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items))
             : []
         let allocation = found.isEmpty ? nil : DiscountAllocation.apply(found, to: items.map(\.total.amount))
-        let adjustRates: (([CartPricing.Option], ShippingAddress) async throws -> [CartPricing.Option])? = discounts ? { options, address in
+        let adjustRates: (([CartPricing.Option], ShippingAddress) async throws -> [CartPricing.Option])? = askingPlugins ? { options, address in
             try await adjustedRates(options, store: store, cartID: cartID, currency: currency, email: email, items: items, address: address)
         } : nil
         let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, lineDiscounts: allocation?.lineDiscounts ?? [],
