@@ -270,17 +270,21 @@ public struct PluginShippingInput: Codable, Sendable, Equatable {
     }
 }
 
-/// A `shipping.rates` answer: `{"rates": [{"id": "ship_3", "name": "…", "amount": 500}]}` —
-/// the rates to offer, in the order to show them. Each names a rate it was given (`id`), and
-/// may rename it (`name`) or reprice it (`amount`); a rate it leaves out is hidden.
+/// A `shipping.rates` answer: `{"rates": [{"id": "ship_3", "name": "…", "amount": 500},
+/// {"code": "pickup", "name": "Pick up in store", "amount": 0}]}` — the rates to offer, in the
+/// order to show them. One with `id` is a rate it was given, renamed (`name`) or repriced
+/// (`amount`) if it says so; one with `code` is a rate it adds (`name` and `amount` required);
+/// a rate it leaves out is hidden.
 public struct ShippingRatesOutput: Codable, Sendable, Equatable {
     public struct Rate: Codable, Sendable, Equatable {
-        public let id: String
+        public let id: String?
+        public let code: String?
         public let name: String?
         public let amount: Int64?
 
-        public init(id: String, name: String? = nil, amount: Int64? = nil) {
+        public init(id: String? = nil, code: String? = nil, name: String? = nil, amount: Int64? = nil) {
             self.id = id
+            self.code = code
             self.name = name
             self.amount = amount
         }
@@ -290,23 +294,54 @@ public struct ShippingRatesOutput: Codable, Sendable, Equatable {
 
     public init(rates: [Rate]) { self.rates = rates }
 
-    /// The rates as the cart offers them, or why the answer is refused (the cart then offers
-    /// the rates as they were).
+    public static let maximumRates = 20
+
+    /// The rates as the cart offers them (an added rate's id is `shipx_<code>`), or why the
+    /// answer is refused (the cart then offers the rates as they were).
     public func validated(given: [PluginShippingInput.Rate]) throws(PluginOutputError) -> [PluginShippingInput.Rate] {
+        guard rates.count <= Self.maximumRates else { throw PluginOutputError("at most \(Self.maximumRates) rates, not \(rates.count)") }
         var seen = Set<String>()
         return try rates.map { rate throws(PluginOutputError) in
-            guard let original = given.first(where: { $0.id == rate.id }) else {
-                throw PluginOutputError("rate '\(rate.id.prefix(40))' is not one this cart was offered")
+            switch (rate.id, rate.code) {
+            case (let id?, nil):
+                guard let known = given.first(where: { $0.id == id }) else {
+                    throw PluginOutputError("rate '\(id.prefix(40))' is not one this cart was offered")
+                }
+                return try Self.checked(id: id, name: rate.name ?? known.name, amount: rate.amount ?? known.amount, seen: &seen)
+            case (nil, let code?):
+                guard PluginRateCode.isValid(code) else {
+                    throw PluginOutputError("an added rate's code is 1 to 40 lowercase letters, digits and hyphens, not '\(code.prefix(40))'")
+                }
+                guard let name = rate.name, let amount = rate.amount else {
+                    throw PluginOutputError("added rate '\(code)' needs a name and an amount")
+                }
+                return try Self.checked(id: PluginRateCode.idPrefix + code, name: name, amount: amount, seen: &seen)
+            default:
+                throw PluginOutputError("a rate names either the id of a rate it was given or the code of one it adds")
             }
-            guard seen.insert(rate.id).inserted else { throw PluginOutputError("rate '\(rate.id.prefix(40))' is answered twice") }
-            let name = (rate.name ?? original.name).trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, name.count <= 100, !ControlCharacters.contains(name) else {
-                throw PluginOutputError("a rate's name must be 1 to 100 characters of text")
-            }
-            let amount = rate.amount ?? original.amount
-            guard amount >= 0, amount <= 100_000_000 else { throw PluginOutputError("'\(name)': amount must be 0 to 100000000") }
-            return PluginShippingInput.Rate(id: rate.id, name: name, amount: amount)
         }
+    }
+
+    private static func checked(id: String, name raw: String, amount: Int64, seen: inout Set<String>) throws(PluginOutputError) -> PluginShippingInput.Rate {
+        guard seen.insert(id).inserted else { throw PluginOutputError("rate '\(id.prefix(40))' is answered twice") }
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100, !ControlCharacters.contains(name) else {
+            throw PluginOutputError("a rate's name must be 1 to 100 characters of text")
+        }
+        guard amount >= 0, amount <= 100_000_000 else { throw PluginOutputError("'\(name)': amount must be 0 to 100000000") }
+        return PluginShippingInput.Rate(id: id, name: name, amount: amount)
+    }
+}
+
+/// The code of a shipping rate a plugin adds: `^[a-z0-9][a-z0-9-]{0,39}$` (the store schema's
+/// CHECK on `carts.shipping_rate_code`); its id in the API is `shipx_<code>`.
+public enum PluginRateCode {
+    public static let idPrefix = "shipx_"
+
+    public static func isValid(_ code: String) -> Bool {
+        let bytes = Array(code.utf8)
+        guard (1...40).contains(bytes.count), bytes[0] != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 }
 

@@ -162,6 +162,29 @@ import WAT
         }
     }
 
+    @Test func aShippingPluginAddsARateTheShopperCanChoose() async throws {
+        try await CellHarness.run(stores: ["acme"], mode: Self.dedicatedAcme, clock: ManualClock()) { cell in
+            try await PaymentCheckoutTests.setUpShipping(cell)
+            try await Self.install(cell, store: "acme", name: "pickup", point: "shipping.rates",
+                                   module: Self.answering(#"{"rates":[{"code":"pickup","name":"Pick up in store","amount":0}]}"#))
+            let cartID = try await PaymentCheckoutTests.cart(cell)
+            try await cell.request(.post, "/store/carts/\(cartID)", store: "acme",
+                                   json: #"{"email":"ada@example.com","shipping_address":\#(PaymentCheckoutTests.address(country: "US"))}"#)
+            let options = try await cell.request(.get, "/store/carts/\(cartID)/shipping-options", store: "acme").json["shipping_options"].array
+            #expect(options.map { $0["id"].string } == ["shipx_pickup"])
+            #expect(options.map { $0["name"].string } == ["Pick up in store"])
+            let chosen = try await cell.request(.post, "/store/carts/\(cartID)/shipping-method", store: "acme", json: #"{"option_id":"shipx_pickup"}"#)
+            #expect(chosen.status == .ok, "\(chosen.text)")
+            #expect(try chosen.json["cart"]["shipping_option"]["id"].string == "shipx_pickup")
+            #expect(try await cell.request(.post, "/store/carts/\(cartID)/shipping-method", store: "acme",
+                                           json: #"{"option_id":"shipx_Not A Code"}"#).status == .notFound)
+            let order = try await cell.request(.post, "/store/carts/\(cartID)/complete", store: "acme", json: "{}")
+            #expect(order.status == .created, "\(order.text)")
+            #expect(try order.json["order"]["shipping_method"].string == "Pick up in store")
+            #expect(try order.json["order"]["shipping_total"]["amount"].int == 0)
+        }
+    }
+
     @Test func stripeChargesTheDiscountedTotal() async throws {
         try await StripeCell.run(clock: ManualClock()) { stripe in
             try await Self.install(stripe.cell, store: "acme", name: "welcome", point: "cart.discounts",

@@ -62,9 +62,14 @@ import Testing
         let kept = try ShippingRatesOutput(rates: [.init(id: "ship_2", amount: 0), .init(id: "ship_1", name: "Standard (3 days)")]).validated(given: given)
         #expect(kept == [.init(id: "ship_2", name: "Express", amount: 0), .init(id: "ship_1", name: "Standard (3 days)", amount: 500)])
         #expect(try ShippingRatesOutput(rates: []).validated(given: given).isEmpty)
+        // An added rate: a code, a name and an amount.
+        #expect(try ShippingRatesOutput(rates: [.init(code: "pickup", name: "Pick up", amount: 0)]).validated(given: given)
+                == [.init(id: "shipx_pickup", name: "Pick up", amount: 0)])
         for bad in [ShippingRatesOutput(rates: [.init(id: "ship_9")]), ShippingRatesOutput(rates: [.init(id: "ship_1"), .init(id: "ship_1")]),
                     ShippingRatesOutput(rates: [.init(id: "ship_1", amount: -1)]), ShippingRatesOutput(rates: [.init(id: "ship_1", name: " ")]),
-                    ShippingRatesOutput(rates: [.init(id: "ship_1", name: "a\u{7}b")])] {
+                    ShippingRatesOutput(rates: [.init(id: "ship_1", name: "a\u{7}b")]),
+                    ShippingRatesOutput(rates: [.init(code: "Pick Up", name: "x", amount: 0)]), ShippingRatesOutput(rates: [.init(code: "pickup", name: "x")]),
+                    ShippingRatesOutput(rates: [.init(id: "ship_1", code: "pickup")]), ShippingRatesOutput(rates: [.init()])] {
             #expect(throws: PluginOutputError.self) { try bad.validated(given: given) }
         }
     }

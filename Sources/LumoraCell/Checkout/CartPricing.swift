@@ -6,8 +6,42 @@ import PostgresNIO
 /// What a cart costs where it ships: the shipping options its address can use, the one chosen,
 /// and the totals (`CheckoutTotals`: tax per line, at the address's rate).
 struct CartPricing: Sendable {
+    /// Which rate: one of the store's (a row of its shipping rates, `ship_<n>`) or one a
+    /// shipping.rates plugin added (its code, `shipx_<code>`).
+    enum RateKey: Hashable, Sendable {
+        case stored(Int64)
+        case added(String)
+
+        static let addedPrefix = PluginRateCode.idPrefix
+
+        var id: String {
+            switch self {
+            case .stored(let row): ResourceID.shippingRate.format(row)
+            case .added(let code): Self.addedPrefix + code
+            }
+        }
+
+        init(parsing raw: String) throws(LumoraError) {
+            if raw.hasPrefix(Self.addedPrefix) {
+                let code = String(raw.dropFirst(Self.addedPrefix.count))
+                guard PluginRateCode.isValid(code) else { throw ResourceID.shippingRate.notFound(raw) }
+                self = .added(code)
+            } else {
+                self = .stored(try ResourceID.shippingRate.parse(raw))
+            }
+        }
+
+        /// What a cart row holds: a rate's row, or an added rate's code, or neither.
+        init?(row: Int64?, code: String?) {
+            if let row { self = .stored(row) } else if let code { self = .added(code) } else { return nil }
+        }
+
+        var storedRow: Int64? { if case .stored(let row) = self { row } else { nil } }
+        var addedCode: String? { if case .added(let code) = self { code } else { nil } }
+    }
+
     struct Option: Sendable, Equatable {
-        let rateID: Int64
+        let key: RateKey
         let name: String
         let amount: Int64
     }
@@ -21,15 +55,15 @@ struct CartPricing: Sendable {
     let chosen: Option?
 
     func wire(_ option: Option) -> ShippingOptionWire {
-        ShippingOptionWire(id: ResourceID.shippingRate.format(option.rateID), name: option.name,
+        ShippingOptionWire(id: option.key.id, name: option.name,
                            amount: Money(amount: option.amount, currency: totals.currency))
     }
 
-    /// Prices `lines` (line total, line weight) for `address`, with `rateID` if it still applies,
+    /// Prices `lines` (line total, line weight) for `address`, with `chosenRate` if it still applies,
     /// after `lineDiscounts` (one per line, or none): free-shipping thresholds and tax see what
     /// the shopper pays for the goods, not their shelf price.
     /// `adjustRates` is given the rates that fit (the store's shipping.rates plugins).
-    static func price(lines: [(total: Int64, weightGrams: Int64)], lineDiscounts: [Int64] = [], address: ShippingAddress?, rateID: Int64?,
+    static func price(lines: [(total: Int64, weightGrams: Int64)], lineDiscounts: [Int64] = [], address: ShippingAddress?, chosenRate: RateKey?,
                       currency: CurrencyCode, adjustRates: (([Option], ShippingAddress) async throws -> [Option])? = nil,
                       on connection: PostgresConnection, logger: Logger) async throws -> CartPricing {
         guard let (taxIncluded, shipping) = try await connection.query(CellSQL.pricingSettings, logger: logger).collect((Bool, Bool).self).first else {
@@ -46,7 +80,7 @@ struct CartPricing: Sendable {
                     .collect(CheckoutRepository.ShippingRateRow.self) {
                     addressShips = true
                     if let rule = CheckoutRepository.rule(row), let amount = rule.price(subtotal: subtotal, weightGrams: weight) {
-                        options.append(Option(rateID: row.0, name: row.2, amount: amount))
+                        options.append(Option(key: .stored(row.0), name: row.2, amount: amount))
                     }
                 }
             }
@@ -55,10 +89,12 @@ struct CartPricing: Sendable {
                 rate = try TaxRate(partsPerMillion: ppm)
             }
         }
-        if let adjustRates, let address, !options.isEmpty {
+        // Plugins may reshape the rates wherever the store ships to the address (and add one
+        // where none of its own fits).
+        if let adjustRates, let address, shipping, addressShips {
             options = try await adjustRates(options, address)
         }
-        let chosen = options.first { $0.rateID == rateID }
+        let chosen = options.first { $0.key == chosenRate }
         let totals = try CheckoutTotals.compute(lineTotals: lines.map(\.total), lineDiscounts: lineDiscounts, shipping: chosen?.amount ?? 0, rate: rate,
                                                 taxIncluded: taxIncluded, currency: currency)
         return CartPricing(totals: totals, shippingRequired: shipping, addressShips: addressShips, options: options, chosen: chosen)

@@ -109,8 +109,8 @@ struct CartRepository: Sendable {
     func priced(_ store: StoreSlug, id: String, lockingForUpdate: Bool, askingPlugins: Bool = true,
                 on connection: PostgresConnection) async throws -> Priced {
         let rows = try await connection.query(CellSQL.cart(id: id, forUpdate: lockingForUpdate), logger: logger)
-            .collect((String, String, String?, String?, Int64?, Date?, Date, Date).self)
-        guard let (cartID, currencyCode, email, addressJSON, rateID, completedAt, createdAt, updatedAt) = rows.first else {
+            .collect((String, String, String?, String?, Int64?, Date?, Date, Date, String?).self)
+        guard let (cartID, currencyCode, email, addressJSON, rateRow, completedAt, createdAt, updatedAt, rateCode) = rows.first else {
             throw LumoraError.notFound("cart_not_found", "no such cart")
         }
         let currency = try CurrencyCode(validating: currencyCode)
@@ -136,7 +136,7 @@ struct CartRepository: Sendable {
             try await adjustedRates(options, store: store, cartID: cartID, currency: currency, email: email, items: items, address: address)
         } : nil
         let pricing = try await CartPricing.price(lines: lines.map { ($0.0.total.amount, $0.1) }, lineDiscounts: allocation?.lineDiscounts ?? [],
-                                                  address: address, rateID: rateID, currency: currency, adjustRates: adjustRates,
+                                                  address: address, chosenRate: CartPricing.RateKey(row: rateRow, code: rateCode), currency: currency, adjustRates: adjustRates,
                                                   on: connection, logger: logger)
         let totals = pricing.totals
         var wire = CartWire(
@@ -162,10 +162,10 @@ struct CartRepository: Sendable {
         let input = PluginShippingInput(
             cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items),
             destination: .init(countryCode: address.countryCode, province: address.province, postalCode: address.postalCode, city: address.city),
-            rates: options.map { .init(id: ResourceID.shippingRate.format($0.rateID), name: $0.name, amount: $0.amount) })
+            rates: options.map { .init(id: $0.key.id, name: $0.name, amount: $0.amount) })
         let answered = try await plugins.shippingRates(store, input)
         return try answered.map { rate throws(LumoraError) in
-            CartPricing.Option(rateID: try ResourceID.shippingRate.parse(rate.id), name: rate.name, amount: rate.amount)
+            CartPricing.Option(key: try CartPricing.RateKey(parsing: rate.id), name: rate.name, amount: rate.amount)
         }
     }
 
@@ -196,7 +196,7 @@ struct CartRepository: Sendable {
             try await connection.run(CellSQL.setCartContact(id: cartID, email: email, address: addressJSON), logger: logger)
             let priced = try await priced(store, id: cartID, lockingForUpdate: false, on: connection)
             if priced.pricing.chosen == nil, try await hasChosenRate(cartID, on: connection) {
-                try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: nil), logger: logger)
+                try await connection.run(CellSQL.setCartShippingRate(id: cartID, rate: nil), logger: logger)
                 return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
             }
             return priced.wire
@@ -220,23 +220,25 @@ struct CartRepository: Sendable {
 
     func selectShipping(_ store: StoreSlug, cartID: String, _ request: SelectShippingRequest) async throws -> CartWire {
         try Self.checkID(cartID)
-        let rateID = try ResourceID.shippingRate.parse(request.optionId)
+        let rate = try CartPricing.RateKey(parsing: request.optionId)
         return try await scope.withStore(store) { connection in
             let current = try await openCart(store, cartID, on: connection)
             guard current.shippingAddress != nil else {
                 throw LumoraError(.unprocessable, code: "address_required", message: "set the cart's shipping_address first")
             }
             let priced = try await priced(store, id: cartID, lockingForUpdate: false, on: connection)
-            guard priced.pricing.options.contains(where: { $0.rateID == rateID }) else {
+            guard priced.pricing.options.contains(where: { $0.key == rate }) else {
                 throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "'\(request.optionId.prefix(40))' is not an option for this cart's address")
             }
-            try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: rateID), logger: logger)
+            try await connection.run(CellSQL.setCartShippingRate(id: cartID, rate: rate), logger: logger)
             return try await cart(store, id: cartID, lockingForUpdate: false, on: connection)
         }
     }
 
     private func hasChosenRate(_ cartID: String, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.query(CellSQL.cartShippingRate(id: cartID), logger: logger).collect(Int64?.self).first.flatMap { $0 } != nil
+        guard let (row, code) = try await connection.query(CellSQL.cartShippingRate(id: cartID), logger: logger)
+            .collect((Int64?, String?).self).first else { return false }
+        return row != nil || code != nil
     }
 
     static func newCartID() -> String {

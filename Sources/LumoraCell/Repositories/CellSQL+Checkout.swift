@@ -114,8 +114,11 @@ extension CellSQL {
         """
     }
 
-    static func setCartShippingRate(id: String, rateID: Int64?) -> PostgresQuery {
-        "UPDATE carts SET shipping_rate_id = \(rateID), updated_at = now() WHERE id = \(id)"
+    static func setCartShippingRate(id: String, rate: CartPricing.RateKey?) -> PostgresQuery {
+        """
+        UPDATE carts SET shipping_rate_id = \(rate?.storedRow), shipping_rate_code = \(rate?.addedCode), updated_at = now()
+        WHERE id = \(id)
+        """
     }
 
     // MARK: Orders
@@ -214,6 +217,6 @@ extension CellSQL {
     static let pricingSettings: PostgresQuery = "SELECT prices_include_tax, EXISTS (SELECT 1 FROM shipping_zones) FROM settings"
 
     static func cartShippingRate(id: String) -> PostgresQuery {
-        "SELECT shipping_rate_id FROM carts WHERE id = \(id)"
+        "SELECT shipping_rate_id, shipping_rate_code FROM carts WHERE id = \(id)"
     }
 }

@@ -189,7 +189,7 @@ enum CellSQL {
         "INSERT INTO carts (id, currency) VALUES (\(id), \(currency))"
     }
 
-    static let cartColumns = "id, currency, email, shipping_address::text, shipping_rate_id, completed_at, created_at, updated_at"
+    static let cartColumns = "id, currency, email, shipping_address::text, shipping_rate_id, completed_at, created_at, updated_at, shipping_rate_code"
 
     static func cart(id: String, forUpdate: Bool) -> PostgresQuery {
         forUpdate

@@ -61,7 +61,7 @@ struct OrderRepository: Sendable {
         try CartRepository.checkID(cartID)
         let requestEmail = try request.email.map { raw throws(LumoraError) in try EmailAddress(validating: raw).rawValue }
         let requestAddress = try request.shippingAddress.map { value throws(LumoraError) in try value.validated() }
-        let requestRate = try request.shippingOptionId.map { raw throws(LumoraError) in try ResourceID.shippingRate.parse(raw) }
+        let requestRate = try request.shippingOptionId.map { raw throws(LumoraError) in try CartPricing.RateKey(parsing: raw) }
         if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 200 {
             throw LumoraError.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters")
         }
@@ -93,9 +93,9 @@ struct OrderRepository: Sendable {
             if requestAddress != nil || requestEmail != nil || requestRate != nil {
                 let addressJSON = String(decoding: try JSONWire.encoder.encode(address), as: UTF8.self)
                 try await connection.run(CellSQL.setCartContact(id: cartID, email: email, address: addressJSON), logger: logger)
-                if let requestRate { try await connection.run(CellSQL.setCartShippingRate(id: cartID, rateID: requestRate), logger: logger) }
+                if let requestRate { try await connection.run(CellSQL.setCartShippingRate(id: cartID, rate: requestRate), logger: logger) }
                 cart = try await carts.priced(store, id: cartID, lockingForUpdate: false, on: connection)
-                if let requestRate, cart.pricing.chosen?.rateID != requestRate {
+                if let requestRate, cart.pricing.chosen?.key != requestRate {
                     throw LumoraError(.unprocessable, code: "shipping_option_unavailable", message: "that shipping option does not fit this cart's address")
                 }
             }
