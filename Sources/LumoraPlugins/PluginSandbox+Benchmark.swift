@@ -6,8 +6,7 @@ extension PluginSandbox {
     /// only; answers the calls that succeeded.
     @_spi(Benchmark)
     public func runReusingOneInstance(_ plugin: CompiledPlugin, input: [UInt8], count: Int) throws -> Int {
-        let store = Store(engine: Engine(configuration: EngineConfiguration(
-            compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true)))
+        let store = Store(engine: Engine(configuration: Self.configuration(.lazy)))
         store.resourceLimiter = MemoryCap(limitBytes: 1 << 30)
         store.fuel = Fuel(remaining: .max / 2)
         let instance = try plugin.module.instantiate(store: store, imports: HostFunctions.imports(store: store) { _ in })
@@ -39,7 +38,7 @@ extension PluginSandbox {
     @_spi(Benchmark)
     public func freshCallBreakdown(_ plugin: CompiledPlugin, input: [UInt8], count: Int) throws -> FreshCallBreakdown {
         let clock = ContinuousClock()
-        let engine = Engine(configuration: EngineConfiguration(compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true))
+        let engine = Engine(configuration: Self.configuration(.lazy))
         var total = FreshCallBreakdown()
         for _ in 0..<count {
             var mark = clock.now

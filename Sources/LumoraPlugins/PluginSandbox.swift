@@ -20,12 +20,14 @@ public struct PluginSandbox: Sendable {
     public init(limits: PluginLimits, clock: any MonotonicClock = SystemClock()) {
         self.limits = limits
         self.clock = clock
-        // Software bounds checks: the mprotect strategy traps through a SIGSEGV handler, which a
-        // server process with its own crash handling should not hand to a guest.
-        self.engine = Engine(configuration: EngineConfiguration(
-            compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true))
-        self.eagerEngine = Engine(configuration: EngineConfiguration(
-            compilationMode: .eager, memoryBoundsChecking: .software, fuelMetering: true))
+        self.engine = Engine(configuration: Self.configuration(.lazy))
+        self.eagerEngine = Engine(configuration: Self.configuration(.eager))
+    }
+
+    /// Fuel metered; software bounds checks: the mprotect strategy traps through a SIGSEGV
+    /// handler, which a server process with its own crash handling should not hand to a guest.
+    static func configuration(_ compilation: EngineConfiguration.CompilationMode) -> EngineConfiguration {
+        EngineConfiguration(compilationMode: compilation, memoryBoundsChecking: .software, fuelMetering: true)
     }
 
     // MARK: Install
