@@ -123,7 +123,7 @@ public struct CheckoutBenchmark: Sendable {
     }
 
     static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
 
     /// A store that ships to the US at a flat rate, charges 8.875 % on top and takes test cards.

@@ -254,7 +254,8 @@ public struct PluginShippingInput: Codable, Sendable, Equatable {
     public let cart: PluginCartInput.Cart
     public let customer: PluginCartInput.Customer
     public let destination: Destination
-    public let rates: [Rate]
+    /// Set per call: each plugin at the point is given what the one before answered.
+    public var rates: [Rate]
 
     enum CodingKeys: String, CodingKey { case point, apiVersion = "api_version", store, currency, cart, customer, destination, rates }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LumoraCore
 import NIOCore
 import PostgresNIO
 import Synchronization
@@ -57,7 +58,7 @@ public enum ExamplePlugins {
     /// own tests drive its API; cell and edge tests start from the row).
     public static func install(_ client: PostgresClient, store: String, name: String, point: String, module: [UInt8],
                                onFailure: String = "skip", sharedCells: Bool = false) async throws {
-        let digest = SHA256.hash(data: module).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: module))
         try await client.query("""
             INSERT INTO lumora.plugins (store_slug, name, point, api_version, sha256, module, on_failure, runs_on_shared_cells)
             VALUES (\(store), \(name), \(point), 1, \(digest), \(ByteBuffer(bytes: module)), \(onFailure), \(sharedCells))

@@ -19,10 +19,12 @@ struct PluginRunner: Sendable {
         !(try await registry.plugins(for: store, at: point)).isEmpty
     }
 
-    /// The discounts of every `cart.discounts` plugin, in install order.
-    func discounts(_ store: StoreSlug, cart input: PluginCartInput) async throws -> [DiscountAllocation.Discount] {
+    /// The discounts of every `cart.discounts` plugin, in install order. `input` is made only
+    /// when the store has such plugins (a cart is priced on every call that returns it).
+    func discounts(_ store: StoreSlug, cart makeInput: @autoclosure () -> PluginCartInput) async throws -> [DiscountAllocation.Discount] {
         let plugins = try await registry.plugins(for: store, at: .cartDiscounts)
         guard !plugins.isEmpty else { return [] }
+        let input = makeInput()
         let lineIDs = input.cart.lines.map(\.id)
         var discounts: [DiscountAllocation.Discount] = []
         for plugin in plugins {
@@ -37,31 +39,32 @@ struct PluginRunner: Sendable {
 
     /// The rates the `shipping.rates` plugins leave, renamed and repriced as they say, each
     /// plugin given what the one before answered; a plugin that fails changes nothing.
-    func shippingRates(_ store: StoreSlug, _ input: PluginShippingInput) async throws -> [PluginShippingInput.Rate] {
+    /// `input` is made only when the store has such plugins.
+    func shippingRates(_ store: StoreSlug, _ input: @autoclosure () -> PluginShippingInput) async throws -> [PluginShippingInput.Rate]? {
         let plugins = try await registry.plugins(for: store, at: .shippingRates)
-        var rates = input.rates
+        guard !plugins.isEmpty else { return nil }
+        var given = input()
         for plugin in plugins {
-            let given = PluginShippingInput(
-                cart: PluginCartInput(point: .shippingRates, apiVersion: plugin.apiVersion, store: store,
-                                      currency: try CurrencyCode(validating: input.currency), cart: input.cart, customer: input.customer),
-                destination: input.destination, rates: rates)
+            given.apiVersion = plugin.apiVersion
+            let offered = given.rates
             if let answer = run(plugin, store: store, input: Array(try Self.encoder.encode(given)), decode: { data throws in
-                try JSONDecoder().decode(ShippingRatesOutput.self, from: data).validated(given: given.rates)
+                try JSONDecoder().decode(ShippingRatesOutput.self, from: data).validated(given: offered)
             }) {
-                rates = answer
+                given.rates = answer
             }
         }
-        return rates
+        return given.rates
     }
 
     /// What the `checkout.validate` plugins object to (empty: nothing); throws when a blocking
     /// validator could not answer.
-    func objections(_ store: StoreSlug, cart input: PluginCartInput) async throws -> [String] {
+    func objections(_ store: StoreSlug, cart makeInput: @autoclosure () -> PluginCartInput) async throws -> [String] {
         let plugins = try await registry.plugins(for: store, at: .checkoutValidate)
+        guard !plugins.isEmpty else { return [] }
+        var input = makeInput()
+        input.point = ExtensionPoint.checkoutValidate.rawValue
         var objections: [String] = []
         for plugin in plugins {
-            var input = input
-            input.point = ExtensionPoint.checkoutValidate.rawValue
             if let answer = run(plugin, store: store, input: try Self.encode(input, for: plugin), decode: { data throws in
                 try JSONDecoder().decode(CheckoutValidateOutput.self, from: data).validated()
             }) {

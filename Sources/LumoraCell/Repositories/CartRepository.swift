@@ -159,17 +159,17 @@ struct CartRepository: Sendable {
     /// The rates the store's shipping.rates plugins offer of those that fit.
     private func adjustedRates(_ options: [CartPricing.Option], store: StoreSlug, cartID: String, currency: CurrencyCode, email: String?,
                                items: [LineItemWire], address: ShippingAddress) async throws -> [CartPricing.Option] {
-        let input = PluginShippingInput(
+        guard let answered = try await plugins.shippingRates(store, PluginShippingInput(
             cart: Self.pluginInput(store, cartID: cartID, currency: currency, email: email, items: items),
             destination: .init(countryCode: address.countryCode, province: address.province, postalCode: address.postalCode, city: address.city),
-            rates: options.map { .init(id: $0.key.id, name: $0.name, amount: $0.amount) })
-        let answered = try await plugins.shippingRates(store, input)
+            rates: options.map { .init(id: $0.key.id, name: $0.name, amount: $0.amount) })) else { return options }
         return try answered.map { rate throws(LumoraError) in
             CartPricing.Option(key: try CartPricing.RateKey(parsing: rate.id), name: rate.name, amount: rate.amount)
         }
     }
 
-    /// What cart.discounts and checkout.validate plugins are given (docs/PLUGINS.md).
+    /// What cart.discounts and checkout.validate plugins are given (shipping.rates: with more;
+    /// docs/PLUGINS.md).
     static func pluginInput(_ store: StoreSlug, cartID: String, currency: CurrencyCode, email: String?, items: [LineItemWire]) -> PluginCartInput {
         PluginCartInput(
             point: .cartDiscounts, apiVersion: ExtensionPoint.cartDiscounts.currentVersion, store: store, currency: currency,

@@ -50,7 +50,7 @@ struct PluginService: Sendable {
         } catch {
             throw LumoraError(.unprocessable, code: error.code, message: error.message)
         }
-        let digest = SHA256.hash(data: module).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: module))
         let rows = try await client.query(
             PluginSQL.install(store: slug, name: request.name, point: point, apiVersion: apiVersion, sha256: digest, module: module,
                               onFailure: onFailure.rawValue, runsOnSharedCells: request.allowSharedCell),
