@@ -54,11 +54,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Child processes and ports: posix_spawn with a lifeline, free ports, port files, private files.
+        .target(
+            name: "LumoraProcess",
+            dependencies: [
+                "LumoraCore",
+                "CLumoraSystem",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // PostgreSQL: configuration, own-cluster bootstrap, migrations, stores, TenantScope.
         .target(
             name: "LumoraDatabase",
             dependencies: [
                 "LumoraCore",
+                "LumoraProcess",
                 "CLumoraSystem",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,6 +82,20 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.copy("Resources/Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // Where requests go: the routing table (stores, domains, cells) kept in memory from the
+        // control schema's notifications, the change feed, and the cells' response caches.
+        .target(
+            name: "LumoraRouting",
+            dependencies: [
+                "LumoraCore",
+                "LumoraDatabase",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // What every HTTP role shares: the error body, the JSON wire format, request signing.
@@ -138,6 +164,7 @@ let package = Package(
         .target(
             name: "LumoraCell",
             dependencies: [
+                "LumoraRouting",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
@@ -161,6 +188,7 @@ let package = Package(
         .target(
             name: "LumoraEdge",
             dependencies: [
+                "LumoraRouting",
                 "CLumoraSystem",
                 "LumoraCore",
                 "LumoraDatabase",
@@ -190,6 +218,7 @@ let package = Package(
         .target(
             name: "LumoraDrivers",
             dependencies: [
+                "LumoraProcess",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraMedia",
@@ -208,6 +237,7 @@ let package = Package(
         .target(
             name: "LumoraManager",
             dependencies: [
+                "LumoraRouting",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraDrivers",
@@ -236,6 +266,7 @@ let package = Package(
         .target(
             name: "LumoraBenchmarks",
             dependencies: [
+                "LumoraProcess",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
@@ -256,6 +287,7 @@ let package = Package(
         .executableTarget(
             name: "lumora",
             dependencies: [
+                "LumoraProcess",
                 "CLumoraSystem",
                 "LumoraCore",
                 "LumoraDatabase",
@@ -287,6 +319,7 @@ let package = Package(
         .target(
             name: "LumoraTestSupport",
             dependencies: [
+                "LumoraProcess",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraMedia",
@@ -417,6 +450,8 @@ let package = Package(
         .testTarget(
             name: "LumoraEdgeTests",
             dependencies: [
+                "LumoraProcess",
+                "LumoraRouting",
                 "LumoraCore",
                 "LumoraDatabase",
                 "LumoraHTTP",
@@ -441,6 +476,7 @@ let package = Package(
         .testTarget(
             name: "LumoraManagerTests",
             dependencies: [
+                "LumoraProcess",
                 .product(name: "WAT", package: "WasmKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "LumoraCell",
@@ -470,6 +506,7 @@ let package = Package(
         .testTarget(
             name: "LumoraCLITests",
             dependencies: [
+                "LumoraProcess",
                 "LumoraCore",
                 "LumoraFakes",
                 "LumoraDatabase",

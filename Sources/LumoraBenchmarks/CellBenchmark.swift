@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraHTTP
 import PostgresNIO
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import NIOCore
 import NIOHTTP1
 import PostgresNIO

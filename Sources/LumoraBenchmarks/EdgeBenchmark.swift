@@ -6,6 +6,7 @@ import Glibc
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraHTTP
 import NIOCore
 import PostgresNIO

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 
 /// wrk and hey, the load generators the benchmarks drive, and what they print.
 enum LoadTools {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 import Logging
 import NIOCore
 import NIOHTTP1

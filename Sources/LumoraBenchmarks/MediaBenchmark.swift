@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraHTTP
 import LumoraMedia
 import NIOCore

@@ -3,6 +3,7 @@ import Synchronization
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import PostgresNIO
 
 /// `lumora bench provision`: how fast stores are created.

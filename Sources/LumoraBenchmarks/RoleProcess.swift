@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 
 /// A `lumora cell` or `lumora edge` child started on port 0: it writes the port it got to a
 /// `--port-file` once listening, so no port is picked in advance (another process could take it).

@@ -5,6 +5,7 @@ import NIOCore
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import LumoraPayments
 import LumoraPlugins

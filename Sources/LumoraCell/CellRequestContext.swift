@@ -5,6 +5,7 @@ import HummingbirdCore
 import NIOCore
 import Logging
 import LumoraDatabase
+import LumoraRouting
 import LumoraCore
 import LumoraHTTP
 

@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import NIOCore
 import NIOHTTP1

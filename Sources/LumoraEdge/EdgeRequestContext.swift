@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import NIOCore
 

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraDrivers
 import LumoraHTTP
 import LumoraWire

@@ -4,6 +4,7 @@ import Hummingbird
 import LumoraCell
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 
 struct CellCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

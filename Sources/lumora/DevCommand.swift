@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraDrivers
 import LumoraEdge
 import LumoraHTTP

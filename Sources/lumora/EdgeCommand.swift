@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraEdge
 import LumoraHTTP
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import LumoraDatabase
+import LumoraProcess
 import ServiceLifecycle
 
 /// Runs a role's application until SIGTERM or SIGINT, then shuts it down gracefully — within

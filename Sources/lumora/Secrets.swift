@@ -1,6 +1,7 @@
 import Foundation
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import ArgumentParser
 
 /// Secrets a local platform needs, from the environment or generated once and kept in the

@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 import LumoraTestSupport
 import AsyncHTTPClient
 import NIOCore

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 import LumoraTestSupport
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,6 @@
 import LumoraCore
 @testable import LumoraDatabase
+@testable import LumoraRouting
 @testable import LumoraEdge
 import NIOCore
 import NIOHTTP1

@@ -3,6 +3,7 @@ import Logging
 import LumoraCell
 import LumoraCore
 import LumoraDatabase
+import LumoraProcess
 import LumoraMail
 import LumoraManager
 import LumoraMedia

@@ -1,5 +1,6 @@
 import Foundation
 import LumoraDatabase
+import LumoraProcess
 import NIOCore
 import Synchronization
 

@@ -1,6 +1,7 @@
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraPlugins
 import LumoraWire
 import NIOCore

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import LumoraMedia
 import LumoraWire

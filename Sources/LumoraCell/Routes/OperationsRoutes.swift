@@ -4,6 +4,7 @@ import HummingbirdCore
 import NIOCore
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import PostgresNIO
 

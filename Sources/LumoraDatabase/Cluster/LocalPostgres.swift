@@ -1,3 +1,4 @@
+import LumoraProcess
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,3 +1,4 @@
+import LumoraProcess
 import CLumoraSystem
 import Foundation
 import Synchronization

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import Logging
 import LumoraHTTP
 import NIOCore

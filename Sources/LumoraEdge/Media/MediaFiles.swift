@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraMedia
 import NIOCore
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import Mustache
 import NIOCore
 

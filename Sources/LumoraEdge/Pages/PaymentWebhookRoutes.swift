@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import LumoraPayments
 import LumoraWire

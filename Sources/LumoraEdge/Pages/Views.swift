@@ -1,6 +1,7 @@
 import Foundation
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraWire
 
 /// `<head>` contents: what a search engine and a link preview read.

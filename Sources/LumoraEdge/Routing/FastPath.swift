@@ -1,5 +1,6 @@
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import LumoraHTTP
 import LumoraMedia
 import NIOCore

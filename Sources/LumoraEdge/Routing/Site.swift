@@ -1,5 +1,6 @@
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 
 /// What a request's host names.
 enum Site: Sendable {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import LumoraCore
 import LumoraDatabase
+import LumoraRouting
 import NIOCore
 
 /// Sits in front of the router. Works out the host (trusting `x-forwarded-host` and

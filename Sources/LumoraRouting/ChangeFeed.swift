@@ -1,4 +1,6 @@
+import LumoraDatabase
 import Logging
+import LumoraCore
 import PostgresNIO
 import ServiceLifecycle
 

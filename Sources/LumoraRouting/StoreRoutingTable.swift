@@ -1,3 +1,4 @@
+import LumoraDatabase
 import Logging
 import LumoraCore
 import PostgresNIO
@@ -161,7 +162,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
 
     public func reloadAll() async throws {
         let read = startRead()
-        let stores = try await loadStores(SQL.routingStores(adminTokens: includesAdminTokens), domains: SQL.routingDomains)
+        let stores = try await loadStores(RoutingSQL.routingStores(adminTokens: includesAdminTokens), domains: RoutingSQL.routingDomains)
         let cells = try await loadCells()
         let slugs = state.withLock { state -> Set<StoreSlug> in
             var merged = stores
@@ -188,7 +189,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
     @discardableResult
     public func reload(_ slug: StoreSlug) async throws -> StoreRoute? {
         let read = startRead()
-        let fresh = try await loadStores(SQL.routingStore(slug, adminTokens: includesAdminTokens), domains: SQL.routingDomains(of: slug))
+        let fresh = try await loadStores(RoutingSQL.routingStore(slug, adminTokens: includesAdminTokens), domains: RoutingSQL.routingDomains(of: slug))
         state.withLock { state in
             guard read > max(state.storeReads[slug] ?? 0, state.allStoresRead) else { return }
             state.storeReads[slug] = read
@@ -261,7 +262,7 @@ public final class StoreRoutingTable: ChangeSubscriber {
 
     private func loadCells() async throws -> [String: CellRoute] {
         var cells: [String: CellRoute] = [:]
-        for (id, kind, endpoint, version, status) in try await client.query(SQL.routingCells, logger: logger)
+        for (id, kind, endpoint, version, status) in try await client.query(RoutingSQL.routingCells, logger: logger)
             .collect((String, String, String?, String, String).self) {
             cells[id] = CellRoute(id: id, kind: kind, endpoint: endpoint, version: version, status: status)
         }
