@@ -115,16 +115,34 @@ enum SQL {
 
     // MARK: Stores
 
-    static let storeColumns = "slug, name, plan, status, owner_email, currency, cell_id, created_at"
+    static let storeColumns = "slug, name, plan, status, owner_email, currency, cell_id, database_id, created_at"
 
     static func storeExists(_ slug: StoreSlug) -> PostgresQuery {
         "SELECT 1 FROM lumora.stores WHERE slug = \(slug.rawValue)"
     }
 
-    static func insertStore(_ store: NewStore) -> PostgresQuery {
+    /// Where a new store goes: the open database with the most room left (stores below its
+    /// capacity) and, for a store on a shared cell, that database's shared cell with the most
+    /// room (`lumora.shared_cell_with_most_room`, control migration 0011). Without a shared
+    /// cell yet (a platform starting) the store gets none: the database's shared cells serve it
+    /// until the manager places it. Only databases this client reaches (the control schema's
+    /// own) are considered, until the directory holds clients for others.
+    static func placement(onSharedCell: Bool) -> PostgresQuery {
         """
-        INSERT INTO lumora.stores (slug, name, plan, status, owner_email, currency)
-        VALUES (\(store.slug.rawValue), \(store.name), \(store.plan.rawValue), \(store.status.rawValue), \(store.ownerEmail), \(store.currency.code))
+        SELECT d.id, CASE WHEN \(onSharedCell) THEN lumora.shared_cell_with_most_room(d.id) END
+        FROM lumora.databases d
+        CROSS JOIN LATERAL (SELECT count(*) AS stores FROM lumora.stores s WHERE s.database_id = d.id) used
+        WHERE d.state = 'open' AND d.connection_ref IS NULL AND used.stores < d.capacity_stores
+        ORDER BY d.capacity_stores - used.stores DESC, d.id
+        LIMIT 1
+        """
+    }
+
+    static func insertStore(_ store: NewStore, placement: StorePlacement) -> PostgresQuery {
+        """
+        INSERT INTO lumora.stores (slug, name, plan, status, owner_email, currency, database_id, cell_id)
+        VALUES (\(store.slug.rawValue), \(store.name), \(store.plan.rawValue), \(store.status.rawValue), \(store.ownerEmail), \(store.currency.code),
+                \(placement.databaseID), \(placement.cellID))
         RETURNING \(unescaped: storeColumns)
         """
     }

@@ -27,6 +27,11 @@ public struct CellSpec: Sendable, Equatable {
         CellSpec(id: id, kind: .shared, store: nil, version: version)
     }
 
+    /// The id of the `number`th shared cell (from 1): `shared`, `shared-2`, `shared-3`, …
+    public static func sharedCellID(_ number: Int) -> String {
+        number <= 1 ? "shared" : "shared-\(number)"
+    }
+
     public static func dedicated(_ store: StoreSlug, version: CellVersion) -> CellSpec {
         CellSpec(id: "store-\(store)", kind: .dedicated, store: store, version: version)
     }

@@ -53,6 +53,7 @@ public func buildManager(
             JobKind.deleteStore: DeleteStoreJob(platform: platform),
             JobKind.release: ReleaseJob(platform: platform, migrations: migrations, migrationConcurrency: configuration.migrationConcurrency),
             JobKind.moveCell: MoveCellJob(platform: platform),
+            JobKind.moveStore: MoveStoreJob(platform: platform),
             JobKind.sweepMedia: MediaSweepJob(platform: platform),
             JobKind.expireOrder: ExpireOrderJob(platform: platform),
             JobKind.sendMail: OrderMailJob(platform: platform, mailer: mailer, templates: mailTemplates),
@@ -76,9 +77,11 @@ public func buildManager(
         accountRoutes.add(to: router.group("accounts/v1").add(middleware: EdgeAuthentication(token: accountsToken)))
     }
     accountRoutes.addOperatorRoutes(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
-    ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, client: client, maximumBodySize: 64 * 1024)
+    ManagerRoutes(stores: stores, domains: DomainService(platform: platform), queue: queue, maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     ReleaseRoutes(releases: ReleaseService(platform: platform), maximumBodySize: 64 * 1024)
+        .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
+    PlacementRoutes(placement: PlacementService(platform: platform), maximumBodySize: 64 * 1024)
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
     PluginRoutes(plugins: PluginService(platform: platform))
         .add(to: router.group("v1").add(middleware: OperatorAuthentication(token: configuration.operatorToken)))
@@ -94,7 +97,8 @@ public func buildManager(
 }
 
 /// Starts with the manager: recovers the cells recorded for this machine, starts the shared
-/// cell (when the manager runs it); stops supervising when the manager stops.
+/// cells (when the manager runs them) and places the stores no cell names yet; stops
+/// supervising when the manager stops.
 struct CellSupervisor: Service {
     let platform: Platform
     let migrations: LiveMigrationSet
@@ -104,13 +108,19 @@ struct CellSupervisor: Service {
         do {
             try await adoptReleasedMigrations()
             try await runtime.recover()
-            // The shared cell keeps the version it was recorded with (a release moves it, not a
-            // manager restart); a platform without one starts it on the current version.
+            // A shared cell keeps the version it was recorded with (a release moves it, not a
+            // manager restart); one not recorded yet starts on the current version.
             if platform.configuration.runsSharedCell {
-                let recorded = try await platform.client.query(ManagerSQL.sharedCellVersion, logger: platform.logger)
-                    .collect((String, String?, String?).self).first.map { CellVersion(name: $0.0, binary: $0.1, image: $0.2) }
-                let version = if let recorded { recorded } else { try await platform.currentVersion() }
-                _ = try await runtime.ensure(.shared(version: version))
+                for number in 1...platform.configuration.sharedCells {
+                    let id = CellSpec.sharedCellID(number)
+                    let recorded = try await platform.client.query(PlacementSQL.sharedCellVersion(id), logger: platform.logger)
+                        .collect((String, String?, String?).self).first.map { CellVersion(name: $0.0, binary: $0.1, image: $0.2) }
+                    let version = if let recorded { recorded } else { try await platform.currentVersion() }
+                    _ = try await runtime.ensure(.shared(id: id, version: version))
+                }
+                // Stores that signed up before a shared cell was recorded get one now.
+                let placed = try await PlacementService(platform: platform).placeUnplacedStores()
+                if !placed.isEmpty { platform.logger.info("placed stores on shared cells", metadata: ["stores": "\(placed)"]) }
             }
         } catch {
             platform.logger.error("could not start the cells", metadata: ["error": "\(error)"])

@@ -15,8 +15,11 @@ public struct ManagerConfiguration: Sendable {
     public var rootDomain: String
     /// The version new cells run (and the shared cell, when the manager starts it).
     public var cellVersion: CellVersion
-    /// Start and supervise the shared cell (`lumora dev`, the local runtime).
+    /// Start and supervise the shared cells (`lumora dev`, the local runtime).
     public var runsSharedCell: Bool
+    /// How many shared cells serve the database (`shared`, `shared-2`, …); signup puts each
+    /// standard store on the one with the most room.
+    public var sharedCells: Int
     public var workers: Int
     /// Store schemas a release migrates at once.
     public var migrationConcurrency: Int
@@ -65,6 +68,7 @@ public struct ManagerConfiguration: Sendable {
         rootDomain: String = "lumora.localhost",
         cellVersion: CellVersion = CellVersion(name: LumoraVersion.current),
         runsSharedCell: Bool = true,
+        sharedCells: Int = 1,
         workers: Int = 4,
         migrationConcurrency: Int = 4,
         jobLease: Duration = .seconds(10),
@@ -94,6 +98,7 @@ public struct ManagerConfiguration: Sendable {
         self.rootDomain = rootDomain.lowercased()
         self.cellVersion = cellVersion
         self.runsSharedCell = runsSharedCell
+        self.sharedCells = max(1, sharedCells)
         self.workers = workers
         self.migrationConcurrency = migrationConcurrency
         self.jobLease = jobLease

@@ -6,9 +6,12 @@ import PostgresNIO
 enum ManagerSQL {
     // MARK: Stores
 
-    static func activate(_ slug: StoreSlug, cellID: String?) -> PostgresQuery {
+    /// A dedicated store gets its own cell; a standard store keeps the shared cell signup
+    /// placed it on (or, placed before any shared cell existed, gets the one with most room).
+    static func activate(_ slug: StoreSlug, dedicatedCellID: String?) -> PostgresQuery {
         """
-        UPDATE lumora.stores SET status = 'active', cell_id = \(cellID), updated_at = now()
+        UPDATE lumora.stores SET status = 'active', updated_at = now(),
+            cell_id = COALESCE(\(dedicatedCellID), cell_id, lumora.shared_cell_with_most_room(database_id))
         WHERE slug = \(slug.rawValue) AND status IN ('provisioning', 'failed')
         RETURNING slug
         """
@@ -26,9 +29,15 @@ enum ManagerSQL {
         """
     }
 
-    /// The route switch of a plan change: plan and cell in one statement (the trigger tells the edges).
-    static func switchPlan(_ slug: StoreSlug, plan: Plan, cellID: String?) -> PostgresQuery {
-        "UPDATE lumora.stores SET plan = \(plan.rawValue), cell_id = \(cellID), updated_at = now() WHERE slug = \(slug.rawValue)"
+    /// The route switch of a plan change: plan and cell in one statement (the trigger tells the
+    /// edges). Without a dedicated cell, the store goes to the shared cell of its database with
+    /// the most room.
+    static func switchPlan(_ slug: StoreSlug, plan: Plan, dedicatedCellID: String?) -> PostgresQuery {
+        """
+        UPDATE lumora.stores SET plan = \(plan.rawValue), updated_at = now(),
+            cell_id = COALESCE(\(dedicatedCellID), lumora.shared_cell_with_most_room(database_id))
+        WHERE slug = \(slug.rawValue)
+        """
     }
 
     static func detachCell(_ slug: StoreSlug) -> PostgresQuery {
@@ -95,17 +104,6 @@ enum ManagerSQL {
         """
     }
 
-    // MARK: Cells
-
-    static let cells: PostgresQuery = """
-        SELECT c.id, c.kind, c.endpoint, c.version, c.status, c.runtime, c.store_slug, c.started_at,
-               COALESCE(array_agg(s.slug ORDER BY s.slug) FILTER (WHERE s.slug IS NOT NULL), '{}')
-        FROM lumora.cells c LEFT JOIN lumora.stores s ON s.cell_id = c.id
-        GROUP BY c.id ORDER BY c.kind DESC, c.id
-        """
-
-    static let sharedCellVersion: PostgresQuery = "SELECT version, binary_path, image FROM lumora.cells WHERE id = 'shared'"
-
     // MARK: Media sweep
 
     /// Stores open for business (active or suspended) with a schema: a store still being
@@ -143,6 +141,4 @@ enum ManagerSQL {
     static func deleteMediaRows(ids: [Int64]) -> PostgresQuery {
         "DELETE FROM media WHERE id = ANY(\(ids))"
     }
-
-    static let storesOnSharedCells: PostgresQuery = "SELECT slug FROM lumora.stores WHERE cell_id IS NULL ORDER BY slug"
 }

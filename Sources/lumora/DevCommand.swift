@@ -29,6 +29,8 @@ struct DevCommand: AsyncParsableCommand {
     var rootDomain = "lumora.localhost"
     @Option(help: "Pre-made store schemas kept ready for fast signups.") var warmPool = 20
     @Flag(help: "Do not open the demo stores on the first run.") var noDemo = false
+    @Option(name: .customLong("shared-cells"), help: "Shared cells to run (shared, shared-2, …); signup puts each standard store on the one with the most room.")
+    var sharedCells = 1
     @OptionGroup var drivers: DriverOptions
     @OptionGroup var mail: MailOptions
     @Option(name: .customLong("mail-page-port"), help: "The caught-mail page's port (0: any free one).") var mailPagePort = 0
@@ -43,6 +45,7 @@ struct DevCommand: AsyncParsableCommand {
             throw ValidationError("port \(port) on 127.0.0.1 is taken (another lumora dev, or another program): choose another with \(flag) <port>")
         }
         guard edgePort != managerPort else { throw ValidationError("--edge-port and --manager-port must differ") }
+        guard (1...16).contains(sharedCells) else { throw ValidationError("--shared-cells must be between 1 and 16") }
     }
 
     func run() async throws {
@@ -80,7 +83,7 @@ struct DevCommand: AsyncParsableCommand {
             let manager = try buildManager(
                 configuration: ManagerConfiguration(
                     port: managerPort, database: database.url, operatorToken: operatorToken, rootDomain: rootDomain, cellVersion: version,
-                    warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true,
+                    sharedCells: sharedCells, warmPoolSize: warmPool, storefrontPort: edgePort, stopsCellsOnShutdown: true,
                     // The edge runs in this process and reaches the manager over loopback.
                     trustedProxies: [IPRange("127.0.0.1")!, IPRange("::1")!],
                     cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
@@ -177,6 +180,9 @@ struct Welcome: Service {
             "  Manager              \(managerURL)   operator token: \(operatorToken)",
             "  PostgreSQL           \(database.url)",
         ]
+        for cell in await cells() {
+            lines.append("  Cell \(cell.id.padding(toLength: 15, withPad: " ", startingAt: 0)) \(cell.endpoint ?? "(starting)")  \(cell.kind), \(cell.stores.count) store\(cell.stores.count == 1 ? "" : "s")")
+        }
         switch mail {
         case .caught(let smtp, let page):
             lines.append("  Mail                 \(smtp) — caught mails at http://127.0.0.1:\(try await page.value)/")
@@ -190,6 +196,18 @@ struct Welcome: Service {
         print(lines.joined(separator: "\n"))
         try? await gracefulShutdown()
     }
+
+    /// The cells and the stores each serves, as the manager lists them (none if it cannot say).
+    private func cells() async -> [CellView] {
+        var request = HTTPClientRequest(url: managerURL + "/v1/cells")
+        request.headers.add(name: "Authorization", value: "Bearer \(operatorToken)")
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)), response.status == .ok,
+              let body = try? await response.body.collect(upTo: 1 << 20),
+              let listed = try? JSONWire.decoder.decode(Listed.self, from: Data(buffer: body)) else { return [] }
+        return listed.cells
+    }
+
+    private struct Listed: Decodable { let cells: [CellView] }
 
     private func waitFor(_ url: String) async throws {
         let deadline = ContinuousClock.now + .seconds(60)

@@ -10,7 +10,7 @@ struct Lumora: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lumora",
         abstract: "A multi-tenant commerce platform: every store on its own domain, from one codebase.",
-        subcommands: [DevCommand.self, ManagerCommand.self, EdgeCommand.self, CellCommand.self, MigrateCommand.self, DoctorCommand.self, StoresCommand.self, DomainsCommand.self, JobsCommand.self, ReleasesCommand.self, PluginsCommand.self, BenchCommand.self]
+        subcommands: [DevCommand.self, ManagerCommand.self, EdgeCommand.self, CellCommand.self, MigrateCommand.self, DoctorCommand.self, StoresCommand.self, DomainsCommand.self, JobsCommand.self, DatabasesCommand.self, CellsCommand.self, ReleasesCommand.self, PluginsCommand.self, BenchCommand.self]
     )
 
     static func main() async {

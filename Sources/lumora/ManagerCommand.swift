@@ -23,9 +23,12 @@ struct ManagerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port; written to <data-dir>/manager.url either way).") var port = 9090
     @Option(help: "Concurrent job workers.") var workers = 4
-    @Flag(help: "Do not start the shared cell (another manager or a deployment runs it).") var noSharedCell = false
+    @Flag(help: "Do not start the shared cells (another manager or a deployment runs them).") var noSharedCell = false
+    @Option(name: .customLong("shared-cells"), help: "Shared cells to run (shared, shared-2, …); signup puts each standard store on the one with the most room.")
+    var sharedCells = 1
 
     func validate() throws {
+        guard (1...16).contains(sharedCells) else { throw ValidationError("--shared-cells must be between 1 and 16") }
         // A Stripe asked for but not configured is refused here, not at the first checkout.
         // (Cloud Run cells may get the keys from Secret Manager, LUMORA_STRIPE_*_REF, which only
         // they can read: there only the providers' names are checked.)
@@ -47,7 +50,7 @@ struct ManagerCommand: AsyncParsableCommand {
             }
             let configuration = ManagerConfiguration(
                 host: host, port: port, database: database.url, operatorToken: try Secrets.operatorToken(options.dataDirectoryURL),
-                rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, workers: workers,
+                rootDomain: platform.rootDomain, cellVersion: platform.cellVersion, runsSharedCell: !noSharedCell, sharedCells: sharedCells, workers: workers,
                 storefrontScheme: platform.storefrontScheme, storefrontPort: platform.storefrontPort,
                 trustedProxies: try platform.trustedProxyRanges(), cellMetricsToken: MetricsToken.derived(fromSigningSecret: secret),
                 accountsToken: AccountsToken.derived(fromSigningSecret: secret), mailer: mailer,

@@ -124,7 +124,7 @@ func table(_ rows: [[String]]) -> String {
 struct StoresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stores", abstract: "Create, list, inspect, re-plan and delete stores.",
-        subcommands: [Create.self, List.self, Show.self, ChangePlan.self, Delete.self, Pin.self, Unpin.self])
+        subcommands: [Create.self, List.self, Show.self, ChangePlan.self, Move.self, Delete.self, Pin.self, Unpin.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a store and wait until it is live.")
@@ -161,7 +161,7 @@ struct StoresCommand: AsyncParsableCommand {
             guard !manager.json else { return }
             print(table([["SLUG", "NAME", "PLAN", "STATUS", "CELL", "URL"]] + stores.map {
                 [$0["slug"] as? String ?? "", $0["name"] as? String ?? "", $0["plan"] as? String ?? "", $0["status"] as? String ?? "",
-                 $0["cell_id"] as? String ?? "shared", $0["url"] as? String ?? ""]
+                 $0["cell_id"] as? String ?? "-", $0["url"] as? String ?? ""]
             }))
         }
     }
@@ -174,7 +174,7 @@ struct StoresCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await manager.call(.GET, "/v1/stores/\(slug)")["store"] as? [String: Any] ?? [:]
             guard !manager.json else { return }
-            for key in ["slug", "name", "plan", "status", "owner_email", "currency", "cell_id", "url", "created_at"] {
+            for key in ["slug", "name", "plan", "status", "owner_email", "currency", "cell_id", "database_id", "url", "created_at"] {
                 print("\(key.padding(toLength: 12, withPad: " ", startingAt: 0)) \(store[key].map { "\($0)" } ?? "-")")
             }
         }

@@ -76,7 +76,7 @@ import Testing
                     try await manager.waitForJob(job)
                     let store = try await manager.request(.get, "/v1/stores/acme").object()["store"] as? [String: Any]
                     #expect(store?["plan"] as? String == plan)
-                    #expect(store?["cell_id"] as? String == (plan == "enterprise" ? "store-acme" : nil))
+                    #expect(store?["cell_id"] as? String == (plan == "enterprise" ? "store-acme" : "shared"))
                     let cells = try await manager.request(.get, "/v1/cells").object()["cells"] as? [[String: Any]] ?? []
                     #expect(cells.contains { $0["id"] as? String == "store-acme" } == (plan == "enterprise"))
                 }

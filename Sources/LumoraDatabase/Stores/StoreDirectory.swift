@@ -44,6 +44,7 @@ public struct StoreDirectory: Sendable {
                 guard try await !connection.query(SQL.storeExists(store.slug), logger: logger).hasRows() else {
                     throw Self.alreadyExists(store.slug)
                 }
+                let placement = try await place(store, on: connection)
                 let schema = SchemaName(store: store.slug)
                 if let (pooled, version) = try await claimPoolSchema(on: connection) {
                     try await connection.run(SQL.renameSchema(pooled, to: schema), logger: logger)
@@ -58,7 +59,7 @@ public struct StoreDirectory: Sendable {
                 }
                 try await connection.run(SQL.enterSchema(schema), logger: logger)
                 try await connection.run(SQL.initialSettings(name: store.name, currency: store.currency), logger: logger)
-                let record = try await connection.query(SQL.insertStore(store), logger: logger).decodeStores()
+                let record = try await connection.query(SQL.insertStore(store, placement: placement), logger: logger).decodeStores()
                 try await connection.run(SQL.attachSchema(schema, to: store.slug), logger: logger)
                 let token = AdminToken.generate()
                 try await connection.run(SQL.insertAPIToken(store.slug, name: AdminToken.firstTokenName, hash: AdminToken.hash(token)), logger: logger)
@@ -120,6 +121,16 @@ public struct StoreDirectory: Sendable {
         }
     }
 
+    /// Where the store goes (`SQL.placement`); refused when every database is full.
+    private func place(_ store: NewStore, on connection: PostgresConnection) async throws -> StorePlacement {
+        let rows = try await connection.query(SQL.placement(onSharedCell: !store.plan.hasDedicatedCell), logger: logger)
+            .collect((String, String?).self)
+        guard let (database, cell) = rows.first else {
+            throw LumoraError(.unavailable, code: "no_room", message: "every database is full or closed to new stores; an operator must open one")
+        }
+        return StorePlacement(databaseID: database, cellID: cell)
+    }
+
     private func claimPoolSchema(on connection: PostgresConnection) async throws -> (SchemaName, Int)? {
         let rows = try await connection.query(SQL.claimPoolSchema, logger: logger).collect((String, Int).self)
         guard let (name, version) = rows.first, let schema = SchemaName(validating: name) else { return nil }
@@ -139,13 +150,15 @@ extension PostgresRowSequence {
 
     func decodeStores() async throws -> [StoreRecord] {
         var stores: [StoreRecord] = []
-        for try await (slug, name, plan, status, email, currency, cell, created) in decode((String, String, String, String, String?, String, String?, Date).self) {
+        for try await (slug, name, plan, status, email, currency, cell, database, created)
+            in decode((String, String, String, String, String?, String, String?, String, Date).self) {
             guard let plan = Plan(rawValue: plan), let status = StoreStatus(rawValue: status) else {
                 throw LumoraError.internalError("store '\(slug)' has an unknown plan or status")
             }
             stores.append(StoreRecord(
                 slug: try StoreSlug(validating: slug), name: name, plan: plan, status: status,
-                ownerEmail: email, currency: try CurrencyCode(validating: currency), cellID: cell, createdAt: created))
+                ownerEmail: email, currency: try CurrencyCode(validating: currency), cellID: cell, databaseID: database,
+                createdAt: created))
         }
         return stores
     }

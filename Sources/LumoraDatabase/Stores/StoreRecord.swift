@@ -9,7 +9,12 @@ public struct StoreRecord: Sendable, Equatable, Codable {
     public var status: StoreStatus
     public var ownerEmail: String?
     public var currency: CurrencyCode
+    /// The cell serving it: a shared cell of its database, its own dedicated cell, or nil
+    /// (a store being provisioned or deleted, or one placed before any shared cell existed:
+    /// the database's shared cells serve it).
     public var cellID: String?
+    /// The database holding its schema (`lumora.databases`).
+    public var databaseID: String
     public var createdAt: Date
 
     public var schema: SchemaName { SchemaName(store: slug) }
@@ -37,6 +42,12 @@ public struct NewStore: Sendable {
         self.currency = currency
         self.status = status
     }
+}
+
+/// Where signup puts a store: a database, and for a standard store a shared cell on it.
+public struct StorePlacement: Sendable, Equatable {
+    public let databaseID: String
+    public let cellID: String?
 }
 
 /// A store just created, with its admin token (shown once; only its hash is kept).

@@ -41,6 +41,8 @@ public enum JobKind {
     public static let release = "release"
     /// Moves a dedicated cell to the version its store is pinned to.
     public static let moveCell = "move_cell"
+    /// Moves a standard store to another shared cell of its database.
+    public static let moveStore = "move_store"
     /// Removes the files (and rows) of media deleted longer ago than the grace period, store by store.
     public static let sweepMedia = "sweep_media"
     /// Queued by a store's own transaction (control migration 0008): the outbox and unpaid orders.

@@ -14,25 +14,10 @@ struct ManagerRoutes: Sendable {
     let stores: StoreService
     let domains: DomainService
     let queue: JobQueue
-    let client: PostgresClient
     let maximumBodySize: Int
 
     struct PlanRequest: Decodable { let plan: String }
     struct DomainRequest: Decodable { let hostname: String }
-
-    struct CellView: Encodable, Sendable {
-        let id: String
-        let kind: String
-        let endpoint: String?
-        let version: String
-        let status: String
-        let runtime: String
-        let store: String?
-        let startedAt: Date?
-        let stores: [String]
-
-        enum CodingKeys: String, CodingKey { case id, kind, endpoint, version, status, runtime, store, startedAt = "started_at", stores }
-    }
 
     func add(to group: RouterGroup<ManagerRequestContext>) {
         group.post("stores") { request, _ in
@@ -94,18 +79,6 @@ struct ManagerRoutes: Sendable {
         // A sweep of deleted media now, not at the next interval (the one queued, if any).
         group.post("media-sweeps") { _, _ in
             try JSONWire.response(["job": try await MediaSweeper.queueSweep(on: queue)], status: .accepted)
-        }
-        group.get("cells") { _, context in
-            let rows = try await client.query(ManagerSQL.cells, logger: context.logger)
-                .collect((String, String, String?, String, String, String, String?, Date?, [String]).self)
-            var cells = rows.map { CellView(id: $0.0, kind: $0.1, endpoint: $0.2, version: $0.3, status: $0.4, runtime: $0.5, store: $0.6, startedAt: $0.7, stores: $0.8) }
-            if let index = cells.firstIndex(where: { $0.kind == "shared" }) {
-                let shared = try await client.query(ManagerSQL.storesOnSharedCells, logger: context.logger).collect(String.self)
-                let cell = cells[index]
-                cells[index] = CellView(id: cell.id, kind: cell.kind, endpoint: cell.endpoint, version: cell.version, status: cell.status,
-                                        runtime: cell.runtime, store: nil, startedAt: cell.startedAt, stores: shared)
-            }
-            return try JSONWire.response(["cells": cells])
         }
     }
 

@@ -76,7 +76,7 @@ struct ProvisionStoreJob: JobHandler {
         }
         try await steps.step("activate") {
             let cell = store.plan.hasDedicatedCell ? spec.id : nil
-            guard try await platform.client.query(ManagerSQL.activate(slug, cellID: cell), logger: platform.logger).hasRows() else {
+            guard try await platform.client.query(ManagerSQL.activate(slug, dedicatedCellID: cell), logger: platform.logger).hasRows() else {
                 // Run again after an attempt that activated the store but lost its lease before
                 // recording the step (a loaded machine): already active is done.
                 if try await platform.status(slug)?.status == .active { return }
@@ -107,11 +107,11 @@ struct ChangePlanJob: JobHandler {
         if target.hasDedicatedCell {
             try await steps.step("cell") { _ = try await platform.runtime.ensure(spec) }
             try await steps.step("switch") {
-                try await platform.client.query(ManagerSQL.switchPlan(slug, plan: target, cellID: spec.id), logger: platform.logger).drain()
+                try await platform.client.query(ManagerSQL.switchPlan(slug, plan: target, dedicatedCellID: spec.id), logger: platform.logger).drain()
             }
         } else {
             try await steps.step("switch") {
-                try await platform.client.query(ManagerSQL.switchPlan(slug, plan: target, cellID: nil), logger: platform.logger).drain()
+                try await platform.client.query(ManagerSQL.switchPlan(slug, plan: target, dedicatedCellID: nil), logger: platform.logger).drain()
             }
             try await steps.step("drain") {
                 // Edges follow the switch within milliseconds; requests already routed to the

@@ -12,13 +12,14 @@ public struct StoreView: Sendable, Codable, Equatable {
     public let ownerEmail: String?
     public let currency: String
     public let cellId: String?
+    public let databaseId: String
     public let url: String
     public let createdAt: Date
     /// Why a `failed` store failed: its provisioning job's last error.
     public var failure: String?
 
     enum CodingKeys: String, CodingKey {
-        case slug, name, plan, status, ownerEmail = "owner_email", currency, cellId = "cell_id", url, createdAt = "created_at", failure
+        case slug, name, plan, status, ownerEmail = "owner_email", currency, cellId = "cell_id", databaseId = "database_id", url, createdAt = "created_at", failure
     }
 }
 
@@ -104,7 +105,7 @@ struct StoreService: Sendable {
 
     func view(_ record: StoreRecord) -> StoreView {
         StoreView(slug: record.slug.rawValue, name: record.name, plan: record.plan.rawValue, status: record.status.rawValue,
-                  ownerEmail: record.ownerEmail, currency: record.currency.code, cellId: record.cellID,
+                  ownerEmail: record.ownerEmail, currency: record.currency.code, cellId: record.cellID, databaseId: record.databaseID,
                   url: platform.configuration.storefrontURL(host: platform.platformHost(record.slug)), createdAt: record.createdAt)
     }
 }
