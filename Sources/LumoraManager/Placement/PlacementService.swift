@@ -31,7 +31,6 @@ struct PlacementService: Sendable {
     /// there: no job. A dedicated store moves by a plan change; a move between databases is a
     /// separate operation.
     func move(_ slug: StoreSlug, toCell cellID: String) async throws -> (StoreView, JobRecord?) {
-        let stores = StoreService(platform: platform, poolDoorbell: {})
         let store = try await platform.directory.get(slug)
         guard store.status == .active || store.status == .suspended else {
             throw LumoraError.conflict("store_not_active", "the store is \(store.status.rawValue); only an active or suspended store moves")
@@ -49,13 +48,13 @@ struct PlacementService: Sendable {
             throw LumoraError.conflict("other_database", "the cell '\(cellID)' serves the database '\(target.databaseID)' and the store is on '\(store.databaseID)'; "
                                        + "a move between databases is not available yet")
         }
-        guard store.cellID != cellID else { return (stores.view(store), nil) }
+        guard store.cellID != cellID else { return (platform.storeView(store), nil) }
         if try await platform.queue.activeJob(store: slug.rawValue, kinds: Self.changesToAStore) != nil {
             throw LumoraError.conflict("change_in_progress", "a change to this store is already under way")
         }
         let job = try await platform.queue.enqueue(kind: JobKind.moveStore, store: slug.rawValue,
                                                    payload: ["cell": cellID, "from": store.cellID ?? ""])
-        return (stores.view(store), job)
+        return (platform.storeView(store), job)
     }
 
     /// Gives each store that no cell names yet the shared cell with the most room on its

@@ -7,7 +7,6 @@ import LumoraDatabase
 import LumoraDrivers
 import LumoraHTTP
 import NIOCore
-import PostgresNIO
 
 /// `/v1/…`: the operator API (Bearer operator token).
 struct ManagerRoutes: Sendable {

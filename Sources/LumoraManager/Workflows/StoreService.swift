@@ -103,9 +103,14 @@ struct StoreService: Sendable {
         return (view(store), job)
     }
 
-    func view(_ record: StoreRecord) -> StoreView {
+    func view(_ record: StoreRecord) -> StoreView { platform.storeView(record) }
+}
+
+extension Platform {
+    /// A store as the manager's API shows it.
+    func storeView(_ record: StoreRecord) -> StoreView {
         StoreView(slug: record.slug.rawValue, name: record.name, plan: record.plan.rawValue, status: record.status.rawValue,
                   ownerEmail: record.ownerEmail, currency: record.currency.code, cellId: record.cellID, databaseId: record.databaseID,
-                  url: platform.configuration.storefrontURL(host: platform.platformHost(record.slug)), createdAt: record.createdAt)
+                  url: configuration.storefrontURL(host: platformHost(record.slug)), createdAt: record.createdAt)
     }
 }
