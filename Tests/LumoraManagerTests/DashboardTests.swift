@@ -372,7 +372,16 @@ import Testing
             #expect(try await owner.submit("/stores/acme/settings", form: euro).status == 303)
             #expect(try await platform.count("SELECT count(*)::int FROM lumora.stores WHERE slug = 'acme' AND currency = 'EUR'") == 1)
             // The edge hears of it, and prices are read as euros.
-            try await waitUntil { (try await owner.get(Self.app, "/stores/acme/settings")).body.contains(#"<option value="EUR" selected>"#) }
+            var shown: Browser.Reply?
+            do {
+                try await waitUntil {
+                    shown = try await owner.get(Self.app, "/stores/acme/settings")
+                    return shown?.body.contains(#"<option value="EUR" selected>"#) == true
+                }
+            } catch {
+                Issue.record("the settings page kept showing: \(shown?.status ?? 0) \(shown?.body.prefix(3000) ?? "")")
+                throw error
+            }
             let added = try await owner.submit("/stores/acme/products", on: "/stores/acme/products/new", form: [
                 "title": "Anvil", "published": "yes", "variant_1_title": "Heavy", "variant_1_price": "120,50", "variant_1_stocked": "3",
             ])

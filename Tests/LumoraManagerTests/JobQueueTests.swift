@@ -151,7 +151,9 @@ import Testing
                 let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
                     for worker in 0..<8 {
                         group.addTask {
-                            let mine = JobQueue(client: client, owner: "worker-\(worker)", logger: db.logger)
+                            // Leases outlive the test: a loaded machine that took longer than the
+                            // default lease would see a job claimed again, rightly, once expired.
+                            let mine = JobQueue(client: client, owner: "worker-\(worker)", lease: .seconds(3600), logger: db.logger)
                             var ids: [Int64] = []
                             while let job = try await mine.claim() { ids.append(job.id) }
                             return ids
