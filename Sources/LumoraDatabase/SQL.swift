@@ -195,4 +195,172 @@ enum SQL {
         RETURNING id
         """
     }
+
+    // MARK: Moves between databases (SchemaReplication)
+    //
+    // DDL takes no parameters: each statement is made by the server with `format()` (%I for
+    // names, %L for the connection string) from bound values, then run as it came back.
+
+    static let walLevel: PostgresQuery = "SELECT current_setting('wal_level')"
+
+    /// Subscriptions are listed server-wide (`pg_subscription` is a shared catalog); names are
+    /// unique per database.
+    static let thisDatabase = "(SELECT oid FROM pg_database WHERE datname = current_database())"
+
+    /// Slot names are unique server-wide, where two databases may each move a store of one
+    /// slug (two platforms, or test runs, on one server): the source database's oid is in it.
+    static func slotName(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT 'lumora_move_' || \(unescaped: thisDatabase) || '_' || left(md5(\(schema.rawValue)), 16)"
+    }
+
+    static func schemaExists(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(schema.rawValue))"
+    }
+
+    static func storeSchemaVersion(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT version FROM lumora.store_schemas WHERE schema_name = \(schema.rawValue)"
+    }
+
+    /// Tables whose updates and deletes logical replication could not apply (no primary key
+    /// and no other replica identity).
+    static func tablesWithoutReplicaIdentity(_ schema: SchemaName) -> PostgresQuery {
+        """
+        SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = \(schema.rawValue) AND c.relkind IN ('r', 'p')
+          AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS
+               (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))
+        ORDER BY 1
+        """
+    }
+
+    static func truncateSchemaTablesStatement(_ schema: SchemaName) -> PostgresQuery {
+        """
+        SELECT format('TRUNCATE %s', string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY c.relname))
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = \(schema.rawValue) AND c.relkind IN ('r', 'p')
+        """
+    }
+
+    /// The comment that says a schema is a move's copy, not yet a store's (abort may drop it).
+    static func moveCopyComment(_ schema: SchemaName) -> String { "lumora move copy of \(schema.rawValue)" }
+
+    static func markMoveCopyStatement(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT format('COMMENT ON SCHEMA %I IS %L', \(schema.rawValue)::text, \(moveCopyComment(schema))::text)"
+    }
+
+    static func isMoveCopy(_ schema: SchemaName) -> PostgresQuery {
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_namespace n
+                       WHERE n.nspname = \(schema.rawValue) AND obj_description(n.oid, 'pg_namespace') = \(moveCopyComment(schema)))
+        """
+    }
+
+    static func dropSchemaStatement(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', \(schema.rawValue)::text)"
+    }
+
+    static func publicationExists(_ name: String) -> PostgresQuery {
+        "SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = \(name))"
+    }
+
+    static func createPublicationStatement(_ name: String, schema: SchemaName) -> PostgresQuery {
+        "SELECT format('CREATE PUBLICATION %I FOR TABLES IN SCHEMA %I', \(name)::text, \(schema.rawValue)::text)"
+    }
+
+    static func dropPublicationStatement(_ name: String) -> PostgresQuery {
+        "SELECT format('DROP PUBLICATION IF EXISTS %I', \(name)::text)"
+    }
+
+    static func slotExists(_ name: String) -> PostgresQuery {
+        "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = \(name))"
+    }
+
+    /// Made apart from the subscription: `CREATE SUBSCRIPTION` making its own slot hangs when
+    /// both databases are on one server (PostgreSQL's documented caveat).
+    static func createSlot(_ name: String) -> PostgresQuery {
+        "SELECT lsn::text FROM pg_create_logical_replication_slot(\(name), 'pgoutput')"
+    }
+
+    /// The move's slot and the table-sync slots its subscription (`oid`) may have left behind
+    /// (`pg_<oid>_sync_…`), with whether a walsender still holds each.
+    static func moveSlots(_ name: String, syncPrefix: String) -> PostgresQuery {
+        """
+        SELECT slot_name::text, active FROM pg_replication_slots
+        WHERE slot_name = \(name) OR starts_with(slot_name::text, \(syncPrefix))
+        """
+    }
+
+    static func dropSlot(_ name: String) -> PostgresQuery {
+        "SELECT pg_drop_replication_slot(\(name))"
+    }
+
+    static func subscriptionOID(_ name: String) -> PostgresQuery {
+        "SELECT oid::int8 FROM pg_subscription WHERE subname = \(name) AND subdbid = \(unescaped: thisDatabase)"
+    }
+
+    static func createSubscriptionStatement(_ name: String, conninfo: String, publication: String, slot: String) -> PostgresQuery {
+        """
+        SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = true)',
+                      \(name)::text, \(conninfo)::text, \(publication)::text, \(slot)::text)
+        """
+    }
+
+    static func disableSubscriptionStatement(_ name: String) -> PostgresQuery {
+        "SELECT format('ALTER SUBSCRIPTION %I DISABLE', \(name)::text)"
+    }
+
+    /// Dropping a subscription that names no slot leaves the source alone (its slots are
+    /// dropped from the source's side, where they are).
+    static func detachSubscriptionSlotStatement(_ name: String) -> PostgresQuery {
+        "SELECT format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', \(name)::text)"
+    }
+
+    static func dropSubscriptionStatement(_ name: String) -> PostgresQuery {
+        "SELECT format('DROP SUBSCRIPTION IF EXISTS %I', \(name)::text)"
+    }
+
+    /// Tables of the subscription not yet copied and streaming (`r`, ready).
+    static func subscriptionTablesCopying(_ name: String) -> PostgresQuery {
+        """
+        SELECT count(*)::int FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+        WHERE s.subname = \(name) AND s.subdbid = \(unescaped: thisDatabase) AND r.srsubstate <> 'r'
+        """
+    }
+
+    /// Workers of the subscription still running (after `DISABLE` they stop on their own).
+    static func subscriptionWorkers(_ name: String) -> PostgresQuery {
+        """
+        SELECT count(*)::int FROM pg_stat_subscription st JOIN pg_subscription s ON s.oid = st.subid
+        WHERE s.subname = \(name) AND s.subdbid = \(unescaped: thisDatabase) AND st.pid IS NOT NULL
+        """
+    }
+
+    /// A write of the store's own, on the source, whose arrival on the target says that
+    /// everything committed before it has arrived too (a subscription applies in commit order).
+    /// The catalog version is what caches key on; one more only makes them read again.
+    static func bumpReplicationMarker(_ schema: SchemaName) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: "UPDATE \(schema.rawValue).settings SET catalog_version = catalog_version + 1 RETURNING catalog_version")
+    }
+
+    static func replicationMarker(_ schema: SchemaName) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: "SELECT catalog_version FROM \(schema.rawValue).settings")
+    }
+
+    /// Sequences of the schema with the last value handed out (nil: none yet).
+    static func sequenceValues(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT sequencename::text, last_value FROM pg_sequences WHERE schemaname = \(schema.rawValue) ORDER BY 1"
+    }
+
+    static func setSequence(_ schema: SchemaName, _ sequence: String, to value: Int64) -> PostgresQuery {
+        "SELECT setval(format('%I.%I', \(schema.rawValue)::text, \(sequence)::text)::regclass, \(value), true)"
+    }
+
+    /// Rows of each table of the schema digested in a fixed order (to compare two copies).
+    static func tableDigestStatements(_ schema: SchemaName) -> PostgresQuery {
+        """
+        SELECT c.relname::text, format('SELECT md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %I.%I t', E'\\n', '', n.nspname, c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = \(schema.rawValue) AND c.relkind IN ('r', 'p') ORDER BY 1
+        """
+    }
 }

@@ -53,6 +53,8 @@ public struct TestDatabase: Sendable {
     public let cellURL: DatabaseURL
     /// As `lumora_edge`: what edges use.
     public let edgeURL: DatabaseURL
+    /// As the server's administrator (what replication between databases needs).
+    public let adminURL: DatabaseURL
     public let logger: Logger
 
     public static func withFresh<Result: Sendable>(
@@ -67,7 +69,7 @@ public struct TestDatabase: Sendable {
         }
         let base = server.database(name)
         let database = TestDatabase(url: PlatformRole.owner.url(from: base, seed: seed), cellURL: PlatformRole.cell.url(from: base, seed: seed),
-                                    edgeURL: PlatformRole.edge.url(from: base, seed: seed), logger: TestPostgres.logger)
+                                    edgeURL: PlatformRole.edge.url(from: base, seed: seed), adminURL: base, logger: TestPostgres.logger)
         do {
             if controlSchema {
                 try await database.withClient { client in
@@ -100,6 +102,12 @@ public struct TestDatabase: Sendable {
         var url = self.url
         url.applicationName = applicationName
         return try await PostgresClient.withRunning(url.clientConfiguration(maximumConnections: maximumConnections), logger: logger, body)
+    }
+
+    /// A running pool on this database as the server's administrator.
+    @discardableResult
+    public func withAdminClient<Result: Sendable>(_ body: (PostgresClient) async throws -> Result) async throws -> Result {
+        try await PostgresClient.withRunning(adminURL.clientConfiguration(maximumConnections: 4), logger: logger, body)
     }
 }
 

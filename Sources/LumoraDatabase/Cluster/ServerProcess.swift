@@ -43,6 +43,11 @@ final class ServerProcess: Sendable {
         var settings = [
             "listen_addresses=127.0.0.1", "port=\(port)", "unix_socket_directories=",
             "shared_buffers=128MB",
+            // A store moves to another database by logical replication (SchemaReplication):
+            // each move holds a slot and a walsender here and an apply worker where it goes,
+            // plus a table-sync worker per table while the first copy runs.
+            "wal_level=logical", "max_replication_slots=32", "max_wal_senders=32",
+            "max_worker_processes=24", "max_logical_replication_workers=16",
         ]
         if ephemeral {
             // A test run's one cluster serves every suite at once, each with its own pools
