@@ -83,3 +83,12 @@ extension LumoraError {
         LumoraError(.internalError, code: "internal_error", message: message)
     }
 }
+
+extension LumoraError {
+    /// Seconds to wait before trying again, carried in the message-independent `details` of
+    /// 429 and 503 errors (the HTTP edge sends it as `Retry-After`).
+    public var retryAfterSeconds: Int? {
+        get { details["retry_after"].flatMap(Int.init) }
+        set { details["retry_after"] = newValue.map(String.init) }
+    }
+}

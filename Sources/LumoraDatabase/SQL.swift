@@ -196,6 +196,24 @@ enum SQL {
         """
     }
 
+    // MARK: Write freezes (functions of control migration 0012)
+
+    static func storeWritesFrozen(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.store_writes_frozen(\(schema.rawValue))"
+    }
+
+    static func freezeStoreWrites(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.freeze_store_writes(\(schema.rawValue))"
+    }
+
+    static func thawStoreWrites(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.thaw_store_writes(\(schema.rawValue))"
+    }
+
+    static func storeWritersDone(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT lumora.store_writers_done(\(schema.rawValue))"
+    }
+
     // MARK: Moves between databases (SchemaReplication)
     //
     // DDL takes no parameters: each statement is made by the server with `format()` (%I for

@@ -63,9 +63,18 @@ public struct TenantScope: Sendable {
         }
         try admission?.enter(slug)
         defer { admission?.leave(slug) }
-        return try await client.transaction(logger: logger) { connection in
-            try await connection.run(enter, logger: logger)
-            return try await body(connection)
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                try await connection.run(enter, logger: logger)
+                return try await body(connection)
+            }
+        } catch where error.hasSQLState(.insufficientPrivilege) {
+            // Refused by the database: another store's table (a bug the store role caught), or
+            // this store's writes frozen while it moves — then the request may come again.
+            guard try await client.query(SQL.storeWritesFrozen(SchemaName(store: slug)), logger: logger).collect(Bool.self).first == true else {
+                throw error
+            }
+            throw StoreWriteFreeze.refusal
         }
     }
 }

@@ -37,10 +37,4 @@ extension LumoraError {
         error.retryAfterSeconds = max(1, seconds)
         return error
     }
-
-    /// Seconds to wait, carried in the message-independent `details` of 429 and 503 errors.
-    public var retryAfterSeconds: Int? {
-        get { details["retry_after"].flatMap(Int.init) }
-        set { details["retry_after"] = newValue.map(String.init) }
-    }
 }

@@ -8,6 +8,9 @@ import LumoraHTTP
 /// Everything the manager needs to start.
 public struct ManagerConfiguration: Sendable {
     public var host: String
+    /// What `env:<NAME>` connection references of databases resolve against (the manager's
+    /// own environment; tests give their own).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
     public var port: Int
     public var database: DatabaseURL
     /// `Authorization: Bearer <operator token>` for everything but the public signup.

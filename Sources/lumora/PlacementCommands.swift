@@ -1,10 +1,63 @@
 import ArgumentParser
 import Foundation
 
-/// `lumora databases list`: the databases store schemas live in, their room and state.
+/// `lumora databases list|add|drain|close|open`: the databases store schemas live in, their
+/// room and state.
 struct DatabasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "databases", abstract: "The databases that hold store schemas.", subcommands: [List.self])
+        commandName: "databases", abstract: "The databases that hold store schemas.",
+        subcommands: [List.self, Add.self, Drain.self, Close.self, Open.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record another database for store schemas (the manager connects to it first).")
+        @OptionGroup var manager: ManagerConnection
+        @Argument(help: "Its id: lowercase letters, digits and hyphens.") var id: String
+        @Option(help: "Where the manager finds its URL: env:<VARIABLE> of the manager's environment.") var connection: String
+        @Option(help: "Stores it takes before signup stops placing stores there.") var capacity: Int = 5000
+
+        func run() async throws {
+            let reply = try await manager.call(.POST, "/v1/databases", body: ["id": id, "connection_ref": connection, "capacity_stores": capacity])
+            if !manager.json, let database = reply["database"] as? [String: Any] {
+                print("Recorded \(database["id"] ?? id) (\(database["state"] ?? "open"), room for \(database["capacity_stores"] ?? capacity) stores).")
+            }
+        }
+    }
+
+    /// A state change: `drain` (its stores are to move off), `close` (full), `open`.
+    static func setState(_ id: String, _ state: String, _ manager: ManagerConnection, saying done: String) async throws {
+        _ = try await manager.call(.PUT, "/v1/databases/\(id)/state", body: ["state": state])
+        if !manager.json { print(done) }
+    }
+
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop placing new stores on a database, to move its stores off.")
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+
+        func run() async throws {
+            try await setState(id, "draining", manager, saying: "\(id) is draining: signup places no new store there.")
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a database full: it keeps its stores and takes no new one.")
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+
+        func run() async throws {
+            try await setState(id, "full", manager, saying: "\(id) is full: signup places no new store there.")
+        }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let signup place new stores on a database again.")
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+
+        func run() async throws {
+            try await setState(id, "open", manager, saying: "\(id) is open for new stores.")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the databases, with their stores, capacity and cells.")

@@ -160,15 +160,60 @@ import Testing
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.errorCode == "no_room")
             try await manager.database.withClient { client in
-                try await client.query("UPDATE lumora.databases SET capacity_stores = 100, state = 'full' WHERE id = 'main'", logger: manager.database.logger).drain()
+                try await client.query("UPDATE lumora.databases SET capacity_stores = 100 WHERE id = 'main'", logger: manager.database.logger).drain()
             }
-            #expect(try await manager.request(.post, "/v1/stores", json: #"{"slug":"bolt","name":"Bolt","owner_email":"o@bolt.test"}"#).errorCode == "no_room")
+            // The operator closes the database, then drains it: neither takes a new store.
+            for state in ["full", "draining"] {
+                let changed = try await manager.request(.put, "/v1/databases/main/state", json: #"{"state":"\#(state)"}"#)
+                #expect(changed.status == .ok)
+                let database = try changed.object()["database"] as? [String: Any]
+                #expect(database?["state"] as? String == state)
+                #expect(try await manager.request(.post, "/v1/stores", json: #"{"slug":"bolt","name":"Bolt","owner_email":"o@bolt.test"}"#).errorCode == "no_room")
+            }
             #expect(try await manager.count("SELECT count(*)::int FROM lumora.stores") == 1)
             #expect(try await manager.count("SELECT count(*)::int FROM lumora.store_schemas WHERE store_slug = 'bolt'") == 0)
-            try await manager.database.withClient { client in
-                try await client.query("UPDATE lumora.databases SET state = 'open' WHERE id = 'main'", logger: manager.database.logger).drain()
-            }
+            #expect(try await manager.request(.put, "/v1/databases/main/state", json: #"{"state":"closed"}"#).errorCode == "invalid_state")
+            #expect(try await manager.request(.put, "/v1/databases/nowhere/state", json: #"{"state":"open"}"#).errorCode == "database_not_found")
+            #expect(try await manager.request(.put, "/v1/databases/main/state", json: #"{"state":"open"}"#).status == .ok)
             try await manager.createStore("bolt")
+        }
+    }
+
+    /// Another database is recorded by reference once the manager has reached it; what it
+    /// cannot reach, or a reference that is not one, is refused and nothing is recorded.
+    @Test func anotherDatabaseIsRecordedByItsReference() async throws {
+        try await TestDatabase.withFresh(controlSchema: false) { second in
+            let environment = ["LUMORA_SECOND_DATABASE_URL": second.url.string, "LUMORA_NOWHERE_URL": "postgres://lumora@127.0.0.1:9/nowhere",
+                               "LUMORA_NOT_A_URL": "mysql://x"]
+            try await ManagerHarness.run(configure: { $0.environment = environment }) { manager in
+                func add(_ body: String) async throws -> (Int, String?) {
+                    let reply = try await manager.request(.post, "/v1/databases", json: body)
+                    return (Int(reply.status.code), reply.errorCode)
+                }
+                #expect(try await add(#"{"id":"second"}"#) == (400, "invalid_database"))
+                #expect(try await add(#"{"id":"Second!","connection_ref":"env:LUMORA_SECOND_DATABASE_URL"}"#) == (400, "invalid_database_id"))
+                #expect(try await add(#"{"id":"second","connection_ref":"postgres://u:p@h/db"}"#) == (400, "invalid_connection_ref"))
+                #expect(try await add(#"{"id":"second","connection_ref":"env:LUMORA_UNSET"}"#) == (422, "unknown_connection_ref"))
+                #expect(try await add(#"{"id":"second","connection_ref":"env:LUMORA_NOT_A_URL"}"#) == (422, "invalid_database_url"))
+                #expect(try await add(#"{"id":"second","connection_ref":"env:LUMORA_NOWHERE_URL"}"#) == (422, "database_unreachable"))
+                #expect(try await add(#"{"id":"second","connection_ref":"secret:projects/p/secrets/db"}"#) == (422, "secret_refs_unavailable"))
+                #expect(try await add(#"{"id":"second","connection_ref":"env:LUMORA_SECOND_DATABASE_URL","capacity_stores":0}"#) == (400, "invalid_capacity"))
+                #expect(try await manager.count("SELECT count(*)::int FROM lumora.databases") == 1)
+
+                let added = try await manager.request(.post, "/v1/databases",
+                                                      json: #"{"id":"second","connection_ref":"env:LUMORA_SECOND_DATABASE_URL","capacity_stores":300}"#)
+                #expect(added.status == .created)
+                let listed = try await manager.request(.get, "/v1/databases").object()["databases"] as? [[String: Any]] ?? []
+                #expect(listed.map { $0["id"] as? String } == ["main", "second"])
+                #expect(listed.last?["connection_ref"] as? String == "env:LUMORA_SECOND_DATABASE_URL")
+                #expect(listed.last?["capacity_stores"] as? Int == 300 && listed.last?["state"] as? String == "open")
+                // Only the reference is kept: the URL and its password are nowhere in the control schema.
+                #expect(try await manager.count("SELECT count(*)::int FROM lumora.databases WHERE connection_ref LIKE '%postgres%'") == 0)
+                #expect(try await add(#"{"id":"second","connection_ref":"env:LUMORA_SECOND_DATABASE_URL"}"#) == (409, "database_exists"))
+                // With no shared cell bound to it, signup goes on placing stores where cells are.
+                try await manager.createStore("acme")
+                #expect(try await manager.count("SELECT count(*)::int FROM lumora.stores WHERE slug = 'acme' AND database_id = 'main'") == 1)
+            }
         }
     }
 

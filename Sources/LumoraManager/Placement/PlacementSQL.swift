@@ -4,12 +4,28 @@ import PostgresNIO
 /// What placement reads and writes in the control schema: databases, cells and which cell
 /// serves each store.
 enum PlacementSQL {
-    static let databases: PostgresQuery = """
-        SELECT d.id, d.connection_ref, d.capacity_stores, d.state, d.created_at,
-               (SELECT count(*) FROM lumora.stores s WHERE s.database_id = d.id),
-               COALESCE((SELECT array_agg(c.id ORDER BY c.id) FROM lumora.cells c WHERE c.database_id = d.id), '{}')
-        FROM lumora.databases d ORDER BY d.id
+    static let databaseColumns = """
+        d.id, d.connection_ref, d.capacity_stores, d.state, d.created_at,
+        (SELECT count(*) FROM lumora.stores s WHERE s.database_id = d.id),
+        COALESCE((SELECT array_agg(c.id ORDER BY c.id) FROM lumora.cells c WHERE c.database_id = d.id), '{}')
         """
+
+    static let databases: PostgresQuery = "SELECT \(unescaped: databaseColumns) FROM lumora.databases d ORDER BY d.id"
+
+    static func database(_ id: String) -> PostgresQuery {
+        "SELECT \(unescaped: databaseColumns) FROM lumora.databases d WHERE d.id = \(id)"
+    }
+
+    static func insertDatabase(id: String, connectionRef: String, capacityStores: Int) -> PostgresQuery {
+        """
+        INSERT INTO lumora.databases (id, connection_ref, capacity_stores) VALUES (\(id), \(connectionRef), \(capacityStores))
+        ON CONFLICT (id) DO NOTHING RETURNING id
+        """
+    }
+
+    static func setDatabaseState(_ id: String, _ state: String) -> PostgresQuery {
+        "UPDATE lumora.databases SET state = \(state), updated_at = now() WHERE id = \(id) RETURNING id"
+    }
 
     static let cells: PostgresQuery = """
         SELECT c.id, c.kind, c.database_id, c.capacity, c.endpoint, c.version, c.status, c.runtime, c.store_slug, c.started_at,

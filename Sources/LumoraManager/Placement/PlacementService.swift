@@ -9,9 +9,52 @@ struct PlacementService: Sendable {
     let platform: Platform
 
     func databases() async throws -> [DatabaseView] {
-        try await platform.client.query(PlacementSQL.databases, logger: platform.logger)
+        try await databases(PlacementSQL.databases)
+    }
+
+    func database(_ id: String) async throws -> DatabaseView {
+        guard let database = try await databases(PlacementSQL.database(id)).first else {
+            throw LumoraError.notFound("database_not_found", "no database '\(id.prefix(64))'")
+        }
+        return database
+    }
+
+    private func databases(_ query: PostgresQuery) async throws -> [DatabaseView] {
+        try await platform.client.query(query, logger: platform.logger)
             .collect((String, String?, Int, String, Date, Int, [String]).self)
             .map { DatabaseView(id: $0.0, connectionRef: $0.1, capacityStores: $0.2, state: $0.3, stores: $0.5, cells: $0.6, createdAt: $0.4) }
+    }
+
+    /// Records another database for store schemas, once the manager has reached it through
+    /// its reference. Only the reference is kept (`env:<NAME>`: a variable of the manager's
+    /// environment), never the URL. It takes stores once shared cells are bound to it.
+    func addDatabase(id: String, connectionRef: String, capacityStores: Int) async throws -> DatabaseView {
+        guard DatabaseReference.isValidID(id) else {
+            throw LumoraError.badRequest("invalid_database_id", "a database id is 2–32 lowercase letters, digits and hyphens, starting with a letter")
+        }
+        guard (1...1_000_000).contains(capacityStores) else {
+            throw LumoraError.badRequest("invalid_capacity", "capacity_stores is a number of stores from 1 to 1000000")
+        }
+        let url = try DatabaseReference(connectionRef).resolve(in: platform.configuration.environment)
+        try await DatabaseReference.check(url, logger: platform.logger)
+        guard try await platform.client.query(PlacementSQL.insertDatabase(id: id, connectionRef: connectionRef, capacityStores: capacityStores),
+                                              logger: platform.logger).hasRows() else {
+            throw LumoraError.conflict("database_exists", "a database '\(id)' is already recorded")
+        }
+        platform.logger.notice("database recorded", metadata: ["database": "\(id)", "ref": "\(connectionRef)"])
+        return try await database(id)
+    }
+
+    /// open: signup places stores there; full: it keeps its stores and takes no more;
+    /// draining: likewise, while its stores are moved off.
+    func setState(ofDatabase id: String, to state: String) async throws -> DatabaseView {
+        guard ["open", "full", "draining"].contains(state) else {
+            throw LumoraError.badRequest("invalid_state", "a database's state is open, full or draining")
+        }
+        guard try await platform.client.query(PlacementSQL.setDatabaseState(id, state), logger: platform.logger).hasRows() else {
+            throw LumoraError.notFound("database_not_found", "no database '\(id.prefix(64))'")
+        }
+        return try await database(id)
     }
 
     /// Every cell with the stores it serves. Stores that no cell names yet (placed before any

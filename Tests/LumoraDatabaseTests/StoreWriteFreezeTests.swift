@@ -1,0 +1,84 @@
+import LumoraCore
+import LumoraDatabase
+import LumoraTestSupport
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// One store's writes frozen by the database while a move ends: a writer already under way
+/// finishes first, later writes are refused with a retryable 503, reads and other stores go on.
+@Suite struct StoreWriteFreezeTests {
+    @Test func aFreezeWaitsForWritersRefusesLaterWritesAndThaws() async throws {
+        try await TestDatabase.withFresh { db in
+            try await db.withClient { owner in
+                let stores = try await db.createStores(owner, count: 2, prefix: "frozen")
+                let (acme, other) = (stores[0], stores[1])
+                let schema = SchemaName(store: acme)
+                let freeze = StoreWriteFreeze(client: owner, logger: db.logger)
+                try await PostgresClient.withRunning(db.cellURL.clientConfiguration(maximumConnections: 4), logger: db.logger) { cell in
+                    let scope = TenantScope(client: cell, logger: db.logger)
+                    let events = EventLog()
+
+                    // A writer under way when the freeze comes: it has written, and commits
+                    // only once the freeze has taken the privilege.
+                    let (wrote, wroteSignal) = AsyncStream<Void>.makeStream()
+                    let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                    let writer = Task {
+                        try await scope.withStore(acme) { connection in
+                            try await connection.run("INSERT INTO products (handle, title) VALUES ('in-flight', 'In flight')", logger: db.logger)
+                            wroteSignal.yield()
+                            for await _ in release { break }
+                        }
+                        events.append("writer committed")
+                    }
+                    for await _ in wrote { break }
+                    let freezing = Task {
+                        try await freeze.freeze(schema)
+                        events.append("frozen")
+                    }
+                    try await waitUntil { try await freeze.isFrozen(schema) }
+                    releaseSignal.yield()
+                    try await writer.value
+                    try await freezing.value
+                    #expect(events.entries == ["writer committed", "frozen"])
+                    #expect(try await owner.scalar("SELECT count(*)::int FROM \(unescaped: schema.rawValue).products WHERE handle = 'in-flight'", as: Int.self) == 1)
+
+                    // Frozen: a write is refused as retryable and leaves nothing; reads and the other store go on.
+                    await #expect {
+                        try await scope.withStore(acme) { connection in
+                            try await connection.run("INSERT INTO products (handle, title) VALUES ('refused', 'Refused')", logger: db.logger)
+                        }
+                    } throws: { error in
+                        let refusal = error as? LumoraError
+                        return refusal?.code == "store_moving" && refusal?.status == .unavailable && refusal?.retryAfterSeconds == 1
+                    }
+                    #expect(try await scope.withStore(acme) { connection in
+                        try await connection.query("SELECT count(*)::int FROM products", logger: db.logger).collect(Int.self).first
+                    } == 1)
+                    try await scope.withStore(other) { connection in
+                        try await connection.run("INSERT INTO products (handle, title) VALUES ('elsewhere', 'Elsewhere')", logger: db.logger)
+                    }
+                    // Another store's table is still a plain refusal, not a move.
+                    await #expect {
+                        try await scope.withStore(other) { connection in
+                            try await connection.run("SELECT count(*) FROM \(unescaped: schema.rawValue).products", logger: db.logger)
+                        }
+                    } throws: { ($0 as? LumoraError)?.code != "store_moving" && $0.hasSQLState(.insufficientPrivilege) }
+
+                    try await freeze.thaw(schema)
+                    #expect(try await freeze.isFrozen(schema) == false)
+                    try await scope.withStore(acme) { connection in
+                        try await connection.run("INSERT INTO products (handle, title) VALUES ('after', 'After')", logger: db.logger)
+                    }
+                    #expect(try await owner.scalar("SELECT count(*)::int FROM \(unescaped: schema.rawValue).products", as: Int.self) == 2)
+                }
+            }
+        }
+    }
+}
+
+final class EventLog: Sendable {
+    private let list = Mutex<[String]>([])
+    func append(_ event: String) { list.withLock { $0.append(event) } }
+    var entries: [String] { list.withLock { $0 } }
+}
