@@ -65,6 +65,8 @@ struct ScratchDatabase {
     let url: DatabaseURL
     let cellURL: DatabaseURL
     let edgeURL: DatabaseURL
+    /// The server's administrator on this database (replication between databases needs it).
+    let adminURL: DatabaseURL
 
     static func with<T: Sendable>(on server: BenchmarkServer, logger: Logger, _ body: (ScratchDatabase) async throws -> T) async throws -> T {
         let name = "lumora_bench_\(Int(Date().timeIntervalSince1970))_\(UInt16.random(in: 0...UInt16.max))"
@@ -74,7 +76,7 @@ struct ScratchDatabase {
         }
         let base = server.admin.database(name)
         let scratch = ScratchDatabase(url: PlatformRole.owner.url(from: base, seed: server.seed), cellURL: PlatformRole.cell.url(from: base, seed: server.seed),
-                                      edgeURL: PlatformRole.edge.url(from: base, seed: server.seed))
+                                      edgeURL: PlatformRole.edge.url(from: base, seed: server.seed), adminURL: base)
         do {
             let result = try await body(scratch)
             try await drop(name, server: server, logger: logger)

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Reproducible benchmarks; each prints a Markdown table for docs/BENCHMARKS.md.",
-        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self, Checkout.self, Plugins.self]
+        subcommands: [Provision.self, Migrate.self, Cell.self, Signup.self, Edge.self, Media.self, Release.self, Isolation.self, Checkout.self, Plugins.self, Move.self]
     )
 
     struct Provision: AsyncParsableCommand {
@@ -118,6 +118,23 @@ struct BenchCommand: AsyncParsableCommand {
             try await options.runBenchmark { database, binary, logger in
                 try await CheckoutBenchmark(server: try await BenchmarkServer.from(database, logger: logger), binary: binary, stores: stores,
                                             seconds: seconds, concurrency: concurrency, logger: logger).run()
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A store schema copied to another database by logical replication while it is written to, and the write freeze that ends a move.")
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Products in the moving store (two variants and their stock each).") var products: Int = 20_000
+        @Option(help: "Concurrent writers on the store throughout.") var writers: Int = 4
+        @Option(help: "Moves to measure (each copies afresh).") var rounds: Int = 3
+
+        func run() async throws {
+            try await options.runBenchmark { database, _, logger in
+                try await MoveBenchmark(server: try await BenchmarkServer.from(database, logger: logger), products: products, writers: writers,
+                                        rounds: rounds, logger: logger).run()
             }
         }
     }
