@@ -23,42 +23,6 @@ struct DatabasesCommand: AsyncParsableCommand {
         }
     }
 
-    /// A state change: `drain` (its stores are to move off), `close` (full), `open`.
-    static func setState(_ id: String, _ state: String, _ manager: ManagerConnection, saying done: String) async throws {
-        _ = try await manager.call(.PUT, "/v1/databases/\(id)/state", body: ["state": state])
-        if !manager.json { print(done) }
-    }
-
-    struct Drain: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop placing new stores on a database, to move its stores off.")
-        @OptionGroup var manager: ManagerConnection
-        @Argument var id: String
-
-        func run() async throws {
-            try await setState(id, "draining", manager, saying: "\(id) is draining: signup places no new store there.")
-        }
-    }
-
-    struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a database full: it keeps its stores and takes no new one.")
-        @OptionGroup var manager: ManagerConnection
-        @Argument var id: String
-
-        func run() async throws {
-            try await setState(id, "full", manager, saying: "\(id) is full: signup places no new store there.")
-        }
-    }
-
-    struct Open: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Let signup place new stores on a database again.")
-        @OptionGroup var manager: ManagerConnection
-        @Argument var id: String
-
-        func run() async throws {
-            try await setState(id, "open", manager, saying: "\(id) is open for new stores.")
-        }
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the databases, with their stores, capacity and cells.")
         @OptionGroup var manager: ManagerConnection
@@ -71,6 +35,46 @@ struct DatabasesCommand: AsyncParsableCommand {
                  ($0["cells"] as? [String] ?? []).joined(separator: ","), $0["connection_ref"] as? String ?? "(control database)"]
             }))
         }
+    }
+
+    struct Drain: DatabaseStateCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop placing new stores on a database, to move its stores off.")
+        static let state = "draining"
+        static let done = "is draining: signup places no new store there."
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+    }
+
+    struct Close: DatabaseStateCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a database full: it keeps its stores and takes no new one.")
+        static let state = "full"
+        static let done = "is full: signup places no new store there."
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+    }
+
+    struct Open: DatabaseStateCommand {
+        static let configuration = CommandConfiguration(abstract: "Let signup place new stores on a database again.")
+        static let state = "open"
+        static let done = "is open for new stores."
+        @OptionGroup var manager: ManagerConnection
+        @Argument var id: String
+    }
+}
+
+/// `lumora databases drain|close|open <id>`: one state change each.
+protocol DatabaseStateCommand: AsyncParsableCommand {
+    static var state: String { get }
+    /// What is printed after the id once done.
+    static var done: String { get }
+    var manager: ManagerConnection { get }
+    var id: String { get }
+}
+
+extension DatabaseStateCommand {
+    func run() async throws {
+        _ = try await manager.call(.PUT, "/v1/databases/\(id)/state", body: ["state": Self.state])
+        if !manager.json { print("\(id) \(Self.done)") }
     }
 }
 

@@ -40,6 +40,14 @@ import Testing
             // Operator commands pointed at the folder find the manager on its port.
             let listed = try await LumoraBinary.run(["stores", "list", "--data-dir", folder.path], environment: ["LUMORA_MANAGER_URL": ""])
             #expect(listed.status == 0, "\(listed.output)")
+            let command: @Sendable ([String]) async throws -> (status: Int32, output: String) = { arguments in
+                try await LumoraBinary.run(arguments + ["--data-dir", folder.path], environment: ["LUMORA_MANAGER_URL": ""])
+            }
+            let databases = try await command(["databases", "list"])
+            #expect(databases.status == 0 && databases.output.contains("(control database)"), "\(databases.output)")
+            #expect(try await command(["databases", "close", "main"]).output.contains("main is full"))
+            #expect(try await command(["databases", "list"]).output.contains("full"))
+            #expect(try await command(["databases", "open", "main"]).output.contains("main is open for new stores"))
 
             dev.signal(SIGTERM)
             #expect(await dev.waitForExit() == 0)

@@ -6,11 +6,13 @@ import Logging
 import LumoraCore
 import LumoraDatabase
 import LumoraDrivers
+import LumoraEdge
 import LumoraHTTP
 import LumoraManager
 import LumoraTestSupport
 import NIOCore
 import PostgresNIO
+import ServiceLifecycle
 import Testing
 
 /// A manager on a fresh database, driven through Hummingbird's test client with the operator
@@ -63,6 +65,28 @@ struct ManagerHarness: Sendable {
             try await manager.application.test(.router) { client in
                 try await body(ManagerHarness(database: database, http: client, runtime: runtimeBox.runtime))
             }
+        }
+    }
+
+    /// A real edge on this manager's database for the duration of `body`, given its port;
+    /// stopped gracefully afterwards, not cancelled: shoppers keep connecting until then, and
+    /// NIO traps on a connection accepted but not yet handed over when its server is cancelled.
+    func withEdge<Result: Sendable>(_ body: (_ port: Int) async throws -> Result) async throws -> Result {
+        let listening = ListeningPort()
+        let edge = try await LumoraEdge.buildApplication(
+            configuration: EdgeConfiguration(port: 0, rootDomain: "lumora.test", database: database.edgeURL, signingSecret: Self.secret),
+            logger: database.logger, onListening: { listening.report($0) })
+        let group = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: database.logger))
+        let running = Task { try await group.run() }
+        do {
+            let result = try await body(try await listening.value)
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+            throw error
         }
     }
 

@@ -91,79 +91,70 @@ import WAT
             let created = try await manager.createStore("vip", plan: "enterprise")
             try await manager.createStore("corner")
             let token = try #require(created["admin_token"] as? String)
-            let listening = ListeningPort()
-            let edge = try await LumoraEdge.buildApplication(
-                configuration: EdgeConfiguration(port: 0, rootDomain: "lumora.test", database: manager.database.edgeURL,
-                                                 signingSecret: ManagerHarness.secret),
-                logger: manager.database.logger, onListening: { listening.report($0) })
-            let group = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: manager.database.logger))
-            let edgeTask = Task { try await group.run() }
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            do {
-                let shopper = Shopper(http: http, port: try await listening.value, host: "vip.lumora.test")
-                try await waitUntil { try await shopper.send(.GET, "/api/store/products").status == 200 }
-                let product = try await shopper.send(.POST, "/api/admin/products", token: token, json: #"""
-                    {"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"One","price":{"amount":6000,"currency":"USD"},"stocked":9}]}
-                    """#)
-                #expect(product.status == 201, "\(product.text)")
-                let variant = try #require(((product.json["product"] as? [String: Any])?["variants"] as? [[String: Any]])?.first?["id"] as? String)
+            try await manager.withEdge { port in
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                do {
+                    let shopper = Shopper(http: http, port: port, host: "vip.lumora.test")
+                    try await waitUntil { try await shopper.send(.GET, "/api/store/products").status == 200 }
+                    let product = try await shopper.send(.POST, "/api/admin/products", token: token, json: #"""
+                        {"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"One","price":{"amount":6000,"currency":"USD"},"stocked":9}]}
+                        """#)
+                    #expect(product.status == 201, "\(product.text)")
+                    let variant = try #require(((product.json["product"] as? [String: Any])?["variants"] as? [[String: Any]])?.first?["id"] as? String)
 
-                #expect(try await Self.install(manager, "vip", "point=cart.discounts&name=ten-percent",
-                                               try ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100)).status == .created)
-                #expect(try await Self.install(manager, "vip", "point=checkout.validate&name=max-two",
-                                               try ExamplePlugins.wasm(ExamplePlugins.maxTwoPerOrder)).status == .created)
-                #expect(try await Self.install(manager, "vip", "point=order.created&name=notify", try wat2wasm("""
-                    (module (import "lumora" "log" (func $log (param i32 i32)))
-                      (memory (export "memory") 1) (data (i32.const 16) "order seen")
-                      (func (export "alloc") (param i32) (result i32) (i32.const 1024))
-                      (func (export "run") (param i32 i32) (result i64) (call $log (i32.const 16) (i32.const 10)) (i64.const 0)))
-                    """)).status == .created)
-                #expect(try await Self.install(manager, "vip", "point=order.created&name=broken-notify", try wat2wasm("""
-                    (module (memory (export "memory") 1)
-                      (func (export "alloc") (param i32) (result i32) (i32.const 1024))
-                      (func (export "run") (param i32 i32) (result i64) unreachable))
-                    """)).status == .created)
+                    #expect(try await Self.install(manager, "vip", "point=cart.discounts&name=ten-percent",
+                                                   try ExamplePlugins.wasm(ExamplePlugins.tenPercentOver100)).status == .created)
+                    #expect(try await Self.install(manager, "vip", "point=checkout.validate&name=max-two",
+                                                   try ExamplePlugins.wasm(ExamplePlugins.maxTwoPerOrder)).status == .created)
+                    #expect(try await Self.install(manager, "vip", "point=order.created&name=notify", try wat2wasm("""
+                        (module (import "lumora" "log" (func $log (param i32 i32)))
+                          (memory (export "memory") 1) (data (i32.const 16) "order seen")
+                          (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+                          (func (export "run") (param i32 i32) (result i64) (call $log (i32.const 16) (i32.const 10)) (i64.const 0)))
+                        """)).status == .created)
+                    #expect(try await Self.install(manager, "vip", "point=order.created&name=broken-notify", try wat2wasm("""
+                        (module (memory (export "memory") 1)
+                          (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+                          (func (export "run") (param i32 i32) (result i64) unreachable))
+                        """)).status == .created)
 
-                let cartID = try #require((try await shopper.send(.POST, "/api/store/carts").json["cart"] as? [String: Any])?["id"] as? String)
-                let cart = try await shopper.send(.POST, "/api/store/carts/\(cartID)/line-items", json: #"{"variant_id":"\#(variant)","quantity":3}"#)
-                let cartBody = try #require(cart.json["cart"] as? [String: Any])
-                #expect(Self.amount(cartBody["discount_total"]) == 1_800)
-                #expect(Self.amount(cartBody["total"]) == 16_200)
+                    let cartID = try #require((try await shopper.send(.POST, "/api/store/carts").json["cart"] as? [String: Any])?["id"] as? String)
+                    let cart = try await shopper.send(.POST, "/api/store/carts/\(cartID)/line-items", json: #"{"variant_id":"\#(variant)","quantity":3}"#)
+                    let cartBody = try #require(cart.json["cart"] as? [String: Any])
+                    #expect(Self.amount(cartBody["discount_total"]) == 1_800)
+                    #expect(Self.amount(cartBody["total"]) == 16_200)
 
-                let checkout = #"{"email":"ada@example.com","shipping_address":{"first_name":"Ada","last_name":"Lovelace","address_1":"12 Analytical St","city":"London","postal_code":"N1 9GU","country_code":"GB"}}"#
-                let refused = try await shopper.send(.POST, "/api/store/carts/\(cartID)/complete", json: checkout)
-                #expect(refused.status == 422 && refused.text.contains("At most 2 of Anvil / One per order"), "\(refused.text)")
+                    let checkout = #"{"email":"ada@example.com","shipping_address":{"first_name":"Ada","last_name":"Lovelace","address_1":"12 Analytical St","city":"London","postal_code":"N1 9GU","country_code":"GB"}}"#
+                    let refused = try await shopper.send(.POST, "/api/store/carts/\(cartID)/complete", json: checkout)
+                    #expect(refused.status == 422 && refused.text.contains("At most 2 of Anvil / One per order"), "\(refused.text)")
 
-                // The operator turns the validator off; the store's cell hears of it and lets the order through.
-                #expect(try await manager.request(.post, "/v1/stores/vip/plugins/max-two/disable").status == .ok)
-                try await waitUntil { try await shopper.send(.POST, "/api/store/carts/\(cartID)/complete", json: checkout).status == 201 }
-                let order = try #require(try await shopper.send(.GET, "/api/store/carts/\(cartID)/order").json["order"] as? [String: Any])
-                #expect(Self.amount(order["discount_total"]) == 1_800 && Self.amount(order["total"]) == 16_200)
+                    // The operator turns the validator off; the store's cell hears of it and lets the order through.
+                    #expect(try await manager.request(.post, "/v1/stores/vip/plugins/max-two/disable").status == .ok)
+                    try await waitUntil { try await shopper.send(.POST, "/api/store/carts/\(cartID)/complete", json: checkout).status == 201 }
+                    let order = try #require(try await shopper.send(.GET, "/api/store/carts/\(cartID)/order").json["order"] as? [String: Any])
+                    #expect(Self.amount(order["discount_total"]) == 1_800 && Self.amount(order["total"]) == 16_200)
 
-                // The order's order.created plugins ran once each, after the checkout, through a
-                // durable job; the one that traps is passed over and the job still succeeds.
-                var notification: [String: Any] = [:]
-                try await waitUntil {
-                    let jobs = try await manager.request(.get, "/v1/jobs?store=vip").object()["jobs"] as? [[String: Any]] ?? []
-                    notification = jobs.first { $0["kind"] as? String == "plugin_order_created" } ?? [:]
-                    return notification["state"] as? String == "succeeded"
+                    // The order's order.created plugins ran once each, after the checkout, through a
+                    // durable job; the one that traps is passed over and the job still succeeds.
+                    var notification: [String: Any] = [:]
+                    try await waitUntil {
+                        let jobs = try await manager.request(.get, "/v1/jobs?store=vip").object()["jobs"] as? [[String: Any]] ?? []
+                        notification = jobs.first { $0["kind"] as? String == "plugin_order_created" } ?? [:]
+                        return notification["state"] as? String == "succeeded"
+                    }
+                    #expect(Set(notification["steps_done"] as? [String] ?? []) == ["notify v1", "broken-notify v1"])
+
+                    // The neighbour on the shared cell never runs vip's plugins.
+                    let corner = Shopper(http: http, port: shopper.port, host: "corner.lumora.test")
+                    try await waitUntil { try await corner.send(.GET, "/api/store/products").status == 200 }
+                    let cornerCart = try await corner.send(.POST, "/api/store/carts").json["cart"] as? [String: Any]
+                    #expect(Self.amount(cornerCart?["discount_total"]) == 0)
+                } catch {
+                    try? await http.shutdown()
+                    throw error
                 }
-                #expect(Set(notification["steps_done"] as? [String] ?? []) == ["notify v1", "broken-notify v1"])
-
-                // The neighbour on the shared cell never runs vip's plugins.
-                let corner = Shopper(http: http, port: shopper.port, host: "corner.lumora.test")
-                try await waitUntil { try await corner.send(.GET, "/api/store/products").status == 200 }
-                let cornerCart = try await corner.send(.POST, "/api/store/carts").json["cart"] as? [String: Any]
-                #expect(Self.amount(cornerCart?["discount_total"]) == 0)
-            } catch {
-                try? await http.shutdown()
-                await group.triggerGracefulShutdown()
-                _ = await edgeTask.result
-                throw error
+                try await http.shutdown()
             }
-            try await http.shutdown()
-            await group.triggerGracefulShutdown()
-            _ = await edgeTask.result
         }
     }
 

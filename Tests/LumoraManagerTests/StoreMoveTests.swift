@@ -34,73 +34,65 @@ import Testing
             #expect(databases.first?["stores"] as? Int == 2)
             #expect(databases.first?["cells"] as? [String] == ["shared", "shared-2"])
 
-            let listening = ListeningPort()
-            let edge = try await LumoraEdge.buildApplication(
-                configuration: EdgeConfiguration(port: 0, rootDomain: "lumora.test", database: manager.database.edgeURL,
-                                                 signingSecret: ManagerHarness.secret),
-                logger: manager.database.logger, onListening: { listening.report($0) })
-            let edgeGroup = ServiceGroup(configuration: .init(services: [edge], gracefulShutdownSignals: [], logger: manager.database.logger))
-            let edgeTask = Task { try await edgeGroup.run() }
-            let shop = Shop(port: try await listening.value, host: "acme.lumora.test")
+            try await manager.withEdge { port in
+                let shop = Shop(port: port, host: "acme.lumora.test")
 
-            try await waitUntil { await shop.call(.GET, "/api/store/products").status == 200 }
-            let product = await shop.call(.POST, "/api/admin/products", token: token, body: #"""
-                {"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"One","price":{"amount":2500,"currency":"USD"},"stocked":100000}]}
-                """#)
-            try #require(product.status == 201, "\(product.body)")
-            let variant = try #require(((product.json["product"] as? [String: Any])?["variants"] as? [[String: Any]])?.first?["id"] as? String)
+                try await waitUntil { await shop.call(.GET, "/api/store/products").status == 200 }
+                let product = await shop.call(.POST, "/api/admin/products", token: token, body: #"""
+                    {"title":"Anvil","handle":"anvil","status":"published","variants":[{"title":"One","price":{"amount":2500,"currency":"USD"},"stocked":100000}]}
+                    """#)
+                try #require(product.status == 201, "\(product.body)")
+                let variant = try #require(((product.json["product"] as? [String: Any])?["variants"] as? [[String: Any]])?.first?["id"] as? String)
 
-            let outcomes = MoveOutcomes()
-            let shoppers = Task {
-                await withTaskGroup(of: Void.self) { shoppers in
-                    for path in ["/api/store/products", "/products/anvil"] {
+                let outcomes = MoveOutcomes()
+                let shoppers = Task {
+                    await withTaskGroup(of: Void.self) { shoppers in
+                        for path in ["/api/store/products", "/products/anvil"] {
+                            shoppers.addTask {
+                                while !outcomes.stopped {
+                                    outcomes.record(await shop.call(.GET, path), "GET \(path)")
+                                }
+                            }
+                        }
                         shoppers.addTask {
                             while !outcomes.stopped {
-                                outcomes.record(await shop.call(.GET, path), "GET \(path)")
+                                guard let total = await shop.checkout(variant: variant, outcomes: outcomes) else { continue }
+                                outcomes.state.withLock { $0.orderTotals.append(total) }
                             }
                         }
                     }
-                    shoppers.addTask {
-                        while !outcomes.stopped {
-                            guard let total = await shop.checkout(variant: variant, outcomes: outcomes) else { continue }
-                            outcomes.state.withLock { $0.orderTotals.append(total) }
-                        }
-                    }
                 }
+                try await outcomes.waitUntil { $0.ok > 30 && $0.orderTotals.count > 2 }
+                let metricsToken = MetricsToken.derived(fromSigningSecret: ManagerHarness.secret)
+                let target = try #require(try await endpoint("shared-2", manager))
+                #expect(await CellMetricsReader.served("acme", at: target, token: metricsToken) == 0)
+
+                let move = try await manager.request(.post, "/v1/stores/acme/move", json: #"{"cell":"shared-2"}"#)
+                try #require(move.status == .accepted, "\(String(buffer: move.body))")
+                try await manager.waitForJob(try #require((try move.object()["job"] as? [String: Any])?["id"] as? Int))
+                #expect(try await cellOf("acme", manager) == "shared-2")
+
+                // The new cell serves the store from now on; shoppers kept going throughout.
+                try await waitUntil(timeout: .seconds(120)) { await CellMetricsReader.served("acme", at: target, token: metricsToken) > 30 }
+                let ordersBefore = outcomes.state.withLock { $0.orderTotals.count }
+                try await outcomes.waitUntil { $0.orderTotals.count > ordersBefore + 2 }
+                // Stopped between requests, not cancelled: every order placed is counted.
+                outcomes.state.withLock { $0.stopped = true }
+                await shoppers.value
+
+                let (failed, totals) = outcomes.state.withLock { ($0.failed, $0.orderTotals) }
+                #expect(failed.isEmpty, "failed requests: \(failed.prefix(20))")
+                let stored = try await manager.database.withClient { client in
+                    try await client.query("SELECT count(*)::int, COALESCE(sum(total_amount), 0)::bigint FROM store_acme.orders", logger: manager.database.logger)
+                        .collect((Int, Int64).self).first
+                }
+                #expect(stored?.0 == totals.count)
+                #expect(stored?.1 == totals.reduce(0, +))
+                let cells = try await manager.request(.get, "/v1/cells").object()
+                #expect((cells["unplaced"] as? [String]) == [])
+                let served = (cells["cells"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "shared-2" }?["stores"] as? [String]
+                #expect(served == ["acme", "bolt"])
             }
-            try await outcomes.waitUntil { $0.ok > 30 && $0.orderTotals.count > 2 }
-            let metricsToken = MetricsToken.derived(fromSigningSecret: ManagerHarness.secret)
-            let target = try #require(try await endpoint("shared-2", manager))
-            #expect(await CellMetricsReader.served("acme", at: target, token: metricsToken) == 0)
-
-            let move = try await manager.request(.post, "/v1/stores/acme/move", json: #"{"cell":"shared-2"}"#)
-            try #require(move.status == .accepted, "\(String(buffer: move.body))")
-            try await manager.waitForJob(try #require((try move.object()["job"] as? [String: Any])?["id"] as? Int))
-            #expect(try await cellOf("acme", manager) == "shared-2")
-
-            // The new cell serves the store from now on; shoppers kept going throughout.
-            try await waitUntil(timeout: .seconds(120)) { await CellMetricsReader.served("acme", at: target, token: metricsToken) > 30 }
-            let ordersBefore = outcomes.state.withLock { $0.orderTotals.count }
-            try await outcomes.waitUntil { $0.orderTotals.count > ordersBefore + 2 }
-            // Stopped between requests, not cancelled: every order placed is counted.
-            outcomes.state.withLock { $0.stopped = true }
-            await shoppers.value
-
-            let (failed, totals) = outcomes.state.withLock { ($0.failed, $0.orderTotals) }
-            #expect(failed.isEmpty, "failed requests: \(failed.prefix(20))")
-            let stored = try await manager.database.withClient { client in
-                try await client.query("SELECT count(*)::int, COALESCE(sum(total_amount), 0)::bigint FROM store_acme.orders", logger: manager.database.logger)
-                    .collect((Int, Int64).self).first
-            }
-            #expect(stored?.0 == totals.count)
-            #expect(stored?.1 == totals.reduce(0, +))
-            let cells = try await manager.request(.get, "/v1/cells").object()
-            #expect((cells["unplaced"] as? [String]) == [])
-            let served = (cells["cells"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "shared-2" }?["stores"] as? [String]
-            #expect(served == ["acme", "bolt"])
-
-            await edgeGroup.triggerGracefulShutdown()
-            _ = try? await edgeTask.value
         }
     }
 
