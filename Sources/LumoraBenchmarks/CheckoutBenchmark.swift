@@ -241,30 +241,9 @@ struct PGBenchCheckout {
     }
 
     func run() async throws -> Result {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-pgbench-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let script = folder.appendingPathComponent("checkout.sql")
-        try Self.script(schemas: schemas).write(to: script, atomically: true, encoding: .utf8)
-        let before = CheckoutBenchmark.machineCPUSeconds()
-        let (status, output) = try await ChildProcess.run([
-            pgbench, "-n", "-M", "extended", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script.path,
-            "-l", "--log-prefix", folder.appendingPathComponent("log").path, url.string,
-        ])
-        let cpu = CheckoutBenchmark.machineCPUSeconds() - before
-        guard status == 0 else { throw BenchmarkError(message: "pgbench exited with \(status): \(output.suffix(800))") }
-        // Each log line: client, transaction number, latency in µs, script, epoch, µs.
-        var latencies = LatencySample()
-        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasPrefix("log") {
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                if fields.count > 2, let micros = Int64(fields[2]) { latencies.record(.microseconds(micros)) }
-            }
-        }
-        let tps = output.split(separator: "\n").first { $0.contains("tps = ") }
-            .flatMap { line in line.split(separator: "=").dropFirst().first?.split(separator: " ").first.flatMap { Double($0) } } ?? 0
-        return Result(checkouts: latencies.durations.count, checkoutsPerSecond: tps, latencies: latencies, machineCPUSeconds: cpu)
+        let run = try await PGBench(pgbench: pgbench, url: url, clients: clients, seconds: seconds, mode: .extended).run(script: Self.script(schemas: schemas))
+        return Result(checkouts: run.latencies.durations.count, checkoutsPerSecond: run.transactionsPerSecond, latencies: run.latencies,
+                      machineCPUSeconds: run.machineCPUSeconds)
     }
 
     /// The statements the cell runs for one checkout, one transaction per API call. The store's
