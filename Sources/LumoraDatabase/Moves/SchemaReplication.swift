@@ -131,13 +131,10 @@ public struct SchemaReplication: Sendable {
     /// bounds a subscription that cannot keep up or has stopped.
     public func waitUntilCaughtUp(within limit: Duration) async throws {
         let marker = try await writeMarker()
-        let deadline = clock.now + limit
-        while try await !isCaughtUp(marker: marker) {
-            guard clock.now < deadline else {
-                throw LumoraError(.gatewayTimeout, code: "replication_behind",
-                                  message: "the copy of \(schema) did not catch up with its source within \(limit)")
-            }
-            try await clock.sleep(for: Self.pollInterval)
+        try await poll(on: clock, every: Self.pollInterval, for: limit,
+                       timedOut: LumoraError(.gatewayTimeout, code: "replication_behind",
+                                             message: "the copy of \(schema) did not catch up with its source within \(limit)")) {
+            try await isCaughtUp(marker: marker)
         }
     }
 
@@ -196,13 +193,9 @@ public struct SchemaReplication: Sendable {
     }
 
     private func waitUntil(_ what: String, limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = clock.now + limit
-        while try await !condition() {
-            guard clock.now < deadline else {
-                throw LumoraError(.gatewayTimeout, code: "replication_stuck", message: "waited \(limit) for \(what) of \(schema)")
-            }
-            try await clock.sleep(for: Self.pollInterval)
-        }
+        try await poll(on: clock, every: Self.pollInterval, for: limit,
+                       timedOut: LumoraError(.gatewayTimeout, code: "replication_stuck", message: "waited \(limit) for \(what) of \(schema)"),
+                       until: condition)
     }
 
     /// Runs the statement `statement` makes (a `format()` of names and literals, by the server).
