@@ -131,7 +131,7 @@ public struct SchemaReplication: Sendable {
     /// bounds a subscription that cannot keep up or has stopped.
     public func waitUntilCaughtUp(within limit: Duration) async throws {
         let marker = try await writeMarker()
-        try await poll(on: clock, every: Self.pollInterval, for: limit,
+        try await pollUntil(on: clock, every: Self.pollInterval, for: limit,
                        timedOut: LumoraError(.gatewayTimeout, code: "replication_behind",
                                              message: "the copy of \(schema) did not catch up with its source within \(limit)")) {
             try await isCaughtUp(marker: marker)
@@ -193,7 +193,7 @@ public struct SchemaReplication: Sendable {
     }
 
     private func waitUntil(_ what: String, limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        try await poll(on: clock, every: Self.pollInterval, for: limit,
+        try await pollUntil(on: clock, every: Self.pollInterval, for: limit,
                        timedOut: LumoraError(.gatewayTimeout, code: "replication_stuck", message: "waited \(limit) for \(what) of \(schema)"),
                        until: condition)
     }

@@ -32,7 +32,7 @@ public struct StoreWriteFreeze: Sendable {
     /// `limit` bounds a writer that never ends (statement timeouts end them first).
     public func freeze(_ schema: SchemaName, within limit: Duration = .seconds(60)) async throws {
         try await client.query(SQL.freezeStoreWrites(schema), logger: logger).drain()
-        try await poll(on: clock, every: .milliseconds(20), for: limit,
+        try await pollUntil(on: clock, every: .milliseconds(20), for: limit,
                        timedOut: LumoraError(.gatewayTimeout, code: "writers_still_open", message: "a transaction of \(schema) was still writing after \(limit)")) {
             try await client.query(SQL.storeWritersDone(schema), logger: logger).collect(Bool.self).first == true
         }
