@@ -60,6 +60,7 @@ public struct MoveBenchmark: Sendable {
         let freeze = StoreWriteFreeze(client: sourceOwner, logger: logger)
         let scope = TenantScope(client: cell, logger: logger)
         var copy = LatencySample(), live = LatencySample(), window = LatencySample(), ending = LatencySample()
+        var refusedInWindows = 0
         let tally = WriteTally()
         let shoppers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -81,12 +82,14 @@ public struct MoveBenchmark: Sendable {
             for _ in 0..<5 {
                 live.record(try await measure { try await replication.waitUntilCaughtUp(within: .seconds(60)) }.1)
             }
+            let refusedBefore = tally.counts.refused
             let (_, frozen) = try await measure {
                 try await freeze.freeze(schema)
                 try await replication.waitUntilCaughtUp(within: .seconds(60))
                 try await replication.copySequences()
             }
             window.record(frozen)
+            refusedInWindows += tally.counts.refused - refusedBefore
             let original = try await SchemaDigest.of(schema, on: sourceAdmin, logger: logger)
             let moved = try await SchemaDigest.of(schema, on: targetAdmin, logger: logger)
             guard original == moved else { throw BenchmarkError(message: "round \(round): the copy differs from the source: \(original) vs \(moved)") }
@@ -103,13 +106,14 @@ public struct MoveBenchmark: Sendable {
              "\(rows) rows, \(bytes / 1_048_576) MB with indexes, \(writers) writers running"],
             ["a marker's trip while selling", live.percentile(50).formattedMilliseconds(), live.percentile(100).formattedMilliseconds(), "replication lag, \(live.durations.count) samples"],
             ["write freeze: freeze → caught up → sequences", window.percentile(50).formattedMilliseconds(), window.percentile(100).formattedMilliseconds(),
-             "writes refused (503, Retry-After: 1) meanwhile: \(counts.refused) in \(rounds) rounds"],
+             "writes refused (503, Retry-After: 1) in these windows: \(refusedInWindows) in \(rounds) rounds"],
             ["ending replication (subscription, slots, publication)", ending.percentile(50).formattedMilliseconds(), ending.percentile(100).formattedMilliseconds(), ""],
         ])
         return """
             lumora bench move --products \(products) --writers \(writers) --rounds \(rounds)
             \(machine.text)
-            Writes committed during the run: \(counts.committed); refused while frozen: \(counts.refused); failed otherwise: \(counts.failed).
+            Writes committed during the run: \(counts.committed); refused while frozen: \(counts.refused) (the store stays frozen after each window \
+            while the copy is compared row for row and replication ends; a real move flips the route there instead); failed otherwise: \(counts.failed).
 
             \(table)
             """

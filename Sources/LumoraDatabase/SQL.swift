@@ -202,6 +202,10 @@ enum SQL {
         "SELECT lumora.store_writes_frozen(\(schema.rawValue))"
     }
 
+    static func storeWritesRevoked(_ schema: SchemaName) -> PostgresQuery {
+        "SELECT NOT has_table_privilege(lumora.store_role(\(schema.rawValue)), format('%I.settings', \(schema.rawValue)::text), 'UPDATE')"
+    }
+
     static func freezeStoreWrites(_ schema: SchemaName) -> PostgresQuery {
         "SELECT lumora.freeze_store_writes(\(schema.rawValue))"
     }

@@ -44,7 +44,9 @@ public struct StoreWriteFreeze: Sendable {
         logger.notice("store writes thawed", metadata: ["schema": "\(schema)"])
     }
 
+    /// Whether the store role may not write now (`store_writes_frozen` also says yes for a
+    /// few seconds after a thaw, for refusals looked at late).
     public func isFrozen(_ schema: SchemaName) async throws -> Bool {
-        try await client.query(SQL.storeWritesFrozen(schema), logger: logger).collect(Bool.self).first == true
+        try await client.query(SQL.storeWritesRevoked(schema), logger: logger).collect(Bool.self).first == true
     }
 }

@@ -3,10 +3,20 @@
 -- schema's tables, so a write fails with "permission denied" whatever the cell does, and the
 -- cell, seeing the privilege gone, answers 503 with Retry-After. Reads go on.
 
+-- When each schema was last frozen and thawed: a write refused a moment before a thaw is
+-- looked at just after it, and must still read as refused by the freeze.
+CREATE TABLE lumora.write_freezes (
+    schema_name text PRIMARY KEY,
+    frozen_at   timestamptz NOT NULL,
+    thawed_at   timestamptz
+);
+
 CREATE FUNCTION lumora.freeze_store_writes(schema_name text) RETURNS void
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    INSERT INTO lumora.write_freezes AS f (schema_name, frozen_at) VALUES (freeze_store_writes.schema_name, now())
+        ON CONFLICT ON CONSTRAINT write_freezes_pkey DO UPDATE SET frozen_at = now(), thawed_at = NULL;
     EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, lumora.store_role(schema_name));
 END $$;
 
@@ -15,6 +25,7 @@ CREATE FUNCTION lumora.thaw_store_writes(schema_name text) RETURNS void
     AS $$
 BEGIN
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, lumora.store_role(schema_name));
+    UPDATE lumora.write_freezes f SET thawed_at = now() WHERE f.schema_name = thaw_store_writes.schema_name;
 END $$;
 
 -- True once no transaction that wrote to the schema is still open: a SHARE lock on each table
@@ -36,11 +47,16 @@ EXCEPTION WHEN lock_not_available THEN
     RETURN false;
 END $$;
 
--- Whether a store's writes are frozen (what a cell asks after a "permission denied"). As the
--- owner: the cell's own role may not even look up a store schema's tables.
+-- Whether a store's writes are frozen, or were until a few seconds ago (what a cell asks after
+-- a "permission denied": the refusal may have come just before a thaw). As the owner: the
+-- cell's own role may not even look up a store schema's tables.
 CREATE FUNCTION lumora.store_writes_frozen(schema_name text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
-    AS $$ SELECT NOT has_table_privilege(lumora.store_role(schema_name), format('%I.settings', schema_name), 'UPDATE') $$;
+    AS $$
+    SELECT NOT has_table_privilege(lumora.store_role(schema_name), format('%I.settings', schema_name), 'UPDATE')
+        OR EXISTS (SELECT 1 FROM lumora.write_freezes f
+                   WHERE f.schema_name = store_writes_frozen.schema_name AND f.thawed_at > now() - interval '10 seconds')
+    $$;
 
 REVOKE EXECUTE ON FUNCTION lumora.freeze_store_writes(text), lumora.thaw_store_writes(text), lumora.store_writers_done(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION lumora.store_writes_frozen(text) FROM PUBLIC;
