@@ -112,6 +112,15 @@ struct StoreRoutes: Sendable {
     /// `Cache-Control: no-cache` skips the lookup (the edge asks for fresh data when it
     /// re-renders a page after a change; its own notification may arrive before ours).
     private func cached(_ request: Request, store: StoreSlug, _ produce: () async throws -> some Encodable) async throws -> Response {
+        try await cached(request, store: store, encoded: { ByteBuffer(bytes: try JSONWire.encoder.encode(try await produce())) })
+    }
+
+    /// Catalog pages, written without Foundation's encoder (`JSONWriter`: the same JSON).
+    private func cached(_ request: Request, store: StoreSlug, _ produce: () async throws -> some JSONWritable & Encodable) async throws -> Response {
+        try await cached(request, store: store, encoded: { ByteBuffer(bytes: try await produce().jsonBytes) })
+    }
+
+    private func cached(_ request: Request, store: StoreSlug, encoded produce: () async throws -> ByteBuffer) async throws -> Response {
         let key = request.uri.description
         let fresh = request.headers[.cacheControl]?.contains("no-cache") == true
         if !fresh, let body = cache.lookup(store, key: key) {
@@ -120,7 +129,7 @@ struct StoreRoutes: Sendable {
         }
         metrics.recordCache(hit: false)
         let token = cache.token(store)
-        let body = ByteBuffer(bytes: try JSONWire.encoder.encode(try await produce()))
+        let body = try await produce()
         cache.insert(store, key: key, body: body, token: token)
         return Self.json(body, cache: "miss")
     }
