@@ -180,38 +180,22 @@ extension JSONWritable {
     }
 }
 
-/// `yyyy-MM-ddTHH:mm:ssZ` from a date, in the proleptic Gregorian calendar (days from the
-/// civil date, Howard Hinnant's algorithm), whole seconds rounded down.
+/// `yyyy-MM-ddTHH:mm:ssZ`: whole seconds, rounded down, as `JSONEncoder`'s `.iso8601` writes.
 enum ISO8601Seconds {
     static func write(_ date: Date, into bytes: inout [UInt8]) {
-        let seconds = Int64((date.timeIntervalSince1970).rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civil(fromDays: days)
-        append(year, width: 4, to: &bytes)
+        let parts = UTCDateParts(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down)))
+        append(parts.year, width: 4, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        append(month, width: 2, to: &bytes)
+        append(parts.month, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        append(day, width: 2, to: &bytes)
+        append(parts.day, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, width: 2, to: &bytes)
+        append(parts.hour, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        append(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        append(parts.minute, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        append(secondOfDay % 60, width: 2, to: &bytes)
+        append(parts.second, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func append(_ value: Int64, width: Int, to bytes: inout [UInt8]) {
