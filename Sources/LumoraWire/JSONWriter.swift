@@ -117,19 +117,8 @@ public struct JSONWriter: Sendable {
     private static let falseBytes = Array("false".utf8)
 
     private mutating func writeInteger(_ number: Int64) {
-        if number < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
+        // An integer's text fits a small string: no allocation.
+        bytes.append(contentsOf: String(number).utf8)
     }
 
     /// JSON's escapes: `"` and `\`, and control characters (as `JSONEncoder` writes them:
@@ -198,13 +187,14 @@ enum ISO8601Seconds {
         bytes.append(UInt8(ascii: "Z"))
     }
 
+    /// `value`'s last `width` digits, zero-padded, straight into `bytes` (six fields per date, on
+    /// the hot path: no array each).
     private static func append(_ value: Int64, width: Int, to bytes: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-        var rest = value
-        for index in stride(from: width - 1, through: 0, by: -1) {
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        bytes.append(contentsOf: digits)
     }
 }
