@@ -136,26 +136,18 @@ public final class StoreRoutingTable: ChangeSubscriber {
 
     // MARK: ChangeSubscriber
 
-    public func notified(channel: String, payload: String) async {
-        do {
-            if payload.hasPrefix("store:"), let slug = try? StoreSlug(validating: String(payload.dropFirst(6))) {
-                try await reload(slug)
-            } else if payload.hasPrefix("cell:") {
-                try await reloadCells()
-            } else {
-                try await reloadAll()
-            }
-        } catch {
-            logger.error("routing table reload failed", metadata: ["payload": "\(payload)", "error": "\(error.databaseMessage)"])
+    public func notified(channel: String, payload: String) async throws {
+        if payload.hasPrefix("store:"), let slug = try? StoreSlug(validating: String(payload.dropFirst(6))) {
+            try await reload(slug)
+        } else if payload.hasPrefix("cell:") {
+            try await reloadCells()
+        } else {
+            try await reloadAll()
         }
     }
 
-    public func resynchronize() async {
-        do {
-            try await reloadAll()
-        } catch {
-            logger.error("routing table load failed", metadata: ["error": "\(error.databaseMessage)"])
-        }
+    public func resynchronize() async throws {
+        try await reloadAll()
     }
 
     // MARK: Loading
@@ -165,6 +157,8 @@ public final class StoreRoutingTable: ChangeSubscriber {
         let stores = try await loadStores(RoutingSQL.routingStores(adminTokens: includesAdminTokens), domains: RoutingSQL.routingDomains)
         let cells = try await loadCells()
         let slugs = state.withLock { state -> Set<StoreSlug> in
+            // A full read that began later has landed already: this one is older news.
+            guard read > state.allStoresRead else { return [] }
             var merged = stores
             // A store read on its own after this read began is newer than what this read saw.
             for (slug, newer) in state.storeReads where newer > read {

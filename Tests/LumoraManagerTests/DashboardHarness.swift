@@ -197,6 +197,24 @@ final class Browser: @unchecked Sendable {
         var description: String { "no form on \(page) (\(status)): \(body.prefix(600))" }
     }
 
+    /// GETs `path` on `host` until `condition` holds for the page, which it returns: for what
+    /// another process learns by notification. A page that never gets there is reported as it
+    /// last was, so a failure says what the visitor kept seeing.
+    @discardableResult
+    func waitForPage(_ host: String, _ path: String, until condition: @escaping (Reply) -> Bool) async throws -> Reply {
+        var last: Reply?
+        do {
+            try await waitUntil {
+                last = try await get(host, path)
+                return last.map(condition) ?? false
+            }
+        } catch let timeout as WaitTimeout {
+            Issue.record("\(host)\(path) kept answering \(last?.status ?? 0): \(last?.body.prefix(3000) ?? "")")
+            throw timeout
+        }
+        return last!
+    }
+
     /// `http://host/path` or a path on the dashboard.
     func follow(_ location: String) async throws -> Reply {
         if location.hasPrefix("http://") {

@@ -37,7 +37,7 @@ import Testing
 
             // The storefront shows both, the first as the main picture.
             let shopper = platform.browser()
-            try await waitUntil { try await shopper.get("acme.lumora.test", "/products/anvil").body.contains("The anvil from above") }
+            try await shopper.waitForPage("acme.lumora.test", "/products/anvil") { $0.body.contains("The anvil from above") }
             let storefront = try await shopper.get("acme.lumora.test", "/products/anvil").body
             let front = try #require(storefront.range(of: "The anvil from the front")), above = try #require(storefront.range(of: "The anvil from above"))
             #expect(front.lowerBound < above.lowerBound)
@@ -70,7 +70,7 @@ import Testing
             // Saving the other settings keeps the uploaded logo.
             #expect(try await merchant.submit("/stores/acme/settings", form: ["name": "Acme Store", "description": "Tools.", "primary_color": "#7c2d12",
                                                                              "accent_color": "#c2410c", "currency": "USD"]).status == 303)
-            try await waitUntil { try await shopper.get("acme.lumora.test", "/").body.contains(#"class="logo" src="/media/"#) }
+            try await shopper.waitForPage("acme.lumora.test", "/") { $0.body.contains(#"class="logo" src="/media/"#) }
             #expect(try await merchant.submit("/stores/acme/settings/logo/remove", on: "/stores/acme/settings", form: [:]).status == 303)
             #expect(try await merchant.get(Self.app, "/stores/acme/settings").body.contains(#"name="logo_url""#))
         }

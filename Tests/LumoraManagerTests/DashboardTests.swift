@@ -31,8 +31,7 @@ import Testing
             #expect(productPage.body.contains("Size 9") && productPage.body.contains("92.50"))
 
             let shopper = platform.browser()
-            try await waitUntil { (try await shopper.get("acme.lumora.test", "/products/road-runner-sneakers")).status == 200 }
-            let storefront = try await shopper.get("acme.lumora.test", "/products/road-runner-sneakers")
+            let storefront = try await shopper.waitForPage("acme.lumora.test", "/products/road-runner-sneakers") { $0.status == 200 }
             #expect(storefront.body.contains("Road Runner Sneakers"))
             #expect(storefront.body.contains("Size 9") && storefront.body.contains("Size 10"))
             #expect(storefront.body.contains("$89.00"))
@@ -169,8 +168,7 @@ import Testing
                 "title": "Anvil", "published": "yes", "variant_1_title": "Heavy", "variant_1_price": "120", "variant_1_stocked": "3",
             ])
             let shopper = platform.browser()
-            try await waitUntil { (try await shopper.get("acme.lumora.test", "/products/anvil")).status == 200 }
-            let product = try await shopper.get("acme.lumora.test", "/products/anvil")
+            let product = try await shopper.waitForPage("acme.lumora.test", "/products/anvil") { $0.status == 200 }
             let variant = try #require(product.body.range(of: #"variant_[0-9]+"#, options: .regularExpression).map { String(product.body[$0]) })
             _ = try await shopper.post("acme.lumora.test", "/cart/add", form: ["csrf": try #require(product.csrf), "variant_id": variant, "quantity": "2"])
             let checkout = try await shopper.get("acme.lumora.test", "/checkout")
@@ -372,16 +370,7 @@ import Testing
             #expect(try await owner.submit("/stores/acme/settings", form: euro).status == 303)
             #expect(try await platform.count("SELECT count(*)::int FROM lumora.stores WHERE slug = 'acme' AND currency = 'EUR'") == 1)
             // The edge hears of it, and prices are read as euros.
-            var shown: Browser.Reply?
-            do {
-                try await waitUntil {
-                    shown = try await owner.get(Self.app, "/stores/acme/settings")
-                    return shown?.body.contains(#"<option value="EUR" selected>"#) == true
-                }
-            } catch {
-                Issue.record("the settings page kept showing: \(shown?.status ?? 0) \(shown?.body.prefix(3000) ?? "")")
-                throw error
-            }
+            try await owner.waitForPage(Self.app, "/stores/acme/settings") { $0.body.contains(#"<option value="EUR" selected>"#) }
             let added = try await owner.submit("/stores/acme/products", on: "/stores/acme/products/new", form: [
                 "title": "Anvil", "published": "yes", "variant_1_title": "Heavy", "variant_1_price": "120,50", "variant_1_stocked": "3",
             ])
