@@ -71,4 +71,40 @@ import Testing
             }
         }
     }
+
+    /// A release that migrates a store while its writes are frozen (a move's last moment) must
+    /// not give them back: the migrator grants the store role its tables after every migration.
+    @Test func aMigrationDuringAFreezeKeepsTheWritesFrozen() async throws {
+        try await TestDatabase.withFresh { db in
+            try await db.withClient { owner in
+                let acme = try await db.createStores(owner, count: 1, prefix: "migrated")[0]
+                let schema = SchemaName(store: acme)
+                let freeze = StoreWriteFreeze(client: owner, logger: db.logger)
+                try await freeze.freeze(schema)
+                let migrations = try MigrationSet.store().appending([
+                    Migration(version: try MigrationSet.store().latestVersion + 1, name: "wishlists", sql: "CREATE TABLE wishlists (id bigserial PRIMARY KEY, note text)"),
+                ])
+                let report = try await StoreSchemaMigrator(client: owner, migrations: migrations, logger: db.logger).migrateAll()
+                #expect(report.failures.isEmpty)
+                try await PostgresClient.withRunning(db.cellURL.clientConfiguration(maximumConnections: 2), logger: db.logger) { cell in
+                    let scope = TenantScope(client: cell, logger: db.logger)
+                    for statement: PostgresQuery in ["INSERT INTO products (handle, title) VALUES ('refused', 'Refused')", "INSERT INTO wishlists (note) VALUES ('refused')"] {
+                        await #expect {
+                            try await scope.withStore(acme) { connection in try await connection.run(statement, logger: db.logger) }
+                        } throws: { ($0 as? LumoraError)?.code == "store_moving" }
+                    }
+                    // Reads go on, the new table's too.
+                    #expect(try await scope.withStore(acme) { connection in
+                        try await connection.query("SELECT count(*)::int FROM wishlists", logger: db.logger).collect(Int.self).first
+                    } == 0)
+
+                    try await freeze.thaw(schema)
+                    try await scope.withStore(acme) { connection in
+                        try await connection.run("INSERT INTO products (handle, title) VALUES ('after', 'After')", logger: db.logger)
+                        try await connection.run("INSERT INTO wishlists (note) VALUES ('after')", logger: db.logger)
+                    }
+                }
+            }
+        }
+    }
 }
