@@ -200,12 +200,15 @@ final class StorefrontLoad: Sendable {
                             let slug = stores[index % stores.count]
                             let path = index % 2 == 0 ? "/" : "/api/store/products"
                             index += 1
+                            let started = ContinuousClock.now
                             do {
                                 let status = try await platform.storefront(slug, path)
                                 counts.record(status == .ok ? nil : "\(slug)\(path): \(status.code)")
                             } catch {
                                 if Task.isCancelled { return }
-                                counts.record("\(slug)\(path): \(error)")
+                                // How long it took says whether a connection was dead when taken
+                                // (at once) or closed while the edge answered.
+                                counts.record("\(slug)\(path): \(error) after \(ContinuousClock.now - started)")
                             }
                         }
                     }
