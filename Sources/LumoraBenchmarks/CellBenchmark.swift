@@ -94,19 +94,12 @@ public struct CellBenchmark: Sendable {
     }
 
     /// The database alone: pgbench running the statements the cell runs for one uncached
-    /// product list — BEGIN, the store's role, path and timeout, products, their variants, their
-    /// pictures, COMMIT — with the cell's 16 connections, unprepared (as the cell sends them) and
-    /// prepared; and the uncached cell's rate (one store) as a share of each.
+    /// product list — BEGIN, the store's role, path and timeout, the page of products with their
+    /// variants and pictures nested, COMMIT — with the cell's 16 connections, unprepared (as the
+    /// cell sends them) and prepared; and the uncached cell's rate (one store) as a share of each.
     private func databaseAlone(_ scratch: ScratchDatabase, store: StoreSlug, cellRate: Double) async throws -> String {
         guard let pgbench = try? LoadTools.require("pgbench") else { return "pgbench not installed: no database-alone figures" }
-        let schema = SchemaName(store: store)
-        let ids = try await PostgresClient.withRunning(scratch.url.clientConfiguration(maximumConnections: 1), logger: logger) { client in
-            try await TenantScope(client: client, logger: logger).withStore(store) { connection in
-                try await connection.query("SELECT id FROM products WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT 20", logger: logger)
-                    .collect(Int64.self)
-            }
-        }
-        let script = Self.productListScript(schema: schema.rawValue, productIDs: ids)
+        let script = Self.productListScript(schema: SchemaName(store: store).rawValue)
         var rows: [[String]] = []
         for mode in [PGBench.Mode.extended, .prepared] {
             let run = try await PGBench(pgbench: pgbench, url: scratch.cellURL, clients: 16, seconds: seconds, mode: mode).run(script: script)
@@ -122,23 +115,24 @@ public struct CellBenchmark: Sendable {
     }
 
     /// What `CatalogRepository.products` sends for `GET /store/products?limit=20` (CellSQL's
-    /// products, variants and product media statements), with its bound values written in.
-    static func productListScript(schema: String, productIDs: [Int64]) -> String {
-        let ids = "'{" + productIDs.map(String.init).joined(separator: ",") + "}'::bigint[]"
-        return """
-            BEGIN;
-            SELECT set_config('role', lumora.store_role('\(schema)'), true), set_config('search_path', '\(schema)', true), set_config('statement_timeout', '5000', true);
-            SELECT p.id, p.handle, p.title, p.description, p.status, p.images, p.created_at, p.updated_at, c.id, c.handle, c.title, count(*) OVER () \
-            FROM products p LEFT JOIN collections c ON c.id = p.collection_id \
-            WHERE (true = false OR p.status = 'published') AND (NULL::text IS NULL OR p.title ILIKE '%' || NULL::text || '%' ESCAPE '\\') \
-            AND (NULL::text IS NULL OR c.handle = NULL::text) ORDER BY p.created_at DESC, p.id DESC LIMIT 20 OFFSET 0;
-            SELECT v.id, v.product_id, v.title, v.sku, v.price_amount, v.currency, COALESCE(i.stocked, 0), COALESCE(i.reserved, 0), v.weight_grams::bigint \
-            FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id WHERE v.product_id = ANY(\(ids)) ORDER BY v.product_id, v.position, v.id;
-            SELECT pm.product_id, pm.alt, m.id, m.hash, m.source, m.widths, m.heights, m.formats, m.byte_count, m.created_at \
-            FROM product_media pm JOIN media m ON m.id = pm.media_id WHERE pm.product_id = ANY(\(ids)) ORDER BY pm.product_id, pm.position;
-            COMMIT;
+    /// products statement), with its bound values written in.
+    static func productListScript(schema: String) -> String {
+        """
+        BEGIN;
+        SELECT set_config('role', lumora.store_role('\(schema)'), true), set_config('search_path', '\(schema)', true), set_config('statement_timeout', '5000', true);
+        WITH page AS (SELECT p.id, p.created_at, count(*) OVER () AS total \
+        FROM products p LEFT JOIN collections c ON c.id = p.collection_id \
+        WHERE (true = false OR p.status = 'published') AND (NULL::text IS NULL OR p.title ILIKE '%' || NULL::text || '%' ESCAPE '\\') \
+        AND (NULL::text IS NULL OR c.handle = NULL::text) ORDER BY p.created_at DESC, p.id DESC LIMIT 20 OFFSET 0) \
+        SELECT p.id, p.handle, p.title, p.description, p.status, p.images, p.created_at, p.updated_at, c.id, c.handle, c.title, \
+        ARRAY(SELECT ROW(v.id, v.title, v.sku, v.price_amount, v.currency, COALESCE(i.stocked, 0), COALESCE(i.reserved, 0), v.weight_grams::bigint) \
+        FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id WHERE v.product_id = p.id ORDER BY v.position, v.id), \
+        ARRAY(SELECT ROW(pm.alt, m.id, m.hash, m.source, m.widths, m.heights, m.formats, m.byte_count, m.created_at) \
+        FROM product_media pm JOIN media m ON m.id = pm.media_id WHERE pm.product_id = p.id ORDER BY pm.position), page.total \
+        FROM page JOIN products p ON p.id = page.id LEFT JOIN collections c ON c.id = p.collection_id ORDER BY page.created_at DESC, page.id DESC;
+        COMMIT;
 
-            """
+        """
     }
 
     /// Quiet stores at a steady rate each; then the same with one store at 20× that rate.

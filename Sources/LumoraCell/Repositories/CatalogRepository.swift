@@ -27,16 +27,16 @@ struct CatalogRepository: Sendable {
             let pattern = query.search.map(Self.likePattern)
             let (products, total) = try await productRows(
                 CellSQL.products(publishedOnly: query.publishedOnly, search: pattern, collection: query.collection,
-                                 limit: query.page.limit, offset: query.page.offset), on: connection)
-            return Page(key: "products", items: try await withVariants(products, admin: admin, on: connection),
+                                 limit: query.page.limit, offset: query.page.offset), admin: admin, on: connection)
+            return Page(key: "products", items: products,
                         count: total, limit: query.page.limit, offset: query.page.offset)
         }
     }
 
     func product(_ store: StoreSlug, handle: String, admin: Bool) async throws -> ProductWire {
         try await scope.withStore(store) { connection in
-            let (products, _) = try await productRows(CellSQL.product(handle: handle, publishedOnly: !admin), on: connection)
-            guard let product = try await withVariants(products, admin: admin, on: connection).first else {
+            let (products, _) = try await productRows(CellSQL.product(handle: handle, publishedOnly: !admin), admin: admin, on: connection)
+            guard let product = products.first else {
                 throw LumoraError.notFound("product_not_found", "no product '\(handle.prefix(100))'")
             }
             return product
@@ -256,8 +256,8 @@ struct CatalogRepository: Sendable {
     // MARK: Helpers on an open scope
 
     func product(id: Int64, on connection: PostgresConnection) async throws -> ProductWire {
-        let (products, _) = try await productRows(CellSQL.product(id: id), on: connection)
-        guard let product = try await withVariants(products, admin: true, on: connection).first else {
+        let (products, _) = try await productRows(CellSQL.product(id: id), admin: true, on: connection)
+        guard let product = products.first else {
             throw ResourceID.product.notFound(ResourceID.product.format(id))
         }
         return product
@@ -305,46 +305,21 @@ struct CatalogRepository: Sendable {
         try await connection.run(CellSQL.insertInventory(variantID: variantID, stocked: stocked), logger: logger)
     }
 
-    private typealias ProductRow = (Int64, String, String, String, String, [String], Date, Date, Int64?, String?, String?, Int)
-
-    private func productRows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> ([ProductWire], Int) {
+    /// Products as `CellSQL.productColumns` reads them, variants and pictures nested, and the
+    /// statement's last column: how many matched.
+    private func productRows(_ query: PostgresQuery, admin: Bool, on connection: PostgresConnection) async throws -> ([ProductWire], Int) {
         let rows = try await connection.query(query, logger: logger)
-            .collect((Int64, String, String, String, String, [String], Date, Date, Int64?, String?, String?, Int).self)
-        let products = rows.map { row in
-            ProductWire(
+            .collect((Int64, String, String, String, String, [String], Date, Date, Int64?, String?, String?,
+                      [VariantRecord], [ProductMediaRecord], Int).self)
+        let products = try rows.map { row in
+            let media = row.12.map { ProductMediaWire(alt: $0.alt, media: MediaRepository.wire($0.media)) }
+            return ProductWire(
                 id: ResourceID.product.format(row.0), handle: row.1, title: row.2, description: row.3, status: row.4,
                 collection: row.8.map { CollectionWire(id: ResourceID.collection.format($0), handle: row.9 ?? "", title: row.10 ?? "") },
-                images: row.5, thumbnail: row.5.first, variants: [], createdAt: row.6, updatedAt: row.7)
+                images: row.5, media: media, thumbnail: media.first?.media.url(atLeast: Self.thumbnailWidth) ?? row.5.first,
+                variants: try row.11.map { try $0.wire(admin: admin) }, createdAt: row.6, updatedAt: row.7)
         }
-        return (products, rows.first?.11 ?? 0)
-    }
-
-    private func withVariants(_ products: [ProductWire], admin: Bool, on connection: PostgresConnection) async throws -> [ProductWire] {
-        guard !products.isEmpty else { return [] }
-        let ids = try products.map { product throws(LumoraError) in try ResourceID.product.parse(product.id) }
-        var byProduct: [Int64: [VariantWire]] = [:]
-        for (id, productID, title, sku, amount, currency, stocked, reserved, weight) in try await connection.query(CellSQL.variants(ofProducts: ids), logger: logger)
-            .collect((Int64, Int64, String, String?, Int64, String, Int64, Int64, Int64?).self) {
-            let available = max(0, stocked - reserved)
-            byProduct[productID, default: []].append(VariantWire(
-                id: ResourceID.variant.format(id), title: title, sku: sku,
-                price: Money(amount: amount, currency: try CurrencyCode(validating: currency)),
-                available: available, inStock: available > 0,
-                stocked: admin ? stocked : nil, reserved: admin ? reserved : nil, weightGrams: weight))
-        }
-        var mediaByProduct: [Int64: [ProductMediaWire]] = [:]
-        for row in try await connection.query(CellSQL.productMedia(ofProducts: ids), logger: logger)
-            .collect((Int64, String, Int64, String, String, [Int32], [Int32], [String], Int64, Date).self) {
-            let media = MediaRow(id: row.2, hash: row.3, source: row.4, widths: row.5, heights: row.6, formats: row.7, byteCount: row.8, createdAt: row.9)
-            mediaByProduct[row.0, default: []].append(ProductMediaWire(alt: row.1, media: MediaRepository.wire(media)))
-        }
-        return zip(products, ids).map { product, id in
-            var product = product
-            product.variants = byProduct[id] ?? []
-            product.media = mediaByProduct[id] ?? []
-            if let first = product.media.first { product.thumbnail = first.media.url(atLeast: Self.thumbnailWidth) }
-            return product
-        }
+        return (products, rows.first?.13 ?? 0)
     }
 
     /// `q` matches titles case-insensitively; `%`, `_` and `\` in it are literal.

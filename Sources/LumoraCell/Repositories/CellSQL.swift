@@ -6,27 +6,43 @@ import PostgresNIO
 enum CellSQL {
     // MARK: Catalog reads
 
+    /// A product's columns as `CatalogRepository` decodes them, its variants and pictures
+    /// nested as arrays of records (`VariantRecord`, `ProductMediaRecord`): one statement reads
+    /// products whole, a round trip instead of three.
     static let productColumns = """
         p.id, p.handle, p.title, p.description, p.status, p.images, p.created_at, p.updated_at,
-        c.id, c.handle, c.title, count(*) OVER ()
+        c.id, c.handle, c.title,
+        ARRAY(SELECT ROW(v.id, v.title, v.sku, v.price_amount, v.currency,
+                         COALESCE(i.stocked, 0), COALESCE(i.reserved, 0), v.weight_grams::bigint)
+              FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id
+              WHERE v.product_id = p.id ORDER BY v.position, v.id),
+        ARRAY(SELECT ROW(pm.alt, \(mediaColumns))
+              FROM product_media pm JOIN media m ON m.id = pm.media_id
+              WHERE pm.product_id = p.id ORDER BY pm.position)
         """
 
-    /// One page of products, newest first, with the total that matched.
+    /// One page of products, newest first, with the total that matched. The page is chosen
+    /// first, so the nested reads run for its products only (not for those an offset skips).
     static func products(publishedOnly: Bool, search: String?, collection: String?, limit: Int, offset: Int) -> PostgresQuery {
         """
-        SELECT \(unescaped: productColumns)
-        FROM products p LEFT JOIN collections c ON c.id = p.collection_id
-        WHERE (\(publishedOnly) = false OR p.status = 'published')
-          AND (\(search)::text IS NULL OR p.title ILIKE '%' || \(search) || '%' ESCAPE '\\')
-          AND (\(collection)::text IS NULL OR c.handle = \(collection))
-        ORDER BY p.created_at DESC, p.id DESC
-        LIMIT \(limit) OFFSET \(offset)
+        WITH page AS (
+            SELECT p.id, p.created_at, count(*) OVER () AS total
+            FROM products p LEFT JOIN collections c ON c.id = p.collection_id
+            WHERE (\(publishedOnly) = false OR p.status = 'published')
+              AND (\(search)::text IS NULL OR p.title ILIKE '%' || \(search) || '%' ESCAPE '\\')
+              AND (\(collection)::text IS NULL OR c.handle = \(collection))
+            ORDER BY p.created_at DESC, p.id DESC
+            LIMIT \(limit) OFFSET \(offset)
+        )
+        SELECT \(unescaped: productColumns), page.total
+        FROM page JOIN products p ON p.id = page.id LEFT JOIN collections c ON c.id = p.collection_id
+        ORDER BY page.created_at DESC, page.id DESC
         """
     }
 
     static func product(handle: String, publishedOnly: Bool) -> PostgresQuery {
         """
-        SELECT \(unescaped: productColumns)
+        SELECT \(unescaped: productColumns), 1::bigint
         FROM products p LEFT JOIN collections c ON c.id = p.collection_id
         WHERE p.handle = \(handle) AND (\(publishedOnly) = false OR p.status = 'published')
         """
@@ -34,19 +50,9 @@ enum CellSQL {
 
     static func product(id: Int64) -> PostgresQuery {
         """
-        SELECT \(unescaped: productColumns)
+        SELECT \(unescaped: productColumns), 1::bigint
         FROM products p LEFT JOIN collections c ON c.id = p.collection_id
         WHERE p.id = \(id)
-        """
-    }
-
-    static func variants(ofProducts ids: [Int64]) -> PostgresQuery {
-        """
-        SELECT v.id, v.product_id, v.title, v.sku, v.price_amount, v.currency,
-               COALESCE(i.stocked, 0), COALESCE(i.reserved, 0), v.weight_grams::bigint
-        FROM variants v LEFT JOIN inventory i ON i.variant_id = v.id
-        WHERE v.product_id = ANY(\(ids))
-        ORDER BY v.product_id, v.position, v.id
         """
     }
 
@@ -358,15 +364,6 @@ enum CellSQL {
 
     static func dropLogoMedia(id: Int64) -> PostgresQuery {
         "UPDATE settings SET logo_media_id = NULL WHERE logo_media_id = \(id)"
-    }
-
-    static func productMedia(ofProducts ids: [Int64]) -> PostgresQuery {
-        """
-        SELECT pm.product_id, pm.alt, \(unescaped: mediaColumns)
-        FROM product_media pm JOIN media m ON m.id = pm.media_id
-        WHERE pm.product_id = ANY(\(ids))
-        ORDER BY pm.product_id, pm.position
-        """
     }
 
     static func mediaOfProduct(id: Int64) -> PostgresQuery {
