@@ -136,7 +136,7 @@ extension DevCommandTests {
     /// The demo stores come with owners: `lumora dev` prints each one's e-mail and password,
     /// which sign in on the dashboard. A data folder from before the dashboard (demo stores
     /// without owners) gets them on its next start.
-    @Test(.timeLimit(.minutes(5))) func theDemoStoresHaveOwnersWhoSignIn() async throws {
+    @Test(.timeLimit(.minutes(10))) func theDemoStoresHaveOwnersWhoSignIn() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-demo-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathExtension("log")

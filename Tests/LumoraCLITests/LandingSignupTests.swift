@@ -10,7 +10,7 @@ import Testing
 /// API; the visitor goes on to the dashboard signed in as the new store's owner, or gets the
 /// form back with the reason and what they typed.
 @Suite struct LandingSignupTests {
-    @Test(.timeLimit(.minutes(3))) func theLandingPageOpensAStore() async throws {
+    @Test(.timeLimit(.minutes(10))) func theLandingPageOpensAStore() async throws {
         // Redirects are looked at, not followed (the signup's leads to the dashboard's host).
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         defer { _ = client.shutdown() }
@@ -62,7 +62,7 @@ import Testing
             #expect(welcomed == .seeOther)
             #expect(welcomeHeaders.first(name: "Location") == "/stores/fresh-shop")
             #expect(welcomeHeaders["Set-Cookie"].contains { $0.hasPrefix("lumora_account=lss_") && $0.contains("HttpOnly") })
-            try await waitUntil(timeout: .seconds(60)) {
+            try await waitUntil(timeout: .seconds(180)) {
                 try await platform.scalar("SELECT count(*)::int FROM lumora.stores WHERE slug = 'fresh-shop' AND status = 'active'") == 1
             }
             #expect(try await platform.storefront("fresh-shop", "/") == .ok)

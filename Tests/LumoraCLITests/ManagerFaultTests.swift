@@ -15,7 +15,7 @@ import Testing
     /// process, held at a gate so none can finish before the kill); start it again: every store ends active exactly once, with one schema and (for
     /// enterprise) one cell process — the cells the dead manager started are adopted, not
     /// duplicated. Then kill a cell: it is restarted and answers again.
-    @Test(.timeLimit(.minutes(8))) func aKilledManagerFinishesEveryStoreExactlyOnce() async throws {
+    @Test(.timeLimit(.minutes(10))) func aKilledManagerFinishesEveryStoreExactlyOnce() async throws {
         try await TestDatabase.withFresh { db in
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-fault-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

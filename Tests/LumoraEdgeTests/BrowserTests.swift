@@ -12,7 +12,7 @@ import Testing
     static let steps = ["home", "products", "search", "product", "cart", "checkout", "confirmation"]
 
     @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)),
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(10)))
     func aShopperBuysInEachStoreWithHeadlessChromium() async throws {
         try await PlatformHarness.run { platform in
             let stores = [

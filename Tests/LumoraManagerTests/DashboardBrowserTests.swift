@@ -24,7 +24,7 @@ import Testing
                         "order-refunded", "order-fulfilled", "product-new", "orders", "collections", "settings", "checkout", "domains", "tokens",
                         "staff", "overview-after", "password", "staff-invited", "login", "staff-overview", "staff-forbidden"]
 
-    @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)), .timeLimit(.minutes(5)))
+    @Test(.enabled(if: BrowserSupport.available, Comment(rawValue: BrowserSupport.skipReason)), .timeLimit(.minutes(10)))
     func aMerchantRunsTheirStoreFromTheBrowser() async throws {
         let screenshots = BrowserSupport.repositoryRoot.appendingPathComponent(".build/dashboard-screenshots")
         let mail = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-mail-\(UUID().uuidString)")

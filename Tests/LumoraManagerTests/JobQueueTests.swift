@@ -46,7 +46,7 @@ import Testing
     static func until(_ queue: JobQueue, _ id: Int64, _ state: JobRecord.State) async throws -> JobRecord {
         var job = try await queue.job(id)
         // Only a bound against hangs (the suite runs on slow, loaded machines).
-        try await waitUntil(timeout: .seconds(90)) {
+        try await waitUntil(timeout: .seconds(180)) {
             job = try await queue.job(id)
             return job.state == state
         }
@@ -127,7 +127,7 @@ import Testing
 
                 let survivor = JobQueue(client: client, owner: "survivor", lease: .seconds(10), logger: db.logger)
                 var taken: JobRecord?
-                try await waitUntil(timeout: .seconds(90)) {
+                try await waitUntil(timeout: .seconds(180)) {
                     taken = try await survivor.claim()
                     return taken != nil
                 }

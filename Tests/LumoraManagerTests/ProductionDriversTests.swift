@@ -156,7 +156,7 @@ import Testing
     /// A release on Cloud Run: each service gets the new revision at 0% with a canary tag,
     /// checked, then all traffic; a bad image is stopped at the canary and its service pinned
     /// back to the previous revision, the other services untouched.
-    @Test(.timeLimit(.minutes(3))) func releasesRollRevisionsAndRollBackTraffic() async throws {
+    @Test(.timeLimit(.minutes(10))) func releasesRollRevisionsAndRollBackTraffic() async throws {
         try await Self.run { manager, cloudRun, _ in
             for slug in ["rel-a", "rel-b", "rel-c"] { try await manager.createStore(slug, plan: "enterprise") }
 
@@ -193,7 +193,7 @@ import Testing
 
     static func waitForRelease(_ manager: ManagerHarness, _ id: Int) async throws -> [String: Any] {
         var release: [String: Any] = [:]
-        try await waitUntil(timeout: .seconds(90)) {
+        try await waitUntil(timeout: .seconds(180)) {
             release = try await manager.request(.get, "/v1/releases/\(id)").object()["release"] as? [String: Any] ?? [:]
             return ["succeeded", "failed", "aborted"].contains(release["state"] as? String ?? "")
         }

@@ -17,7 +17,7 @@ import Testing
 @Suite struct SMTPMailTests {
     static let logger = Logger(label: "lumora.mail.tests")
     /// Guards against a hang only.
-    static let patience: Duration = .seconds(60)
+    static let patience: Duration = .seconds(180)
 
     static func withCatcher(maximumMessageSize: Int = 10 * 1024 * 1024, _ body: (MailCatcher, SMTPMailer) async throws -> Void) async throws {
         let catcher = try await MailCatcher.start(maximumMessageSize: maximumMessageSize, logger: logger)

@@ -21,8 +21,8 @@ import Testing
             let event = try #require(h.fake.events().first { $0.type == "checkout.session.completed" })
             #expect(event.account == H.storeA)
             #expect(event.objectID == session.id)
-            try await h.fake.waitForDelivery(of: event.id, succeeded: false, timeout: .seconds(60))
-            try await h.fake.waitForDelivery(of: event.id, timeout: .seconds(60))
+            try await h.fake.waitForDelivery(of: event.id, succeeded: false, timeout: .seconds(180))
+            try await h.fake.waitForDelivery(of: event.id, timeout: .seconds(180))
 
             let attempts = h.fake.deliveries().filter { $0.eventID == event.id }
             #expect(attempts.map(\.attempt) == [1, 2])
@@ -69,7 +69,7 @@ import Testing
             let session = try await h.client.createCheckoutSession(H.parameters(), account: H.storeB, idempotencyKey: "k")
             _ = try await h.client.expireCheckoutSession(id: session.id, account: H.storeB, idempotencyKey: "k2")
             let event = try #require(h.fake.events().first)
-            try await h.fake.waitForDelivery(of: event.id, succeeded: false, timeout: .seconds(60))
+            try await h.fake.waitForDelivery(of: event.id, succeeded: false, timeout: .seconds(180))
             #expect(h.fake.deliveries().first?.attempt == 1)
             #expect(h.fake.deliveries().first?.status == nil)
             #expect(h.fake.deliveries().first?.error != nil)

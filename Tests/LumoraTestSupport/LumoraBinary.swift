@@ -76,7 +76,7 @@ public enum LumoraBinary {
     /// Starts a serving role (`cell`, `edge`) on port 0 and returns it with the port it got, read
     /// from its `--port-file` once it listens (nothing picks a port another test may take).
     public static func startListening(_ arguments: [String], environment: [String: String] = [:], output: URL,
-                                      timeout: Duration = .seconds(60)) async throws -> (process: ChildProcess, port: Int) {
+                                      timeout: Duration = .seconds(180)) async throws -> (process: ChildProcess, port: Int) {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("lumora-port-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: portFile) }
         let process = try start(arguments + ["--port", "0", "--port-file", portFile.path], environment: environment, output: output)
@@ -127,7 +127,7 @@ public enum LumoraBinary {
 /// notification reaching a routing table, a job finishing), where there is no event to
 /// subscribe to. `timeout` only bounds a test that would otherwise hang; it is generous so that
 /// a slow, loaded machine passes as a fast one does — nothing may depend on it being short.
-public func waitUntil(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+public func waitUntil(timeout: Duration = .seconds(180), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimeout() }
